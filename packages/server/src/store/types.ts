@@ -76,3 +76,66 @@ export interface SigningKeyMaterial extends SigningKeyRecord {
   /** Private key as a PKCS#8 PEM string. */
   privateKeyPem: string;
 }
+
+/** Input of {@link ClientStore.create}. */
+export interface NewClient {
+  name: string;
+  scopes?: string[];
+  audiences?: string[];
+  /** Access-token lifetime, seconds; default 900. */
+  tokenTtlSec?: number;
+}
+
+/** Changes accepted by {@link ClientStore.update}; absent fields are left as they are. */
+export interface ClientPatch {
+  scopes?: string[];
+  audiences?: string[];
+  tokenTtlSec?: number;
+}
+
+/** Client registry operations. `idOrName` accepts a client_id or a client name. */
+export interface ClientStore {
+  /** Creates a client with a generated secret (≥ 256 bits, URL-safe), returned once; only its hash is stored. */
+  create(input: NewClient): Promise<{ client: ClientRecord; clientSecret: string }>;
+  list(): Promise<ClientRecord[]>;
+  find(idOrName: string): Promise<ClientRecord | undefined>;
+  /** The client and its accepted secret hashes, for authentication at the token endpoint. */
+  getCredentials(clientId: string): Promise<ClientCredentials | undefined>;
+  update(idOrName: string, patch: ClientPatch): Promise<ClientRecord>;
+  revoke(idOrName: string): Promise<ClientRecord>;
+  /** New secret; the old one stays accepted for `graceSec` seconds (0: at once rejected). */
+  rotateSecret(
+    idOrName: string,
+    graceSec: number,
+  ): Promise<{ client: ClientRecord; clientSecret: string }>;
+}
+
+/** Signing-key operations. */
+export interface KeyStore {
+  /** Generates and stores a key; `state` defaults to `active` when no key is active, else `next`. */
+  generate(
+    alg: SigningAlg,
+    options?: { state?: KeyState; activatesAt?: number | null },
+  ): Promise<SigningKeyRecord>;
+  /** Adopts an existing private key (PEM, PKCS#1 or PKCS#8, e.g. Passport's oauth-private.key). */
+  import(privateKeyPem: string, options?: { state?: KeyState }): Promise<SigningKeyRecord>;
+  list(): Promise<SigningKeyRecord[]>;
+  /** Keys that belong in the JWKS now: `next`, `active`, and `retired` ones before their `removeAt`. */
+  published(now?: number): Promise<SigningKeyRecord[]>;
+  /** The `active` key with its decrypted private key, or undefined when there is none. */
+  active(): Promise<SigningKeyMaterial | undefined>;
+}
+
+/** An opened database: SQLite (`sqlite:./path.db`) or PostgreSQL (`postgres://…`). */
+export interface Store {
+  readonly dialect: 'sqlite' | 'postgres';
+  readonly clients: ClientStore;
+  readonly keys: KeyStore;
+  /**
+   * A counter bumped in the same transaction as every change to clients or keys. Servers cache
+   * clients and keys and reload when it moves, so changes made by the CLI or another instance
+   * take effect without a restart.
+   */
+  revision(): Promise<number>;
+  close(): Promise<void>;
+}
