@@ -1,0 +1,52 @@
+/**
+ * Stable codes of {@link ProvisionError}:
+ * - `MANIFEST_UNREADABLE`: the manifest file could not be read.
+ * - `MANIFEST_SYNTAX`: the manifest is not well-formed YAML/JSON (message carries line:column).
+ * - `MANIFEST_INVALID`: the manifest is well-formed but wrong (unknown service, scope not declared by
+ *   the receiver, duplicate or clashing names, bad URL, unknown key…); one line per problem.
+ * - `PROVISION_CONFLICT`: the manifest cannot be applied to this store (e.g. a listed service's client
+ *   was revoked, `--rotate-secrets` names an unknown service).
+ * - `ENV_DIR_UNWRITABLE`: the `--env-dir` cannot be created or written.
+ */
+export type ProvisionErrorCode =
+  | 'MANIFEST_UNREADABLE'
+  | 'MANIFEST_SYNTAX'
+  | 'MANIFEST_INVALID'
+  | 'PROVISION_CONFLICT'
+  | 'ENV_DIR_UNWRITABLE';
+
+/** One located problem in a manifest (1-based line and column; 0 when unknown). */
+export interface ManifestProblem {
+  /** Dotted path of the offending entry, e.g. `services.ms_admin.calls.ms_nurse`. */
+  path: string;
+  message: string;
+  line: number;
+  col: number;
+}
+
+/**
+ * A provisioning failure. Thrown before anything is changed (plan-time), so the store and the env
+ * folder are as they were; the message is one readable line per problem, without secrets.
+ *
+ * @example
+ * ```ts
+ * try { parseManifest(text, 'services.yaml'); }
+ * catch (err) { if (err instanceof ProvisionError && err.code === 'MANIFEST_INVALID') console.error(err.message); }
+ * ```
+ */
+export class ProvisionError extends Error {
+  override readonly name = 'ProvisionError';
+  readonly code: ProvisionErrorCode;
+  /** Located problems, for `MANIFEST_SYNTAX` and `MANIFEST_INVALID`; empty otherwise. */
+  readonly problems: readonly ManifestProblem[];
+
+  constructor(
+    code: ProvisionErrorCode,
+    message: string,
+    options: { problems?: readonly ManifestProblem[]; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.problems = options.problems ?? [];
+  }
+}
