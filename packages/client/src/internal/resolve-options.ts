@@ -1,0 +1,183 @@
+import type { TokenClientOptions } from '../create-token-client.js';
+import type { TokenClientError } from '../errors.js';
+import { checkAudience, normalizeScope } from './normalize-scope.js';
+
+/** Path appended to an `AUTH_URL` that names only the authorization server (no path). */
+export const DEFAULT_TOKEN_PATH = '/oauth/token';
+
+/** Options after validation, with defaults applied and credentials pre-encoded. */
+export interface ResolvedOptions {
+  /** Token endpoint URL (RFC 6749 §3.2). */
+  readonly tokenUrl: string;
+  /** The token endpoint without query, safe to put in messages. */
+  readonly tokenUrlForMessages: string;
+  /** Headers of every token request (includes the Basic credentials for client_secret_basic). */
+  readonly requestHeaders: Readonly<Record<string, string>>;
+  /** Form fields appended to every token request body (credentials for client_secret_post). */
+  readonly bodyCredentials: string;
+  readonly audience: string | undefined;
+  readonly scope: string | undefined;
+  readonly refreshSkewMs: number;
+  readonly requestTimeoutMs: number;
+  readonly totalTimeoutMs: number;
+  readonly retryBaseDelayMs: number;
+  readonly retryMaxDelayMs: number;
+  readonly fetch: typeof globalThis.fetch;
+  readonly onBackgroundRefreshError: ((error: TokenClientError) => void) | undefined;
+}
+
+const KNOWN_OPTIONS = new Set<string>([
+  'tokenUrl',
+  'clientId',
+  'clientSecret',
+  'authMethod',
+  'audience',
+  'scope',
+  'refreshSkewSec',
+  'requestTimeoutMs',
+  'totalTimeoutMs',
+  'retryBaseDelayMs',
+  'retryMaxDelayMs',
+  'env',
+  'fetch',
+  'onBackgroundRefreshError',
+]);
+
+/**
+ * Validates the options of `createTokenClient`, reads the missing settings from the environment and
+ * applies the defaults.
+ *
+ * @throws TypeError naming the option (and its environment variable) that is missing or invalid;
+ *   never quoting a secret.
+ */
+export function resolveOptions(options: TokenClientOptions): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError('createTokenClient options must be an object');
+  }
+  for (const key of Object.keys(options)) {
+    if (!KNOWN_OPTIONS.has(key))
+      throw new TypeError(`Unknown option "${key}" of createTokenClient`);
+  }
+  const env = options.env ?? process.env;
+  if (typeof env !== 'object' || env === null) {
+    throw new TypeError('options.env must be an object of environment variables');
+  }
+
+  const { tokenUrl, tokenUrlForMessages } = resolveTokenUrl(
+    setting(options.tokenUrl, env, 'tokenUrl', 'AUTH_URL'),
+  );
+  const clientId = setting(options.clientId, env, 'clientId', 'OAUTH_CLIENT_ID');
+  const clientSecret = setting(options.clientSecret, env, 'clientSecret', 'OAUTH_CLIENT_SECRET');
+  if (typeof clientId !== 'string') {
+    throw new TypeError('options.clientId must be a string (or set OAUTH_CLIENT_ID)');
+  }
+  if (typeof clientSecret !== 'string') {
+    throw new TypeError('options.clientSecret must be a string (or set OAUTH_CLIENT_SECRET)');
+  }
+
+  const authMethod = options.authMethod ?? 'client_secret_basic';
+  const requestHeaders: Record<string, string> = {
+    'content-type': 'application/x-www-form-urlencoded',
+    accept: 'application/json',
+  };
+  let bodyCredentials = '';
+  if (authMethod === 'client_secret_basic') {
+    // RFC 6749 §2.3.1: id and secret are form-urlencoded first, then joined by ":" and base64-ed.
+    const pair = `${formEncode(clientId)}:${formEncode(clientSecret)}`;
+    requestHeaders['authorization'] = `Basic ${Buffer.from(pair, 'utf8').toString('base64')}`;
+  } else if (authMethod === 'client_secret_post') {
+    bodyCredentials = `&client_id=${formEncode(clientId)}&client_secret=${formEncode(clientSecret)}`;
+  } else {
+    throw new TypeError(
+      'options.authMethod must be "client_secret_basic" (the default) or "client_secret_post"',
+    );
+  }
+
+  const fetchImpl = options.fetch ?? globalThis.fetch;
+  if (typeof fetchImpl !== 'function') {
+    throw new TypeError('options.fetch must be a function (Node 20 has a global fetch)');
+  }
+  const onError = options.onBackgroundRefreshError;
+  if (onError !== undefined && typeof onError !== 'function') {
+    throw new TypeError('options.onBackgroundRefreshError must be a function');
+  }
+
+  const retryBaseDelayMs = duration(options.retryBaseDelayMs, 'retryBaseDelayMs', 100, 0);
+  const retryMaxDelayMs = duration(options.retryMaxDelayMs, 'retryMaxDelayMs', 5_000, 0);
+  if (retryMaxDelayMs < retryBaseDelayMs) {
+    throw new TypeError('options.retryMaxDelayMs must not be less than options.retryBaseDelayMs');
+  }
+
+  return {
+    tokenUrl,
+    tokenUrlForMessages,
+    requestHeaders,
+    bodyCredentials,
+    audience: checkAudience(options.audience, 'options.audience'),
+    scope: normalizeScope(options.scope, 'options.scope'),
+    refreshSkewMs: duration(options.refreshSkewSec, 'refreshSkewSec', 60, 0) * 1000,
+    requestTimeoutMs: duration(options.requestTimeoutMs, 'requestTimeoutMs', 10_000, 1),
+    totalTimeoutMs: duration(options.totalTimeoutMs, 'totalTimeoutMs', 30_000, 1),
+    retryBaseDelayMs,
+    retryMaxDelayMs,
+    fetch: fetchImpl,
+    onBackgroundRefreshError: onError,
+  };
+}
+
+/** The option if given, else the environment variable; a missing or empty one is an error. */
+function setting(
+  value: unknown,
+  env: Readonly<Record<string, string | undefined>>,
+  name: string,
+  envName: string,
+): unknown {
+  const resolved = value ?? env[envName];
+  if (resolved === undefined || resolved === '') {
+    throw new TypeError(`Missing ${name}: pass options.${name} or set ${envName}`);
+  }
+  return resolved;
+}
+
+/**
+ * Accepts either the token endpoint (`http://auth:8080/oauth/token`) or the bare address of the
+ * authorization server (`http://auth:8080`, path empty or `/`), to which `/oauth/token` is appended.
+ */
+function resolveTokenUrl(value: unknown): { tokenUrl: string; tokenUrlForMessages: string } {
+  if (typeof value !== 'string' && !(value instanceof URL)) {
+    throw new TypeError('options.tokenUrl (AUTH_URL) must be a string or URL');
+  }
+  let url: URL;
+  try {
+    url = new URL(value instanceof URL ? value.href : value);
+  } catch {
+    throw new TypeError('options.tokenUrl (AUTH_URL) must be an absolute http(s) URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new TypeError('options.tokenUrl (AUTH_URL) must be an absolute http(s) URL');
+  }
+  if (url.username !== '' || url.password !== '') {
+    throw new TypeError(
+      'options.tokenUrl (AUTH_URL) must not carry credentials; use clientId and clientSecret',
+    );
+  }
+  if (url.hash !== '') {
+    // RFC 6749 §3.2: the endpoint URI MUST NOT include a fragment component.
+    throw new TypeError('options.tokenUrl (AUTH_URL) must not have a #fragment (RFC 6749 §3.2)');
+  }
+  if (url.pathname === '/' || url.pathname === '') url.pathname = DEFAULT_TOKEN_PATH;
+  return { tokenUrl: url.href, tokenUrlForMessages: url.origin + url.pathname };
+}
+
+function duration(value: unknown, name: string, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
+    throw new TypeError(`options.${name} must be a finite number ≥ ${min}`);
+  }
+  return value;
+}
+
+/** application/x-www-form-urlencoded encoding of one value (RFC 6749 Appendix B). */
+export function formEncode(value: string): string {
+  return new URLSearchParams({ v: value }).toString().slice(2);
+}

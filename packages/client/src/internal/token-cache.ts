@@ -1,0 +1,179 @@
+import type { TokenClientError } from '../errors.js';
+import { checkAudience, normalizeScope } from './normalize-scope.js';
+import { requestToken } from './request-token.js';
+import type { ResolvedOptions } from './resolve-options.js';
+import type { TokenTarget } from './send-token-request.js';
+
+/**
+ * A token younger than this is not discarded when a resource server rejects it: its replacement
+ * would most likely be rejected too (misconfigured resource server), and discarding on every 401
+ * would turn each outgoing call into a token request.
+ */
+export const MIN_TOKEN_AGE_TO_DISCARD_MS = 1_000;
+
+/** A cached access token with everything a cache hit hands out, built once per token. */
+export interface CachedToken {
+  readonly accessToken: string;
+  /** `Bearer <token>` (RFC 6750 §2.1). */
+  readonly authorization: string;
+  /** Already resolved with `accessToken`: a cache hit returns it without allocating. */
+  readonly promise: Promise<string>;
+  /** Fetch init used when the caller passed none. Frozen; shared by every such call. */
+  readonly bareInit: RequestInit;
+  /** When the response arrived, Unix ms. */
+  readonly receivedAt: number;
+  /** From then on the token is still served but refreshed in the background, Unix ms. */
+  readonly refreshAt: number;
+  /** From then on the token is no longer served, Unix ms. */
+  readonly expiresAt: number;
+}
+
+/** Cache entry of one (audience, scope). */
+export interface TokenSlot extends TokenTarget {
+  token: CachedToken | undefined;
+  /** The token request in flight for this slot, shared by every caller (single-flight). */
+  flight: Promise<CachedToken> | undefined;
+  /** No background refresh starts before this time (set after one failed), Unix ms. */
+  backgroundNotBefore: number;
+}
+
+/**
+ * Tokens per (audience, scope): served from memory until their refresh time, then served while one
+ * background request replaces them, then (once expired) replaced by one request all callers await.
+ */
+export class TokenCache {
+  readonly #options: ResolvedOptions;
+  /** Slots by the arguments exactly as callers pass them, so a hit needs no normalization. */
+  readonly #byArguments = new Map<string | undefined, Map<string | undefined, TokenSlot>>();
+  /** Slots by canonical (audience, scope), so equivalent arguments share one token. */
+  readonly #byTarget = new Map<string, TokenSlot>();
+
+  constructor(options: ResolvedOptions) {
+    this.#options = options;
+  }
+
+  /**
+   * The slot of an (audience, scope); `undefined` arguments mean the client's defaults.
+   *
+   * @throws TypeError for an audience or scope that is not valid.
+   */
+  slot(audience: string | undefined, scope: string | readonly string[] | undefined): TokenSlot {
+    const scopeKey = typeof scope === 'string' || scope === undefined ? scope : joinScope(scope);
+    let byScope = this.#byArguments.get(audience);
+    const found = byScope?.get(scopeKey);
+    if (found !== undefined) return found;
+
+    const target: TokenTarget = {
+      audience:
+        audience === undefined ? this.#options.audience : checkAudience(audience, 'audience'),
+      scope: scope === undefined ? this.#options.scope : normalizeScope(scope, 'scope'),
+    };
+    const key = `${target.audience ?? ''}\n${target.scope ?? ''}`;
+    let slot = this.#byTarget.get(key);
+    if (slot === undefined) {
+      slot = { ...target, token: undefined, flight: undefined, backgroundNotBefore: 0 };
+      this.#byTarget.set(key, slot);
+    }
+    if (byScope === undefined) {
+      byScope = new Map();
+      this.#byArguments.set(audience, byScope);
+    }
+    byScope.set(scopeKey, slot);
+    return slot;
+  }
+
+  /**
+   * The slot's token if it may be used now, else undefined. Starts a background refresh when the
+   * token is past its refresh time. Synchronous and allocation-free on a hit.
+   */
+  usable(slot: TokenSlot): CachedToken | undefined {
+    const token = slot.token;
+    if (token === undefined) return undefined;
+    const now = Date.now();
+    if (now < token.refreshAt) return token;
+    if (now >= token.expiresAt) return undefined;
+    if (slot.flight === undefined && now >= slot.backgroundNotBefore) {
+      this.#refreshInBackground(slot);
+    }
+    return token;
+  }
+
+  /**
+   * A token for the slot: the cached one if usable, else the one the request in flight brings (one
+   * request for all concurrent callers).
+   *
+   * @throws TokenClientError from the token request.
+   */
+  get(slot: TokenSlot): Promise<CachedToken> {
+    const token = this.usable(slot);
+    if (token !== undefined) return Promise.resolve(token);
+    return slot.flight ?? this.#startFlight(slot);
+  }
+
+  /**
+   * Drops the slot's token after a resource server rejected it, unless it was already replaced.
+   *
+   * @returns false when the token was kept because it is younger than
+   *   {@link MIN_TOKEN_AGE_TO_DISCARD_MS} (so a retry would only send it again).
+   */
+  discard(slot: TokenSlot, token: CachedToken): boolean {
+    if (slot.token !== token) return true;
+    if (Date.now() - token.receivedAt < MIN_TOKEN_AGE_TO_DISCARD_MS) return false;
+    slot.token = undefined;
+    return true;
+  }
+
+  #startFlight(slot: TokenSlot): Promise<CachedToken> {
+    const flight = (async () => {
+      try {
+        const { token, startedAt } = await requestToken(this.#options, slot);
+        const cached = cacheToken(token.accessToken, token.expiresInSec, startedAt, this.#options);
+        slot.token = cached;
+        return cached;
+      } finally {
+        slot.flight = undefined;
+      }
+    })();
+    slot.flight = flight;
+    return flight;
+  }
+
+  #refreshInBackground(slot: TokenSlot): void {
+    this.#startFlight(slot).catch((err: TokenClientError) => {
+      // The current token stays in use until it expires; try again after a pause, not on every call.
+      slot.backgroundNotBefore = Date.now() + this.#options.retryMaxDelayMs;
+      try {
+        this.#options.onBackgroundRefreshError?.(err);
+      } catch {
+        // A failing error hook must not become an unhandled rejection.
+      }
+    });
+  }
+}
+
+function joinScope(scope: readonly string[]): string | undefined {
+  // Anything but an array is left for normalizeScope to reject.
+  return Array.isArray(scope) ? scope.join(' ') : (scope as unknown as string);
+}
+
+function cacheToken(
+  accessToken: string,
+  expiresInSec: number,
+  startedAt: number,
+  options: ResolvedOptions,
+): CachedToken {
+  const lifetimeMs = expiresInSec * 1000;
+  const expiresAt = startedAt + lifetimeMs;
+  // A skew longer than half the lifetime would refresh short-lived tokens on nearly every call.
+  const refreshAt = expiresAt - Math.min(options.refreshSkewMs, lifetimeMs / 2);
+  const authorization = `Bearer ${accessToken}`;
+  return Object.freeze({
+    accessToken,
+    authorization,
+    promise: Promise.resolve(accessToken),
+    bareInit: Object.freeze({ headers: Object.freeze({ authorization }) }),
+    receivedAt: Date.now(),
+    refreshAt,
+    expiresAt,
+  });
+}
