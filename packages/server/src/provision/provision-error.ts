@@ -7,13 +7,27 @@
  * - `PROVISION_CONFLICT`: the manifest cannot be applied to this store (e.g. a listed service's client
  *   was revoked, `--rotate-secrets` names an unknown service).
  * - `ENV_DIR_UNWRITABLE`: the `--env-dir` cannot be created or written.
+ * - `APPLY_FAILED`: the store refused a change midway (e.g. the database went away). The changes made
+ *   before it stay, and the `.env` files of the clients already created are written so that no secret
+ *   is lost; re-running provisioning completes the rest.
  */
 export type ProvisionErrorCode =
   | 'MANIFEST_UNREADABLE'
   | 'MANIFEST_SYNTAX'
   | 'MANIFEST_INVALID'
   | 'PROVISION_CONFLICT'
-  | 'ENV_DIR_UNWRITABLE';
+  | 'ENV_DIR_UNWRITABLE'
+  | 'APPLY_FAILED';
+
+/** All {@link ProvisionErrorCode} values, in the order ERRORS.md lists them. */
+export const PROVISION_ERROR_CODES: readonly ProvisionErrorCode[] = [
+  'MANIFEST_UNREADABLE',
+  'MANIFEST_SYNTAX',
+  'MANIFEST_INVALID',
+  'PROVISION_CONFLICT',
+  'ENV_DIR_UNWRITABLE',
+  'APPLY_FAILED',
+];
 
 /** One located problem in a manifest (1-based line and column; 0 when unknown). */
 export interface ManifestProblem {
@@ -25,8 +39,9 @@ export interface ManifestProblem {
 }
 
 /**
- * A provisioning failure. Thrown before anything is changed (plan-time), so the store and the env
- * folder are as they were; the message is one readable line per problem, without secrets.
+ * A provisioning failure. Every code but `APPLY_FAILED` is thrown before anything is changed, so the
+ * store and the env folder are as they were. The message is one readable line per problem (the first
+ * line sums up), and never holds a secret.
  *
  * @example
  * ```ts
