@@ -1,0 +1,232 @@
+/**
+ * The authorization server's error contract: every refusal the HTTP layer can send, each with a
+ * stable `code`, its RFC 6749 §5.2 `error` value, its HTTP status and a fixed public description.
+ * The table is documented in `packages/server/ERRORS.md`; a test keeps both in step.
+ */
+
+/**
+ * `error` values sent on the wire: RFC 6749 §5.2, RFC 8707 §2 (`invalid_target`),
+ * `temporarily_unavailable` (RFC 6749 §4.1.2.1, used here for a 503 at any endpoint), and
+ * `not_found` / `method_not_allowed` for requests that do not reach an OAuth endpoint at all.
+ */
+export type OAuthErrorValue =
+  | 'invalid_request'
+  | 'invalid_client'
+  | 'unsupported_grant_type'
+  | 'invalid_scope'
+  | 'invalid_target'
+  | 'server_error'
+  | 'temporarily_unavailable'
+  | 'not_found'
+  | 'method_not_allowed';
+
+/** Stable codes of {@link AuthServerError}; switch on these, never on messages. */
+export type AuthServerErrorCode =
+  | 'ERR_REQUEST_HTTP_MALFORMED'
+  | 'ERR_REQUEST_HEADERS_TOO_LARGE'
+  | 'ERR_REQUEST_TIMEOUT'
+  | 'ERR_REQUEST_CONTENT_TYPE'
+  | 'ERR_REQUEST_BODY_MALFORMED'
+  | 'ERR_REQUEST_BODY_TOO_LARGE'
+  | 'ERR_REQUEST_PARAMETER_REPEATED'
+  | 'ERR_REQUEST_PARAMETER_INVALID'
+  | 'ERR_GRANT_TYPE_MISSING'
+  | 'ERR_GRANT_TYPE_UNSUPPORTED'
+  | 'ERR_CLIENT_AUTH_MULTIPLE_METHODS'
+  | 'ERR_CLIENT_AUTH_MISSING'
+  | 'ERR_CLIENT_AUTH_MALFORMED'
+  | 'ERR_CLIENT_AUTH_METHOD_UNSUPPORTED'
+  | 'ERR_CLIENT_AUTH_FAILED'
+  | 'ERR_SCOPE_NOT_ALLOWED'
+  | 'ERR_AUDIENCE_MISSING'
+  | 'ERR_AUDIENCE_NOT_ALLOWED'
+  | 'ERR_AUDIENCE_AMBIGUOUS'
+  | 'ERR_NOT_FOUND'
+  | 'ERR_METHOD_NOT_ALLOWED'
+  | 'ERR_NO_SIGNING_KEY'
+  | 'ERR_STORE_UNAVAILABLE'
+  | 'ERR_INTERNAL';
+
+/** What the wire shows for one code. */
+export interface AuthServerErrorDefinition {
+  /** RFC 6749 §5.2 `error` value. */
+  readonly error: OAuthErrorValue;
+  /** HTTP status code. */
+  readonly status: number;
+  /** Fixed `error_description`: never built from input, never names a secret. */
+  readonly description: string;
+}
+
+/** Every code with its wire form; ERRORS.md is the human-readable copy of this table. */
+export const AUTH_SERVER_ERRORS: Readonly<Record<AuthServerErrorCode, AuthServerErrorDefinition>> =
+  Object.freeze({
+    ERR_REQUEST_HTTP_MALFORMED: {
+      error: 'invalid_request',
+      status: 400,
+      description: 'Malformed HTTP request.',
+    },
+    ERR_REQUEST_HEADERS_TOO_LARGE: {
+      error: 'invalid_request',
+      status: 431,
+      description: 'The request headers are too large.',
+    },
+    ERR_REQUEST_TIMEOUT: {
+      error: 'invalid_request',
+      status: 408,
+      description: 'The request was not received in time.',
+    },
+    ERR_REQUEST_CONTENT_TYPE: {
+      error: 'invalid_request',
+      status: 400,
+      description:
+        'Unsupported Content-Type: send application/x-www-form-urlencoded or application/json.',
+    },
+    ERR_REQUEST_BODY_MALFORMED: {
+      error: 'invalid_request',
+      status: 400,
+      description: 'The request body could not be parsed.',
+    },
+    ERR_REQUEST_BODY_TOO_LARGE: {
+      error: 'invalid_request',
+      status: 413,
+      description: 'The request body is too large.',
+    },
+    ERR_REQUEST_PARAMETER_REPEATED: {
+      error: 'invalid_request',
+      status: 400,
+      description: 'A request parameter is included more than once.',
+    },
+    ERR_REQUEST_PARAMETER_INVALID: {
+      error: 'invalid_request',
+      status: 400,
+      description: 'A request parameter is not a string.',
+    },
+    ERR_GRANT_TYPE_MISSING: {
+      error: 'invalid_request',
+      status: 400,
+      description: 'The grant_type parameter is missing.',
+    },
+    ERR_GRANT_TYPE_UNSUPPORTED: {
+      error: 'unsupported_grant_type',
+      status: 400,
+      description: 'Only the client_credentials grant type is supported.',
+    },
+    ERR_CLIENT_AUTH_MULTIPLE_METHODS: {
+      error: 'invalid_request',
+      status: 400,
+      description: 'Use exactly one client authentication method: HTTP Basic or body parameters.',
+    },
+    ERR_CLIENT_AUTH_MISSING: {
+      error: 'invalid_client',
+      status: 401,
+      description:
+        'Client authentication is required: HTTP Basic, or client_id and client_secret in the body.',
+    },
+    ERR_CLIENT_AUTH_MALFORMED: {
+      error: 'invalid_client',
+      status: 401,
+      description: 'The Authorization header does not carry valid Basic credentials.',
+    },
+    ERR_CLIENT_AUTH_METHOD_UNSUPPORTED: {
+      error: 'invalid_client',
+      status: 401,
+      description: 'Unsupported Authorization scheme: use Basic.',
+    },
+    ERR_CLIENT_AUTH_FAILED: {
+      error: 'invalid_client',
+      status: 401,
+      description: 'Client authentication failed.',
+    },
+    ERR_SCOPE_NOT_ALLOWED: {
+      error: 'invalid_scope',
+      status: 400,
+      description: 'The requested scope is not allowed for this client.',
+    },
+    ERR_AUDIENCE_MISSING: {
+      error: 'invalid_target',
+      status: 400,
+      description: 'Name the target service with the audience or resource parameter.',
+    },
+    ERR_AUDIENCE_NOT_ALLOWED: {
+      error: 'invalid_target',
+      status: 400,
+      description: 'The requested audience is not allowed for this client.',
+    },
+    ERR_AUDIENCE_AMBIGUOUS: {
+      error: 'invalid_target',
+      status: 400,
+      description:
+        'Request exactly one audience: audience and resource must name the same service.',
+    },
+    ERR_NOT_FOUND: {
+      error: 'not_found',
+      status: 404,
+      description: 'No such endpoint.',
+    },
+    ERR_METHOD_NOT_ALLOWED: {
+      error: 'method_not_allowed',
+      status: 405,
+      description: 'Method not allowed on this endpoint.',
+    },
+    ERR_NO_SIGNING_KEY: {
+      error: 'temporarily_unavailable',
+      status: 503,
+      description: 'The authorization server has no signing key and cannot issue tokens right now.',
+    },
+    ERR_STORE_UNAVAILABLE: {
+      error: 'temporarily_unavailable',
+      status: 503,
+      description: 'The authorization server cannot reach its database; retry later.',
+    },
+    ERR_INTERNAL: {
+      error: 'server_error',
+      status: 500,
+      description: 'Internal server error.',
+    },
+  });
+
+/**
+ * The one error class of the authorization server. Its `code` is stable, its wire form (`error`,
+ * `status`, `description`) is fixed per code, and its `cause` (the private detail) is logged by the
+ * server and never sent.
+ *
+ * Implements the error response of RFC 6749 §5.2 and RFC 8707 §2.
+ *
+ * @param code - one of {@link AuthServerErrorCode}.
+ * @param options - `cause`: private detail for the logs (an Error or a short string).
+ *
+ * @example
+ * ```ts
+ * const err = new AuthServerError('ERR_SCOPE_NOT_ALLOWED', { cause: 'scope "admin" not allowed' });
+ * err.status; // 400
+ * JSON.stringify(err);
+ * // {"error":"invalid_scope","error_description":"The requested scope is not allowed for this client."}
+ * ```
+ */
+export class AuthServerError extends Error {
+  /** Stable machine-readable code. */
+  readonly code: AuthServerErrorCode;
+  /** RFC 6749 §5.2 `error` value sent on the wire. */
+  readonly error: OAuthErrorValue;
+  /** HTTP status sent on the wire. */
+  readonly status: number;
+
+  constructor(code: AuthServerErrorCode, options?: { cause?: unknown }) {
+    const definition = AUTH_SERVER_ERRORS[code];
+    super(definition.description, options);
+    this.name = 'AuthServerError';
+    this.code = code;
+    this.error = definition.error;
+    this.status = definition.status;
+  }
+
+  /** The fixed public `error_description` (same as `message`). */
+  get description(): string {
+    return this.message;
+  }
+
+  /** The RFC 6749 §5.2 JSON body: `{ error, error_description }`. */
+  toJSON(): { error: OAuthErrorValue; error_description: string } {
+    return { error: this.error, error_description: this.message };
+  }
+}
