@@ -1,0 +1,146 @@
+import { AuthServerError } from '../errors/auth-server-error.js';
+import type { ClientCredentials, ClientRecord } from '../store/types.js';
+import {
+  type AccessTokenSigningKey,
+  type IssuedAccessToken,
+  issueAccessToken,
+} from '../tokens/issue-access-token.js';
+import {
+  extractClientCredentials,
+  type PresentedClientCredentials,
+} from './internal/extract-client-credentials.js';
+import { readParam } from './internal/read-param.js';
+import { resolveAudience } from './internal/resolve-audience.js';
+import { resolveScopes } from './internal/resolve-scopes.js';
+
+/** A token request as the HTTP layer hands it over. */
+export interface TokenRequest {
+  /** Parsed body parameters (form or JSON); repeated form parameters are arrays. */
+  params: Record<string, unknown>;
+  /** The raw `Authorization` header, if any. */
+  authorization: string | undefined;
+}
+
+/** The successful token response body (RFC 6749 §5.1). */
+export interface TokenResponseBody {
+  access_token: string;
+  token_type: 'Bearer';
+  /** Lifetime in seconds. */
+  expires_in: number;
+  /** Granted scopes, space-delimited (possibly empty). */
+  scope: string;
+}
+
+/** What the grant needs from the server: the issuer, client lookup, secret check, signing key. */
+export interface ClientCredentialsGrantContext {
+  /** Issuer identifier written as `iss`. */
+  issuer: string;
+  /** The client and its accepted secret hashes, or undefined for an unknown client_id. */
+  findClient(clientId: string): Promise<ClientCredentials | undefined>;
+  /** True when `secret` matches one of `credentials`' unexpired hashes (constant time). */
+  verifySecret(credentials: ClientCredentials | undefined, secret: string, nowSec: number): boolean;
+  /** The active signing key, imported; undefined when the store has none. */
+  signingKey(nowSec: number): Promise<AccessTokenSigningKey | undefined>;
+}
+
+/** Outcome of a successful grant, with what an audit line needs. */
+export interface ClientCredentialsGrantResult {
+  body: TokenResponseBody;
+  client: ClientRecord;
+  audience: string;
+  method: PresentedClientCredentials['method'];
+  token: IssuedAccessToken;
+}
+
+/**
+ * Runs the client credentials grant (RFC 6749 §4.4): checks the request, authenticates the client
+ * (§2.3.1), decides scopes (§3.3) and audience (RFC 8707), and signs an RFC 9068 access token.
+ * Writes nothing to the store.
+ *
+ * Unknown client, wrong secret and revoked client all fail with the same `ERR_CLIENT_AUTH_FAILED`
+ * after the same work (a secret comparison), so the answer reveals nothing about which it was.
+ *
+ * @param request - parsed parameters and Authorization header.
+ * @param context - issuer, client lookup, secret verifier and signing key source.
+ * @returns the RFC 6749 §5.1 response body and the issuance facts.
+ * @throws AuthServerError `ERR_GRANT_TYPE_MISSING`, `ERR_GRANT_TYPE_UNSUPPORTED`,
+ *   `ERR_REQUEST_PARAMETER_REPEATED`, `ERR_REQUEST_PARAMETER_INVALID`,
+ *   `ERR_CLIENT_AUTH_MULTIPLE_METHODS`, `ERR_CLIENT_AUTH_MISSING`, `ERR_CLIENT_AUTH_MALFORMED`,
+ *   `ERR_CLIENT_AUTH_METHOD_UNSUPPORTED`, `ERR_CLIENT_AUTH_FAILED`, `ERR_SCOPE_NOT_ALLOWED`,
+ *   `ERR_AUDIENCE_MISSING`, `ERR_AUDIENCE_NOT_ALLOWED`, `ERR_AUDIENCE_AMBIGUOUS`,
+ *   `ERR_NO_SIGNING_KEY`.
+ *
+ * @example
+ * ```ts
+ * const { body } = await grantClientCredentials(
+ *   { params: { grant_type: 'client_credentials', scope: 'doctors:read' }, authorization },
+ *   context,
+ * );
+ * ```
+ */
+export async function grantClientCredentials(
+  request: TokenRequest,
+  context: ClientCredentialsGrantContext,
+): Promise<ClientCredentialsGrantResult> {
+  const { params } = request;
+  const grantType = readParam(params, 'grant_type');
+  if (grantType === undefined) throw new AuthServerError('ERR_GRANT_TYPE_MISSING');
+  if (grantType !== 'client_credentials') {
+    throw new AuthServerError('ERR_GRANT_TYPE_UNSUPPORTED', { cause: 'grant_type' });
+  }
+  const presented = extractClientCredentials(params, request.authorization);
+  // Read every parameter before authenticating so malformed requests fail the same way whoever
+  // sends them, and a failed authentication is the last thing the caller learns.
+  const requestedScope = readParam(params, 'scope');
+  const audience = readParam(params, 'audience');
+  if (Array.isArray(params['resource'])) {
+    // RFC 8707 allows several resources; one token per audience keeps aud checks meaningful.
+    throw new AuthServerError('ERR_AUDIENCE_AMBIGUOUS', { cause: 'several resource parameters' });
+  }
+  const resource = readParam(params, 'resource');
+
+  const nowSec = Math.floor(Date.now() / 1000);
+  const credentials = await context.findClient(presented.clientId);
+  // Always compare, even for an unknown or revoked client, so all three take the same path.
+  const secretOk = context.verifySecret(credentials, presented.clientSecret, nowSec);
+  if (credentials === undefined || !secretOk || credentials.client.revokedAt !== null) {
+    throw new AuthServerError('ERR_CLIENT_AUTH_FAILED', {
+      cause:
+        credentials === undefined
+          ? 'unknown client_id'
+          : credentials.client.revokedAt !== null
+            ? 'client revoked'
+            : 'secret mismatch',
+    });
+  }
+  const { client } = credentials;
+  const scopes = resolveScopes(requestedScope, client.scopes);
+  const target = resolveAudience(audience, resource, client.audiences);
+  if (target === client.clientId) {
+    // The audience is the receiving service, never the caller itself (RFC 9068 §3).
+    throw new AuthServerError('ERR_AUDIENCE_NOT_ALLOWED', { cause: 'audience is the caller' });
+  }
+
+  const signingKey = await context.signingKey(nowSec);
+  if (signingKey === undefined) throw new AuthServerError('ERR_NO_SIGNING_KEY');
+  const token = await issueAccessToken(signingKey, {
+    issuer: context.issuer,
+    clientId: client.clientId,
+    audience: target,
+    scopes,
+    expiresInSec: client.tokenTtlSec,
+    nowSec,
+  });
+  return {
+    body: {
+      access_token: token.accessToken,
+      token_type: 'Bearer',
+      expires_in: client.tokenTtlSec,
+      scope: token.scope,
+    },
+    client,
+    audience: target,
+    method: presented.method,
+    token,
+  };
+}
