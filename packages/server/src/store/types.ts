@@ -63,6 +63,8 @@ export interface SigningKeyRecord {
   createdAt: number;
   /** When a `next` key becomes `active`; null otherwise. */
   activatesAt: number | null;
+  /** When the key became `active` (it may since have been retired or revoked); null if never. */
+  activatedAt: number | null;
   /** When the key stopped signing (became `retired`); null otherwise. */
   retiredAt: number | null;
   /** When a `retired` key leaves the JWKS; null otherwise. */
@@ -124,6 +126,54 @@ export interface KeyStore {
   published(now?: number): Promise<SigningKeyRecord[]>;
   /** The `active` key with its decrypted private key, or undefined when there is none. */
   active(): Promise<SigningKeyMaterial | undefined>;
+  /** One key by kid (any state), or undefined. */
+  get(kid: string): Promise<SigningKeyRecord | undefined>;
+  /**
+   * Starts a rotation: a `next` key that becomes `active` after `propagationSec`, or at once with
+   * `immediately`. Resolves to what changed; `skipped` when `ifActiveOlderThanSec` says it is not
+   * yet time (the guard scheduled rotation uses so that one of several instances acts).
+   */
+  rotate(options?: RotateOptions): Promise<KeyLifecycleChange>;
+  /** Revokes a key at once (compromise); a revoked active key is replaced so that signing goes on. */
+  revoke(kid: string, options?: { now?: number }): Promise<KeyLifecycleChange>;
+  /**
+   * Applies due transitions: a `next` key whose `activatesAt` has passed becomes `active` (the old
+   * one `retired`), and `retired` keys past `removeAt` are deleted. Idempotent and serialized in the
+   * database, so concurrent callers perform each step once.
+   */
+  advance(now?: number): Promise<KeyLifecycleChange>;
+}
+
+/** Options of {@link KeyStore.rotate}. */
+export interface RotateOptions {
+  /** Algorithm of the new key; default: that of the active key, else RS256. */
+  alg?: SigningAlg;
+  /** Seconds between publishing the new key and signing with it; default 600 (`DEFAULT_PROPAGATION_SEC`). */
+  propagationSec?: number;
+  /** Activate at once (emergency): skips the propagation delay. */
+  immediately?: boolean;
+  /** Rotate only if the active key has been active at least this long (scheduled rotation), seconds. */
+  ifActiveOlderThanSec?: number;
+  /** Current time, Unix seconds; default: the store's clock. */
+  now?: number;
+}
+
+/** What a lifecycle operation did. Empty arrays and `skipped: false` when nothing was due. */
+export interface KeyLifecycleChange {
+  /** Keys created (as `next`, or `active` when activated at once). */
+  created: SigningKeyRecord[];
+  /** `next` keys given an activation time (`activatesAt`). */
+  scheduled: SigningKeyRecord[];
+  /** Keys that became `active`. */
+  activated: SigningKeyRecord[];
+  /** Keys that became `retired`. */
+  retired: SigningKeyRecord[];
+  /** Keys that became `revoked`. */
+  revoked: SigningKeyRecord[];
+  /** kids of retired keys deleted because no token they signed can still be valid. */
+  removed: string[];
+  /** True when a guard (`ifActiveOlderThanSec`, pending rotation) made the call a no-op. */
+  skipped: boolean;
 }
 
 /** An opened database: SQLite (`sqlite:./path.db`) or PostgreSQL (`postgres://…`). */

@@ -1,0 +1,262 @@
+import { randomUUID } from 'node:crypto';
+import { isUniqueViolation } from '../store/internal/constraint-error.js';
+import type { StoreContext } from '../store/internal/context.js';
+import type { ClientsTable, Trx } from '../store/internal/database.js';
+import { writeTransaction } from '../store/internal/write-transaction.js';
+import { StoreError } from '../store/store-error.js';
+import type {
+  ClientCredentials,
+  ClientPatch,
+  ClientRecord,
+  ClientStore,
+  NewClient,
+} from '../store/types.js';
+import { generateClientSecret, hashClientSecret } from './hash-client-secret.js';
+import {
+  DEFAULT_TOKEN_TTL_SEC,
+  MAX_SECRET_GRACE_SEC,
+  MAX_TOKEN_TTL_SEC,
+  validateAudiences,
+  validateClientName,
+  validateScopes,
+  validateSeconds,
+} from './validate-client-fields.js';
+
+/**
+ * The client registry (RFC 6749 §2) over the store's database; the same queries on SQLite and
+ * PostgreSQL. Every change runs in one serialized transaction that also bumps the store revision.
+ */
+export function createClientStore(ctx: StoreContext): ClientStore {
+  const { db, dialect } = ctx;
+
+  async function findRow(
+    executor: Trx | StoreContext['db'],
+    idOrName: string,
+  ): Promise<ClientsTable | undefined> {
+    const rows = await executor
+      .selectFrom('m2m_clients')
+      .selectAll()
+      .where((eb) => eb.or([eb('client_id', '=', idOrName), eb('name', '=', idOrName)]))
+      .execute();
+    return rows.find((row) => row.client_id === idOrName) ?? rows[0];
+  }
+
+  async function requireRow(trx: Trx, idOrName: string): Promise<ClientsTable> {
+    const row = await findRow(trx, idOrName);
+    if (row === undefined) {
+      throw new StoreError(
+        'CLIENT_NOT_FOUND',
+        `no client with id or name ${JSON.stringify(idOrName)}`,
+      );
+    }
+    return row;
+  }
+
+  function requireNotRevoked(row: ClientsTable): void {
+    if (row.revoked_at !== null) {
+      throw new StoreError('CLIENT_REVOKED', `client ${row.name} is revoked`);
+    }
+  }
+
+  return {
+    async create(input: NewClient) {
+      const name = validateClientName(input.name);
+      const scopes = validateScopes(input.scopes ?? []);
+      const audiences = validateAudiences(input.audiences ?? []);
+      const tokenTtlSec = validateSeconds(
+        input.tokenTtlSec ?? DEFAULT_TOKEN_TTL_SEC,
+        'token TTL',
+        1,
+        MAX_TOKEN_TTL_SEC,
+      );
+      const clientSecret = generateClientSecret();
+      const secretHash = hashClientSecret(clientSecret);
+      const now = ctx.now();
+      const row: ClientsTable = {
+        client_id: randomUUID(),
+        name,
+        scopes: JSON.stringify(scopes),
+        audiences: JSON.stringify(audiences),
+        token_ttl_sec: tokenTtlSec,
+        created_at: now,
+        updated_at: now,
+        revoked_at: null,
+      };
+      try {
+        await writeTransaction(db, dialect, async (trx, changed) => {
+          const taken = await trx
+            .selectFrom('m2m_clients')
+            .select('client_id')
+            .where('name', '=', name)
+            .executeTakeFirst();
+          if (taken !== undefined) throw nameTaken(name);
+          await trx.insertInto('m2m_clients').values(row).execute();
+          await trx
+            .insertInto('m2m_client_secrets')
+            .values({
+              secret_id: randomUUID(),
+              client_id: row.client_id,
+              scheme: secretHash.scheme,
+              hash: secretHash.hash,
+              created_at: now,
+              expires_at: null,
+            })
+            .execute();
+          changed();
+        });
+      } catch (err) {
+        if (isUniqueViolation(err)) throw nameTaken(name);
+        throw err;
+      }
+      return { client: toRecord(row), clientSecret };
+    },
+
+    async list() {
+      const rows = await db.selectFrom('m2m_clients').selectAll().orderBy('name').execute();
+      return rows.map(toRecord);
+    },
+
+    async find(idOrName: string) {
+      const row = await findRow(db, idOrName);
+      return row === undefined ? undefined : toRecord(row);
+    },
+
+    async getCredentials(clientId: string): Promise<ClientCredentials | undefined> {
+      const row = await db
+        .selectFrom('m2m_clients')
+        .selectAll()
+        .where('client_id', '=', clientId)
+        .executeTakeFirst();
+      if (row === undefined) return undefined;
+      const now = ctx.now();
+      const secrets = await db
+        .selectFrom('m2m_client_secrets')
+        .select(['scheme', 'hash', 'expires_at'])
+        .where('client_id', '=', clientId)
+        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+        .execute();
+      return {
+        client: toRecord(row),
+        secrets: secrets.map((s) => ({ scheme: s.scheme, hash: s.hash, expiresAt: s.expires_at })),
+      };
+    },
+
+    async update(idOrName: string, patch: ClientPatch) {
+      const changes: Partial<ClientsTable> = {};
+      if (patch.scopes !== undefined) changes.scopes = JSON.stringify(validateScopes(patch.scopes));
+      if (patch.audiences !== undefined) {
+        changes.audiences = JSON.stringify(validateAudiences(patch.audiences));
+      }
+      if (patch.tokenTtlSec !== undefined) {
+        changes.token_ttl_sec = validateSeconds(
+          patch.tokenTtlSec,
+          'token TTL',
+          1,
+          MAX_TOKEN_TTL_SEC,
+        );
+      }
+      if (Object.keys(changes).length === 0) {
+        throw new StoreError(
+          'NOTHING_TO_UPDATE',
+          'nothing to update: give scopes, audiences or a token TTL',
+        );
+      }
+      return writeTransaction(db, dialect, async (trx, changed) => {
+        const row = await requireRow(trx, idOrName);
+        requireNotRevoked(row);
+        const updated: ClientsTable = { ...row, ...changes, updated_at: ctx.now() };
+        await trx
+          .updateTable('m2m_clients')
+          .set({ ...changes, updated_at: updated.updated_at })
+          .where('client_id', '=', row.client_id)
+          .execute();
+        changed();
+        return toRecord(updated);
+      });
+    },
+
+    async revoke(idOrName: string) {
+      return writeTransaction(db, dialect, async (trx, changed) => {
+        const row = await requireRow(trx, idOrName);
+        if (row.revoked_at !== null) return toRecord(row); // already revoked: nothing to do
+        const now = ctx.now();
+        await trx
+          .updateTable('m2m_clients')
+          .set({ revoked_at: now, updated_at: now })
+          .where('client_id', '=', row.client_id)
+          .execute();
+        // A revoked client never authenticates again: its secret hashes have no further use.
+        await trx.deleteFrom('m2m_client_secrets').where('client_id', '=', row.client_id).execute();
+        changed();
+        return toRecord({ ...row, revoked_at: now, updated_at: now });
+      });
+    },
+
+    async rotateSecret(idOrName: string, graceSec: number) {
+      validateSeconds(graceSec, 'grace period', 0, MAX_SECRET_GRACE_SEC);
+      const clientSecret = generateClientSecret();
+      const secretHash = hashClientSecret(clientSecret);
+      return writeTransaction(db, dialect, async (trx, changed) => {
+        const row = await requireRow(trx, idOrName);
+        requireNotRevoked(row);
+        const now = ctx.now();
+        const graceEnd = now + graceSec;
+        // Secrets already past their grace period are gone; the others expire at the latest when
+        // the new grace period ends (an earlier, shorter grace is kept).
+        if (graceSec === 0) {
+          await trx
+            .deleteFrom('m2m_client_secrets')
+            .where('client_id', '=', row.client_id)
+            .execute();
+        } else {
+          await trx
+            .deleteFrom('m2m_client_secrets')
+            .where('client_id', '=', row.client_id)
+            .where('expires_at', '<=', now)
+            .execute();
+          await trx
+            .updateTable('m2m_client_secrets')
+            .set({ expires_at: graceEnd })
+            .where('client_id', '=', row.client_id)
+            .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', graceEnd)]))
+            .execute();
+        }
+        await trx
+          .insertInto('m2m_client_secrets')
+          .values({
+            secret_id: randomUUID(),
+            client_id: row.client_id,
+            scheme: secretHash.scheme,
+            hash: secretHash.hash,
+            created_at: now,
+            expires_at: null,
+          })
+          .execute();
+        await trx
+          .updateTable('m2m_clients')
+          .set({ updated_at: now })
+          .where('client_id', '=', row.client_id)
+          .execute();
+        changed();
+        return { client: toRecord({ ...row, updated_at: now }), clientSecret };
+      });
+    },
+  };
+}
+
+function nameTaken(name: string): StoreError {
+  return new StoreError('CLIENT_NAME_TAKEN', `a client named ${name} already exists`);
+}
+
+function toRecord(row: ClientsTable): ClientRecord {
+  return {
+    clientId: row.client_id,
+    name: row.name,
+    scopes: JSON.parse(row.scopes) as string[],
+    audiences: JSON.parse(row.audiences) as string[],
+    tokenTtlSec: Number(row.token_ttl_sec),
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+    revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
+  };
+}

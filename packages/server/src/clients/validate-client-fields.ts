@@ -1,0 +1,90 @@
+import { StoreError } from '../store/store-error.js';
+
+/** Default access-token lifetime, seconds: short, so that a revoked client stops within 15 minutes. */
+export const DEFAULT_TOKEN_TTL_SEC = 900;
+/** Longest access-token lifetime a client may have, seconds (one day). */
+export const MAX_TOKEN_TTL_SEC = 86_400;
+/** Longest grace period for an old secret after rotation, seconds (30 days). */
+export const MAX_SECRET_GRACE_SEC = 30 * 86_400;
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
+const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
+// Audiences name resource servers (RFC 8707 resource, or a service name such as ms_doctor):
+// printable ASCII without spaces; commas are excluded because the CLI separates lists with them.
+const AUDIENCE = /^[\x21-\x2B\x2D-\x7E]+$/;
+
+/**
+ * Checks a client name: 1–64 of `A-Z a-z 0-9 . _ -`, starting with a letter or digit, and not
+ * shaped like a client_id (a UUID), so that `<id|name>` arguments are never ambiguous.
+ *
+ * @throws {StoreError} `INVALID_CLIENT_NAME`
+ */
+export function validateClientName(name: string): string {
+  if (!NAME.test(name) || UUID.test(name)) {
+    throw new StoreError(
+      'INVALID_CLIENT_NAME',
+      `invalid client name ${JSON.stringify(name)}: use 1-64 letters, digits, ".", "_" or "-" (not a UUID)`,
+    );
+  }
+  return name;
+}
+
+/**
+ * Checks scope-tokens (RFC 6749 §3.3) and removes duplicates, keeping order. `*` is reserved: in
+ * a token request it means "every scope this client is allowed".
+ *
+ * @throws {StoreError} `INVALID_SCOPE`
+ */
+export function validateScopes(scopes: readonly string[]): string[] {
+  for (const scope of scopes) {
+    if (!SCOPE_TOKEN.test(scope) || scope.length > 128) {
+      throw new StoreError(
+        'INVALID_SCOPE',
+        `invalid scope ${JSON.stringify(scope)}: scope-tokens are 1-128 printable ASCII characters without spaces, '"' or '\\' (RFC 6749 §3.3)`,
+      );
+    }
+    if (scope === '*') {
+      throw new StoreError(
+        'INVALID_SCOPE',
+        'scope "*" is reserved (a token request for "*" gets every allowed scope)',
+      );
+    }
+  }
+  return [...new Set(scopes)];
+}
+
+/**
+ * Checks audiences (the resource servers a client may get tokens for, RFC 8707) and removes
+ * duplicates, keeping order.
+ *
+ * @throws {StoreError} `INVALID_AUDIENCE`
+ */
+export function validateAudiences(audiences: readonly string[]): string[] {
+  for (const audience of audiences) {
+    if (!AUDIENCE.test(audience) || audience.length > 255) {
+      throw new StoreError(
+        'INVALID_AUDIENCE',
+        `invalid audience ${JSON.stringify(audience)}: use 1-255 printable ASCII characters without spaces or commas`,
+      );
+    }
+  }
+  return [...new Set(audiences)];
+}
+
+/**
+ * Checks a whole number of seconds within bounds.
+ *
+ * @param what how to call it in the message, e.g. `token TTL`
+ * @throws {StoreError} `INVALID_DURATION`
+ */
+export function validateSeconds(value: number, what: string, min: number, max: number): number {
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new StoreError(
+      'INVALID_DURATION',
+      `${what} must be a whole number of seconds from ${min} to ${max}, got ${String(value)}`,
+    );
+  }
+  return value;
+}

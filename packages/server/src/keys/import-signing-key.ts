@@ -1,0 +1,18 @@
+import { type CryptoKey, importPKCS8 } from 'jose';
+import type { SigningKeyMaterial } from '../store/types.js';
+
+/**
+ * The private key of a signing key as a non-extractable `CryptoKey` for jose's `SignJWT`.
+ *
+ * @example
+ * ```ts
+ * const material = await store.keys.active();
+ * const key = await importSigningKey(material!);
+ * const jwt = await new SignJWT(claims)
+ *   .setProtectedHeader({ alg: material!.alg, kid: material!.kid, typ: 'at+jwt' })
+ *   .sign(key);
+ * ```
+ */
+export async function importSigningKey(material: SigningKeyMaterial): Promise<CryptoKey> {
+  return importPKCS8(material.privateKeyPem, material.alg);
+}

@@ -1,0 +1,490 @@
+import type { JWK } from 'jose';
+import { validateSeconds } from '../clients/validate-client-fields.js';
+import { isUniqueViolation } from '../store/internal/constraint-error.js';
+import type { StoreContext } from '../store/internal/context.js';
+import type { SigningKeysTable, Trx } from '../store/internal/database.js';
+import { writeTransaction } from '../store/internal/write-transaction.js';
+import { StoreError } from '../store/store-error.js';
+import type {
+  KeyLifecycleChange,
+  KeyState,
+  KeyStore,
+  RotateOptions,
+  SigningAlg,
+  SigningKeyMaterial,
+  SigningKeyRecord,
+} from '../store/types.js';
+import { generateSigningKeyPair } from './generate-signing-key-pair.js';
+import { decryptPrivateKey, encryptPrivateKey } from './internal/private-key-encryption.js';
+import { DEFAULT_PROPAGATION_SEC, retiredKeyRemoveAt } from './key-lifecycle-timing.js';
+import { readPrivateKeyPem } from './read-private-key-pem.js';
+import {
+  DEFAULT_SIGNING_ALG,
+  isSigningAlg,
+  SIGNING_ALGS,
+  type SigningKeyPair,
+} from './signing-key-pair.js';
+
+/** Longest propagation delay accepted, seconds (30 days). */
+const MAX_PROPAGATION_SEC = 30 * 86_400;
+
+/**
+ * Signing keys over the store's database, private parts encrypted under the key-encryption key.
+ * Lifecycle changes run in serialized transactions guarded by the database (a unique index allows
+ * one `active` key), so concurrent CLI runs and server instances cannot both act.
+ */
+export function createKeyStore(ctx: StoreContext): KeyStore {
+  const { db, dialect } = ctx;
+
+  async function encryptPair(pair: SigningKeyPair): Promise<string> {
+    return encryptPrivateKey(pair.privateKeyPem, pair.kid, await ctx.keyEncryptionKey());
+  }
+
+  /** Inserts a key; `generate` and `import` share the state rules. */
+  async function insertKey(
+    pair: SigningKeyPair,
+    options: { state?: KeyState; activatesAt?: number | null },
+  ): Promise<SigningKeyRecord> {
+    if (options.state !== undefined && options.state !== 'active' && options.state !== 'next') {
+      throw new StoreError(
+        'INVALID_KEY_STATE',
+        `a new key can only be "active" or "next", not ${JSON.stringify(options.state)}`,
+      );
+    }
+    const jwe = await encryptPair(pair);
+    try {
+      return await writeTransaction(db, dialect, async (trx, changed) => {
+        const existing = await getRow(trx, pair.kid);
+        if (existing !== undefined) {
+          throw new StoreError(
+            'KEY_EXISTS',
+            `key ${pair.kid} is already in the store (${existing.state})`,
+          );
+        }
+        const active = await activeRow(trx);
+        const state: 'active' | 'next' =
+          options.state === 'active' || options.state === 'next'
+            ? options.state
+            : active === undefined
+              ? 'active'
+              : 'next';
+        if (state === 'active' && active !== undefined) {
+          throw new StoreError(
+            'ACTIVE_KEY_EXISTS',
+            `key ${active.kid} is already active; use "keys rotate" to replace it`,
+          );
+        }
+        const now = ctx.now();
+        const row = newRow(
+          pair,
+          jwe,
+          state,
+          now,
+          state === 'next' ? (options.activatesAt ?? null) : null,
+        );
+        await trx.insertInto('m2m_signing_keys').values(row).execute();
+        changed();
+        return toRecord(row);
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) {
+        throw new StoreError(
+          'ACTIVE_KEY_EXISTS',
+          'another key became active at the same time; retry',
+        );
+      }
+      throw err;
+    }
+  }
+
+  async function maxTokenTtl(trx: Trx): Promise<number> {
+    const row = await trx
+      .selectFrom('m2m_clients')
+      .select((eb) => eb.fn.max('token_ttl_sec').as('max_ttl'))
+      .executeTakeFirst();
+    return Number(row?.max_ttl ?? 0);
+  }
+
+  /** Retires the active key (if any) at `now`; returns the retired record. */
+  async function retireActive(trx: Trx, now: number): Promise<SigningKeyRecord | undefined> {
+    const active = await activeRow(trx);
+    if (active === undefined) return undefined;
+    const retired: SigningKeysTable = {
+      ...active,
+      state: 'retired',
+      retired_at: now,
+      remove_at: retiredKeyRemoveAt(now, await maxTokenTtl(trx)),
+    };
+    await trx
+      .updateTable('m2m_signing_keys')
+      .set({ state: 'retired', retired_at: retired.retired_at, remove_at: retired.remove_at })
+      .where('kid', '=', active.kid)
+      .execute();
+    return toRecord(retired);
+  }
+
+  async function activate(trx: Trx, row: SigningKeysTable, now: number): Promise<SigningKeyRecord> {
+    const activated: SigningKeysTable = {
+      ...row,
+      state: 'active',
+      activates_at: null,
+      activated_at: now,
+    };
+    await trx
+      .updateTable('m2m_signing_keys')
+      .set({ state: 'active', activates_at: null, activated_at: now })
+      .where('kid', '=', row.kid)
+      .execute();
+    return toRecord(activated);
+  }
+
+  return {
+    async generate(alg: SigningAlg, options = {}) {
+      return insertKey(await generateSigningKeyPair(alg), options);
+    },
+
+    async import(privateKeyPem: string, options = {}) {
+      return insertKey(await readPrivateKeyPem(privateKeyPem), options);
+    },
+
+    async list() {
+      const rows = await db
+        .selectFrom('m2m_signing_keys')
+        .selectAll()
+        .orderBy('created_at')
+        .orderBy('kid')
+        .execute();
+      return rows.map(toRecord);
+    },
+
+    async published(now = ctx.now()) {
+      const rows = await db
+        .selectFrom('m2m_signing_keys')
+        .selectAll()
+        .where((eb) =>
+          eb.or([
+            eb('state', 'in', ['next', 'active']),
+            eb.and([
+              eb('state', '=', 'retired'),
+              eb.or([eb('remove_at', 'is', null), eb('remove_at', '>', now)]),
+            ]),
+          ]),
+        )
+        .orderBy('created_at')
+        .orderBy('kid')
+        .execute();
+      return rows.map(toRecord);
+    },
+
+    async active(): Promise<SigningKeyMaterial | undefined> {
+      const row = await activeRow(db);
+      if (row === undefined) return undefined;
+      if (row.private_key_jwe === null) {
+        throw new StoreError('KEY_DECRYPTION_FAILED', `active key ${row.kid} has no private key`);
+      }
+      const privateKeyPem = await decryptPrivateKey(
+        row.private_key_jwe,
+        row.kid,
+        await ctx.keyEncryptionKey(),
+      );
+      return { ...toRecord(row), privateKeyPem };
+    },
+
+    async get(kid: string) {
+      const row = await getRow(db, kid);
+      return row === undefined ? undefined : toRecord(row);
+    },
+
+    async rotate(options: RotateOptions = {}): Promise<KeyLifecycleChange> {
+      const now = options.now ?? ctx.now();
+      const propagationSec = validateSeconds(
+        options.propagationSec ?? DEFAULT_PROPAGATION_SEC,
+        'propagation delay',
+        0,
+        MAX_PROPAGATION_SEC,
+      );
+      if (options.ifActiveOlderThanSec !== undefined) {
+        validateSeconds(
+          options.ifActiveOlderThanSec,
+          'rotation interval',
+          1,
+          Number.MAX_SAFE_INTEGER,
+        );
+      }
+      if (options.alg !== undefined && !isSigningAlg(options.alg)) {
+        throw unsupportedAlg(options.alg);
+      }
+      const change = emptyChange();
+
+      // A cheap look outside the transaction decides whether a key must be generated (RSA takes
+      // a moment; scheduled rotation asks often); the transaction re-checks everything.
+      const before = await db.selectFrom('m2m_signing_keys').selectAll().execute();
+      if (!isRotationDue(before, options, now)) return { ...change, skipped: true };
+      const beforeActive = before.find((row) => row.state === 'active');
+      const pending = before.some((row) => row.state === 'next');
+      const alg =
+        options.alg ?? (beforeActive?.alg as SigningAlg | undefined) ?? DEFAULT_SIGNING_ALG;
+      const pair = pending ? undefined : await generateSigningKeyPair(alg);
+      const jwe = pair === undefined ? undefined : await encryptPair(pair);
+
+      return writeTransaction(db, dialect, async (trx, changed) => {
+        const rows = await trx.selectFrom('m2m_signing_keys').selectAll().execute();
+        if (!isRotationDue(rows, options, now)) return { ...change, skipped: true };
+        const active = rows.find((row) => row.state === 'active');
+        const next = rows
+          .filter((row) => row.state === 'next')
+          .sort((a, b) => Number(a.created_at) - Number(b.created_at))[0];
+        const activateNow = options.immediately === true || active === undefined;
+
+        if (next !== undefined) {
+          if (options.alg !== undefined && options.alg !== next.alg) {
+            throw new StoreError(
+              'ROTATION_PENDING',
+              `key ${next.kid} (${next.alg}) is already waiting to become active; revoke it first to rotate to ${options.alg}`,
+            );
+          }
+          if (activateNow) {
+            const retired = await retireActive(trx, now);
+            if (retired) change.retired.push(retired);
+            change.activated.push(await activate(trx, next, now));
+          } else if (next.activates_at === null) {
+            // A key generated as `next` without a date: rotation schedules it.
+            const activatesAt = now + propagationSec;
+            await trx
+              .updateTable('m2m_signing_keys')
+              .set({ activates_at: activatesAt })
+              .where('kid', '=', next.kid)
+              .execute();
+            change.scheduled.push(toRecord({ ...next, activates_at: activatesAt }));
+          } else {
+            throw new StoreError(
+              'ROTATION_PENDING',
+              `key ${next.kid} already becomes active at ${new Date(Number(next.activates_at) * 1000).toISOString()}; use --now to activate it at once`,
+            );
+          }
+          changed();
+          return change;
+        }
+
+        if (pair === undefined || jwe === undefined) {
+          // A `next` key existed before the transaction and is gone now (revoked concurrently).
+          throw new StoreError('ROTATION_PENDING', 'the keys changed during rotation; retry');
+        }
+        if (activateNow) {
+          const retired = await retireActive(trx, now);
+          if (retired) change.retired.push(retired);
+          const row = newRow(pair, jwe, 'active', now, null);
+          await trx.insertInto('m2m_signing_keys').values(row).execute();
+          change.created.push(toRecord(row));
+          change.activated.push(toRecord(row));
+        } else {
+          const row = newRow(pair, jwe, 'next', now, now + propagationSec);
+          await trx.insertInto('m2m_signing_keys').values(row).execute();
+          change.created.push(toRecord(row));
+          change.scheduled.push(toRecord(row));
+        }
+        changed();
+        return change;
+      });
+    },
+
+    async revoke(kid: string, options = {}): Promise<KeyLifecycleChange> {
+      const now = options.now ?? ctx.now();
+      const change = emptyChange();
+      const before = await getRow(db, kid);
+      if (before === undefined) throw keyNotFound(kid);
+      if (before.state === 'revoked') return { ...change, skipped: true };
+      // Revoking the active key must not stop signing: a waiting `next` key takes over, else a
+      // fresh key of the same algorithm (generated before the transaction).
+      const hasNext = await db
+        .selectFrom('m2m_signing_keys')
+        .select('kid')
+        .where('state', '=', 'next')
+        .executeTakeFirst();
+      const replacement =
+        before.state === 'active' && hasNext === undefined
+          ? await generateSigningKeyPair(before.alg as SigningAlg)
+          : undefined;
+      const replacementJwe = replacement === undefined ? undefined : await encryptPair(replacement);
+
+      return writeTransaction(db, dialect, async (trx, changed) => {
+        const row = await getRow(trx, kid);
+        if (row === undefined) throw keyNotFound(kid);
+        if (row.state === 'revoked') return { ...change, skipped: true };
+        await trx
+          .updateTable('m2m_signing_keys')
+          .set({
+            state: 'revoked',
+            revoked_at: now,
+            activates_at: null,
+            remove_at: null,
+            private_key_jwe: null,
+          })
+          .where('kid', '=', kid)
+          .execute();
+        change.revoked.push(
+          toRecord({
+            ...row,
+            state: 'revoked',
+            revoked_at: now,
+            activates_at: null,
+            remove_at: null,
+          }),
+        );
+        if (row.state === 'active') {
+          const next = await trx
+            .selectFrom('m2m_signing_keys')
+            .selectAll()
+            .where('state', '=', 'next')
+            .orderBy('created_at')
+            .executeTakeFirst();
+          if (next !== undefined) {
+            change.activated.push(await activate(trx, next, now));
+          } else if (replacement !== undefined && replacementJwe !== undefined) {
+            const fresh = newRow(replacement, replacementJwe, 'active', now, null);
+            await trx.insertInto('m2m_signing_keys').values(fresh).execute();
+            change.created.push(toRecord(fresh));
+            change.activated.push(toRecord(fresh));
+          } else {
+            throw new StoreError('ROTATION_PENDING', 'the keys changed during revocation; retry');
+          }
+        }
+        changed();
+        return change;
+      });
+    },
+
+    async advance(now = ctx.now()): Promise<KeyLifecycleChange> {
+      return writeTransaction(db, dialect, async (trx, changed) => {
+        const change = emptyChange();
+        const expired = await trx
+          .selectFrom('m2m_signing_keys')
+          .select('kid')
+          .where('state', '=', 'retired')
+          .where('remove_at', '<=', now)
+          .execute();
+        if (expired.length > 0) {
+          await trx
+            .deleteFrom('m2m_signing_keys')
+            .where(
+              'kid',
+              'in',
+              expired.map((row) => row.kid),
+            )
+            .execute();
+          change.removed.push(...expired.map((row) => row.kid));
+        }
+        const active = await activeRow(trx);
+        const due = await trx
+          .selectFrom('m2m_signing_keys')
+          .selectAll()
+          .where('state', '=', 'next')
+          .where((eb) =>
+            // With no active key at all, any waiting key is due: something must sign.
+            active === undefined ? eb.lit(true) : eb('activates_at', '<=', now),
+          )
+          .orderBy('activates_at')
+          .orderBy('created_at')
+          .executeTakeFirst();
+        if (due !== undefined) {
+          const retired = await retireActive(trx, now);
+          if (retired) change.retired.push(retired);
+          change.activated.push(await activate(trx, due, now));
+        }
+        if (change.removed.length > 0 || change.activated.length > 0) changed();
+        return change;
+      });
+    },
+  };
+}
+
+/** Whether a rotation should go ahead given the keys and the scheduling guard. */
+function isRotationDue(
+  rows: readonly SigningKeysTable[],
+  options: RotateOptions,
+  now: number,
+): boolean {
+  if (options.ifActiveOlderThanSec === undefined) return true;
+  if (rows.some((row) => row.state === 'next')) return false; // a rotation is already under way
+  const active = rows.find((row) => row.state === 'active');
+  if (active === undefined) return true;
+  const since = Number(active.activated_at ?? active.created_at);
+  return since + options.ifActiveOlderThanSec <= now;
+}
+
+async function getRow(executor: Trx | StoreContext['db'], kid: string) {
+  return executor
+    .selectFrom('m2m_signing_keys')
+    .selectAll()
+    .where('kid', '=', kid)
+    .executeTakeFirst();
+}
+
+async function activeRow(executor: Trx | StoreContext['db']) {
+  return executor
+    .selectFrom('m2m_signing_keys')
+    .selectAll()
+    .where('state', '=', 'active')
+    .executeTakeFirst();
+}
+
+function newRow(
+  pair: SigningKeyPair,
+  jwe: string,
+  state: 'active' | 'next',
+  now: number,
+  activatesAt: number | null,
+): SigningKeysTable {
+  return {
+    kid: pair.kid,
+    alg: pair.alg,
+    state,
+    public_jwk: JSON.stringify(pair.publicJwk),
+    private_key_jwe: jwe,
+    created_at: now,
+    activates_at: state === 'next' ? activatesAt : null,
+    activated_at: state === 'active' ? now : null,
+    retired_at: null,
+    remove_at: null,
+    revoked_at: null,
+  };
+}
+
+function toRecord(row: SigningKeysTable): SigningKeyRecord {
+  const num = (value: number | null): number | null => (value === null ? null : Number(value));
+  return {
+    kid: row.kid,
+    alg: row.alg as SigningAlg,
+    state: row.state as KeyState,
+    publicJwk: JSON.parse(row.public_jwk) as JWK,
+    createdAt: Number(row.created_at),
+    activatesAt: num(row.activates_at),
+    activatedAt: num(row.activated_at),
+    retiredAt: num(row.retired_at),
+    removeAt: num(row.remove_at),
+    revokedAt: num(row.revoked_at),
+  };
+}
+
+function emptyChange(): KeyLifecycleChange {
+  return {
+    created: [],
+    scheduled: [],
+    activated: [],
+    retired: [],
+    revoked: [],
+    removed: [],
+    skipped: false,
+  };
+}
+
+function keyNotFound(kid: string): StoreError {
+  return new StoreError('KEY_NOT_FOUND', `no signing key with kid ${JSON.stringify(kid)}`);
+}
+
+function unsupportedAlg(alg: unknown): StoreError {
+  return new StoreError(
+    'UNSUPPORTED_ALGORITHM',
+    `unsupported signing algorithm ${JSON.stringify(alg)}; use one of ${SIGNING_ALGS.join(', ')}`,
+  );
+}

@@ -1,0 +1,59 @@
+/**
+ * Row shapes of the tables (see migrations.ts). Times are Unix seconds; lists are JSON arrays in
+ * text columns so that SQLite and PostgreSQL store them the same way.
+ */
+import type { Kysely, Transaction } from 'kysely';
+
+export interface StoreStateTable {
+  id: number;
+  /** Bumped in the same transaction as every change to clients or keys. */
+  revision: number;
+}
+
+export interface ClientsTable {
+  client_id: string;
+  name: string;
+  /** JSON array of scope-tokens. */
+  scopes: string;
+  /** JSON array of audiences. */
+  audiences: string;
+  token_ttl_sec: number;
+  created_at: number;
+  updated_at: number;
+  revoked_at: number | null;
+}
+
+export interface ClientSecretsTable {
+  secret_id: string;
+  client_id: string;
+  scheme: string;
+  hash: string;
+  created_at: number;
+  expires_at: number | null;
+}
+
+export interface SigningKeysTable {
+  kid: string;
+  alg: string;
+  state: string;
+  /** Public JWK as JSON. */
+  public_jwk: string;
+  /** Compact JWE (dir + A256GCM under the key-encryption key) of the PKCS#8 PEM; null once revoked. */
+  private_key_jwe: string | null;
+  created_at: number;
+  activates_at: number | null;
+  activated_at: number | null;
+  retired_at: number | null;
+  remove_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface Database {
+  m2m_store_state: StoreStateTable;
+  m2m_clients: ClientsTable;
+  m2m_client_secrets: ClientSecretsTable;
+  m2m_signing_keys: SigningKeysTable;
+}
+
+export type Db = Kysely<Database>;
+export type Trx = Transaction<Database>;

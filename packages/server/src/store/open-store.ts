@@ -1,0 +1,173 @@
+import { Kysely, sql } from 'kysely';
+import { createClientStore } from '../clients/kysely-client-store.js';
+import {
+  ephemeralKeyEncryptionKey,
+  type KeyEncryptionKey,
+  keyEncryptionKeyFromBytes,
+  loadOrCreateKeyEncryptionKeyFile,
+  parseKeyEncryptionKey,
+} from '../keys/key-encryption-key.js';
+import { createKeyStore } from '../keys/kysely-key-store.js';
+import type { StoreContext } from './internal/context.js';
+import type { Database } from './internal/database.js';
+import { parseDatabaseUrl } from './internal/database-url.js';
+import { migrateToLatest } from './internal/migrations.js';
+import { openPostgres, type PostgresPoolOptions } from './internal/open-postgres.js';
+import { openSqlite } from './internal/open-sqlite.js';
+import { StoreError } from './store-error.js';
+import type { Store } from './types.js';
+
+/** Options of {@link openStore}. */
+export interface OpenStoreOptions {
+  /**
+   * `sqlite:./data/m2m-auth.db` (relative to the working directory), `sqlite:/abs/path.db`,
+   * `sqlite::memory:`, or `postgres://user:pass@host:5432/db` (also `postgresql://`).
+   */
+  databaseUrl: string;
+  /**
+   * Key-encryption key: 32 bytes, or their base64. Default: `M2M_AUTH_KEK` from `env`; without it,
+   * on SQLite a key file `<database>.kek` (mode 0600) is created or read, with a warning; on
+   * PostgreSQL key operations fail with `KEK_REQUIRED`.
+   */
+  kek?: string | Uint8Array;
+  /** Environment to read `M2M_AUTH_KEK` from; default `process.env`. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Receives one-line warnings; default: printed to stderr as `m2m-auth: warning: …`. */
+  warn?: (message: string) => void;
+  /** Clock, Unix seconds; default `Math.floor(Date.now() / 1000)` (so fake timers apply). */
+  now?: () => number;
+  /** SQLite: how long a writer waits for another, milliseconds; default 5000. */
+  busyTimeoutMs?: number;
+  /** PostgreSQL pool settings. */
+  pool?: PostgresPoolOptions;
+  /** Called when an idle PostgreSQL connection fails (e.g. server restart); default: ignored. */
+  onPoolError?: (err: Error) => void;
+  /** Run migrations at open; default true. */
+  migrate?: boolean;
+}
+
+/**
+ * Opens the store — clients and signing keys — on SQLite or PostgreSQL, and brings the schema up
+ * to date (safe when several processes open it at once). Close it with `store.close()`.
+ *
+ * @throws {StoreError} `INVALID_DATABASE_URL`, `INVALID_KEK` (a malformed `M2M_AUTH_KEK` fails
+ *   here, not at first use), `DATABASE_ERROR` (cannot open or connect), `MIGRATION_FAILED`
+ * @example
+ * ```ts
+ * const store = await openStore({ databaseUrl: 'sqlite:./data/m2m-auth.db' });
+ * try {
+ *   const { client, clientSecret } = await store.clients.create({ name: 'ms_admin', audiences: ['ms_doctor'] });
+ * } finally {
+ *   await store.close();
+ * }
+ * ```
+ */
+export async function openStore(options: OpenStoreOptions): Promise<Store> {
+  const location = parseDatabaseUrl(options.databaseUrl);
+  const env = options.env ?? process.env;
+  const warn =
+    options.warn ?? ((message: string) => process.stderr.write(`m2m-auth: warning: ${message}\n`));
+  const now = options.now ?? (() => Math.floor(Date.now() / 1000));
+
+  let explicitKek: KeyEncryptionKey | undefined;
+  if (options.kek instanceof Uint8Array) {
+    explicitKek = keyEncryptionKeyFromBytes(options.kek, 'option');
+  } else if (typeof options.kek === 'string') {
+    explicitKek = parseKeyEncryptionKey(options.kek, 'the kek option', 'option');
+  } else if (env['M2M_AUTH_KEK']) {
+    explicitKek = parseKeyEncryptionKey(env['M2M_AUTH_KEK'], 'M2M_AUTH_KEK', 'env');
+  }
+
+  let db: Kysely<Database>;
+  try {
+    if (location.dialect === 'sqlite') {
+      db = new Kysely<Database>({
+        dialect: openSqlite(location.path, options.busyTimeoutMs ?? 5_000),
+      });
+    } else {
+      const { dialect } = openPostgres(
+        location.connectionString,
+        options.pool ?? {},
+        options.onPoolError ?? (() => {}),
+      );
+      db = new Kysely<Database>({ dialect });
+    }
+  } catch (cause) {
+    throw databaseError(location, cause);
+  }
+
+  try {
+    await sql`select 1`.execute(db);
+  } catch (cause) {
+    await db.destroy().catch(() => {});
+    throw databaseError(location, cause);
+  }
+  if (options.migrate !== false) {
+    try {
+      await migrateToLatest(db);
+    } catch (err) {
+      await db.destroy().catch(() => {});
+      throw err;
+    }
+  }
+
+  let kekPromise: Promise<KeyEncryptionKey> | undefined;
+  const resolveKek = async (): Promise<KeyEncryptionKey> => {
+    if (explicitKek) return explicitKek;
+    if (location.dialect === 'postgres') {
+      throw new StoreError(
+        'KEK_REQUIRED',
+        'M2M_AUTH_KEK is required with PostgreSQL (32 bytes, base64; generate one with: openssl rand -base64 32)',
+      );
+    }
+    if (location.path === ':memory:') return ephemeralKeyEncryptionKey();
+    return loadOrCreateKeyEncryptionKeyFile(`${location.path}.kek`, warn);
+  };
+
+  const ctx: StoreContext = {
+    db,
+    dialect: location.dialect,
+    now,
+    keyEncryptionKey() {
+      kekPromise ??= resolveKek();
+      // A failed resolution is not cached, so that the next call reports it again.
+      return kekPromise.catch((err: unknown) => {
+        kekPromise = undefined;
+        throw err;
+      });
+    },
+  };
+
+  let closed = false;
+  return {
+    dialect: location.dialect,
+    clients: createClientStore(ctx),
+    keys: createKeyStore(ctx),
+    async revision() {
+      const row = await db
+        .selectFrom('m2m_store_state')
+        .select('revision')
+        .where('id', '=', 1)
+        .executeTakeFirstOrThrow();
+      return Number(row.revision);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await db.destroy();
+    },
+  };
+}
+
+function databaseError(location: ReturnType<typeof parseDatabaseUrl>, cause: unknown): StoreError {
+  const reason =
+    cause instanceof AggregateError && cause.errors.length > 0
+      ? String((cause.errors[0] as Error).message)
+      : cause instanceof Error
+        ? cause.message || ((cause as NodeJS.ErrnoException).code ?? cause.name)
+        : String(cause);
+  // The PostgreSQL URL may hold a password: name the server by kind only.
+  const what =
+    location.dialect === 'sqlite' ? `SQLite database ${location.path}` : 'PostgreSQL database';
+  return new StoreError('DATABASE_ERROR', `cannot open the ${what}: ${reason}`, { cause });
+}
