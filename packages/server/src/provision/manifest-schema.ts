@@ -17,16 +17,21 @@ export const SERVICE_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
  */
 export const SCOPE_PATTERN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 const serviceName = z
   .string()
   .regex(
     SERVICE_NAME_PATTERN,
     'must start with a letter and hold only letters, digits, "_", "." or "-" (at most 64)',
-  );
+  )
+  // The store refuses UUID-shaped names: they could be mistaken for a client_id.
+  .refine((name) => !UUID.test(name), 'must not look like a client_id (a UUID)');
 
 const scope = z
   .string()
   .regex(SCOPE_PATTERN, 'is not a valid scope token (RFC 6749 §3.3: printable ASCII, no space)')
+  .max(128, 'is longer than 128 characters')
   .refine((s) => s !== '*', 'the wildcard scope "*" cannot be granted by a manifest');
 
 const ttlSec = z
