@@ -1,11 +1,8 @@
+import { JWKS_PATH } from '../http/routes/jwks-route.js';
+import { TOKEN_PATH } from '../http/routes/token-route.js';
 import { normalizeUrl } from './internal/normalize-url.js';
 import type { Manifest } from './parse-manifest.js';
 import { ProvisionError } from './provision-error.js';
-
-/** Token-endpoint path of the authorization server (RFC 6749 §3.2), as `m2m-auth serve` mounts it. */
-export const TOKEN_ENDPOINT_PATH = '/oauth/token';
-/** JWKS path of the authorization server (RFC 7517 §5), as `m2m-auth serve` mounts it. */
-export const JWKS_PATH = '/.well-known/jwks.json';
 
 /** The URLs written into the `.env` files. */
 export interface ProvisionEndpoints {
@@ -60,7 +57,7 @@ export function resolveEndpoints(
   // The issuer is compared as an exact string (RFC 9068 §4): keep it as written, only checked.
   if (issuer !== undefined) checked(issuer, 'issuer');
   return {
-    tokenUrl: authUrl + TOKEN_ENDPOINT_PATH,
+    tokenUrl: authUrl + TOKEN_PATH,
     jwksUrl: jwks === undefined ? authUrl + JWKS_PATH : checked(jwks, 'jwks_url'),
     issuer: issuer ?? authUrl,
   };
