@@ -1,4 +1,78 @@
-/** Runs the `m2m-auth` CLI with the given arguments; resolves to the process exit code. */
-export async function runCli(_argv: readonly string[]): Promise<number> {
-  return 0;
+import { Command, CommanderError } from 'commander';
+import { StoreError } from '../store/store-error.js';
+import { registerClientCommand } from './commands/client.js';
+import { registerKeysCommand } from './commands/keys.js';
+import { registerMigrateCommand } from './commands/migrate.js';
+import { registerProvisionCommand } from './commands/provision.js';
+import { registerServeCommand } from './commands/serve.js';
+import { CliError } from './internal/cli-error.js';
+import { DEFAULT_DATABASE_URL } from './internal/store-options.js';
+
+/**
+ * Runs the `m2m-auth` CLI with the given arguments (without `node` and the script) and resolves to
+ * the process exit code: 0 on success, 1 when a command fails (one line on stderr, the store left
+ * as it was), commander's code (1) for usage errors. Never calls `process.exit`.
+ *
+ * @example
+ * ```ts
+ * process.exitCode = await runCli(['client', 'list', '--json']);
+ * ```
+ */
+export async function runCli(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode; // commander printed the message
+    process.stderr.write(`m2m-auth: error: ${oneLine(err)}\n`);
+    if (process.env['M2M_AUTH_DEBUG'] && err instanceof Error && err.stack) {
+      process.stderr.write(`${err.stack}\n`);
+    }
+    return 1;
+  }
+}
+
+function buildProgram(): Command {
+  const program = new Command('m2m-auth')
+    .description('OAuth 2.0 client_credentials authorization server for microservices')
+    .option('--database <url>', `database URL (env DATABASE_URL; default ${DEFAULT_DATABASE_URL})`)
+    .option('--json', 'print JSON instead of text')
+    .showSuggestionAfterError(true)
+    .exitOverride();
+  program.configureOutput({
+    outputError: (message, write) => write(`m2m-auth: ${message.trim()}\n`),
+  });
+  registerKeysCommand(program);
+  registerClientCommand(program);
+  registerMigrateCommand(program);
+  registerServeCommand(program);
+  registerProvisionCommand(program);
+  // Subcommands inherit exitOverride and the output settings only when set before they are added;
+  // apply both to every command registered above, whoever registered it.
+  for (const command of allCommands(program)) {
+    command.exitOverride();
+    command.configureOutput({
+      outputError: (message, write) => write(`m2m-auth: ${message.trim()}\n`),
+    });
+  }
+  return program;
+}
+
+function* allCommands(command: Command): Generator<Command> {
+  for (const sub of command.commands) {
+    yield sub;
+    yield* allCommands(sub);
+  }
+}
+
+/** The message of an error on one line; unexpected errors say so without a stack trace. */
+function oneLine(err: unknown): string {
+  const message =
+    err instanceof StoreError || err instanceof CliError
+      ? err.message
+      : err instanceof Error
+        ? `unexpected ${err.name}: ${err.message}`
+        : `unexpected failure: ${String(err)}`;
+  return message.replace(/\s*\n\s*/g, ' ');
 }

@@ -259,7 +259,7 @@ export function createKeyStore(ctx: StoreContext): KeyStore {
           } else {
             throw new StoreError(
               'ROTATION_PENDING',
-              `key ${next.kid} already becomes active at ${new Date(Number(next.activates_at) * 1000).toISOString()}; use --now to activate it at once`,
+              `key ${next.kid} already becomes active at ${new Date(Number(next.activates_at) * 1000).toISOString().replace('.000Z', 'Z')}; use --now to activate it at once`,
             );
           }
           changed();

@@ -1,0 +1,255 @@
+import { readFileSync } from 'node:fs';
+import { type Command, Option } from 'commander';
+import { buildJwks } from '../../keys/build-jwks.js';
+import { exportPublicKeyPem } from '../../keys/export-public-key-pem.js';
+import { DEFAULT_PROPAGATION_SEC } from '../../keys/key-lifecycle-timing.js';
+import { SIGNING_ALGS } from '../../keys/signing-key-pair.js';
+import { StoreError } from '../../store/store-error.js';
+import type { SigningAlg, SigningKeyRecord, Store } from '../../store/types.js';
+import { CliError } from '../internal/cli-error.js';
+import {
+  changeToJson,
+  changeToLines,
+  describeNextChange,
+  keyToJson,
+} from '../internal/key-view.js';
+import { createOutput, examples, formatTable, formatTime } from '../internal/output.js';
+import { parseSeconds } from '../internal/parse-arguments.js';
+import { addStoreOptions, storeOptionsOf, withStore } from '../internal/store-options.js';
+import { writeFileAtomic } from '../internal/write-file-atomic.js';
+
+/**
+ * Registers `m2m-auth keys …`: generate, list, export-public, import, rotate, revoke.
+ * Private keys are never printed. Each command first applies due lifecycle steps (a `next` key
+ * whose time has come becomes active, expired retired keys are removed), so what it shows and
+ * exports is current even when no server is running.
+ */
+export function registerKeysCommand(program: Command): void {
+  const keys = program
+    .command('keys')
+    .description('manage the signing keys of access tokens')
+    .addHelpText(
+      'after',
+      examples(
+        'm2m-auth keys generate',
+        'm2m-auth keys list',
+        'm2m-auth keys export-public --out oauth-public.key',
+      ),
+    );
+
+  const algOption = () =>
+    new Option('--alg <alg>', 'signing algorithm').choices(SIGNING_ALGS as string[]);
+
+  addStoreOptions(
+    keys
+      .command('generate')
+      .description('generate a signing key (active if there is none yet, else published as next)')
+      .addOption(algOption().default('RS256')),
+  )
+    .addHelpText('after', examples('m2m-auth keys generate', 'm2m-auth keys generate --alg ES256'))
+    .action(async (opts: { alg: SigningAlg }, cmd: Command) => {
+      const options = storeOptionsOf(cmd);
+      const out = createOutput(options.json);
+      const key = await withStore(options, async (store) => {
+        await store.keys.advance();
+        return store.keys.generate(opts.alg);
+      });
+      out.data(keyToJson(key));
+      out.text(
+        `Generated ${key.alg} signing key ${key.kid} (${key.state}).`,
+        key.state === 'active'
+          ? 'It signs new access tokens. Export its public key with: m2m-auth keys export-public'
+          : 'It is published in the JWKS but does not sign until "m2m-auth keys rotate" activates it.',
+      );
+    });
+
+  addStoreOptions(
+    keys.command('list').description('list signing keys with their state and next change'),
+  )
+    .addHelpText('after', examples('m2m-auth keys list', 'm2m-auth keys list --json'))
+    .action(async (_opts: unknown, cmd: Command) => {
+      const options = storeOptionsOf(cmd);
+      const out = createOutput(options.json);
+      const all = await withStore(options, async (store) => {
+        await store.keys.advance();
+        return store.keys.list();
+      });
+      out.data(all.map((key) => keyToJson(key, all)));
+      if (all.length === 0) {
+        out.text('No signing keys. Create one with: m2m-auth keys generate');
+        return;
+      }
+      out.text(
+        ...formatTable([
+          ['KID', 'ALG', 'STATE', 'CREATED', 'NEXT CHANGE'],
+          ...all.map((key) => [
+            key.kid,
+            key.alg,
+            key.state,
+            formatTime(key.createdAt),
+            describeNextChange(key, all),
+          ]),
+        ]),
+      );
+    });
+
+  addStoreOptions(
+    keys
+      .command('export-public')
+      .description(
+        'write the public key as PEM (the active one by default), or every published key as a JWKS',
+      )
+      .option('--out <file>', 'file to write (mode 0644); default: standard output')
+      .option('--kid <kid>', 'export this key instead of the active one')
+      .option('--all', 'export every published key (next, active, retired) as a JWKS file'),
+  )
+    .addHelpText(
+      'after',
+      examples(
+        'm2m-auth keys export-public --out oauth-public.key',
+        'm2m-auth keys export-public --all --out jwks.json',
+      ),
+    )
+    .action(async (opts: { out?: string; kid?: string; all?: boolean }, cmd: Command) => {
+      const options = storeOptionsOf(cmd);
+      const out = createOutput(options.json);
+      if (opts.all && opts.kid !== undefined) {
+        throw new CliError('USAGE', 'give either --all or --kid, not both');
+      }
+      if (opts.all) {
+        const published = await withStore(options, async (store) => {
+          await store.keys.advance();
+          return store.keys.published();
+        });
+        const jwks = `${JSON.stringify(buildJwks(published), null, 2)}\n`;
+        const kids = published.map((key) => key.kid);
+        if (opts.out === undefined) {
+          process.stdout.write(jwks);
+          return;
+        }
+        writeFileAtomic(opts.out, jwks, 0o644);
+        out.data({ file: opts.out, kids });
+        out.text(`Wrote ${kids.length} published key(s) as a JWKS to ${opts.out}.`);
+        return;
+      }
+      const key = await withStore(options, (store) => exportableKey(store, opts.kid));
+      const pem = await exportPublicKeyPem(key.publicJwk);
+      if (opts.out === undefined) {
+        if (options.json) out.data({ kid: key.kid, alg: key.alg, public_key_pem: pem });
+        else process.stdout.write(pem.endsWith('\n') ? pem : `${pem}\n`);
+        return;
+      }
+      writeFileAtomic(opts.out, pem.endsWith('\n') ? pem : `${pem}\n`, 0o644);
+      out.data({ file: opts.out, kid: key.kid, alg: key.alg });
+      out.text(`Wrote the public key of ${key.kid} (${key.alg}, ${key.state}) to ${opts.out}.`);
+    });
+
+  addStoreOptions(
+    keys
+      .command('import')
+      .description(
+        "adopt an existing private key, e.g. Laravel Passport's oauth-private.key (PKCS#1 or PKCS#8 PEM)",
+      )
+      .requiredOption('--private-key <file>', 'PEM file of the private key'),
+  )
+    .addHelpText('after', examples('m2m-auth keys import --private-key storage/oauth-private.key'))
+    .action(async (opts: { privateKey: string }, cmd: Command) => {
+      const options = storeOptionsOf(cmd);
+      const out = createOutput(options.json);
+      let pem: string;
+      try {
+        pem = readFileSync(opts.privateKey, 'utf8');
+      } catch (cause) {
+        const reason = (cause as NodeJS.ErrnoException).code ?? (cause as Error).message;
+        throw new CliError('FILE_UNREADABLE', `cannot read ${opts.privateKey}: ${reason}`, {
+          cause,
+        });
+      }
+      const key = await withStore(options, async (store) => {
+        await store.keys.advance();
+        return store.keys.import(pem);
+      });
+      out.data(keyToJson(key));
+      out.text(
+        `Imported ${key.alg} key ${key.kid} (${key.state}).`,
+        key.state === 'active'
+          ? 'It signs new access tokens; verifiers that trust its public key keep working.'
+          : 'It is published as the next key; "m2m-auth keys rotate" activates it (add --now to do it at once).',
+      );
+    });
+
+  addStoreOptions(
+    keys
+      .command('rotate')
+      .description(
+        'start a rotation: publish a next key, which becomes active after the propagation delay',
+      )
+      .addOption(algOption())
+      .option(
+        '--propagation <sec>',
+        `seconds between publishing the new key and signing with it (default ${DEFAULT_PROPAGATION_SEC}; at least the JWKS cache lifetime)`,
+        parseSeconds,
+      )
+      .option('--now', 'activate the new key at once (emergency; verifiers may not have it yet)'),
+  )
+    .addHelpText(
+      'after',
+      examples(
+        'm2m-auth keys rotate',
+        'm2m-auth keys rotate --alg ES256 --propagation 900',
+        'm2m-auth keys rotate --now',
+      ),
+    )
+    .action(
+      async (opts: { alg?: SigningAlg; propagation?: number; now?: boolean }, cmd: Command) => {
+        const options = storeOptionsOf(cmd);
+        const out = createOutput(options.json);
+        const change = await withStore(options, async (store) => {
+          await store.keys.advance();
+          return store.keys.rotate({
+            ...(opts.alg !== undefined ? { alg: opts.alg } : {}),
+            ...(opts.propagation !== undefined ? { propagationSec: opts.propagation } : {}),
+            immediately: opts.now === true,
+          });
+        });
+        out.data(changeToJson(change));
+        out.text(...changeToLines(change));
+      },
+    );
+
+  addStoreOptions(
+    keys
+      .command('revoke')
+      .description(
+        'revoke a key at once (compromise): it leaves the JWKS; an active key is replaced',
+      )
+      .argument('<kid>', 'key ID'),
+  )
+    .addHelpText('after', examples('m2m-auth keys revoke 3vQk…'))
+    .action(async (kid: string, _opts: unknown, cmd: Command) => {
+      const options = storeOptionsOf(cmd);
+      const out = createOutput(options.json);
+      const change = await withStore(options, (store) => store.keys.revoke(kid));
+      out.data(changeToJson(change));
+      out.text(...(change.skipped ? [`Key ${kid} was already revoked.`] : changeToLines(change)));
+    });
+}
+
+async function exportableKey(store: Store, kid: string | undefined): Promise<SigningKeyRecord> {
+  await store.keys.advance();
+  if (kid === undefined) {
+    const active = (await store.keys.list()).find((key) => key.state === 'active');
+    if (active === undefined) {
+      throw new StoreError(
+        'NO_ACTIVE_KEY',
+        'no active signing key; create one with: m2m-auth keys generate',
+      );
+    }
+    return active;
+  }
+  const key = await store.keys.get(kid);
+  if (key === undefined)
+    throw new StoreError('KEY_NOT_FOUND', `no signing key with kid ${JSON.stringify(kid)}`);
+  if (key.state === 'revoked') throw new StoreError('KEY_REVOKED', `key ${kid} is revoked`);
+  return key;
+}

@@ -1,0 +1,40 @@
+import type { ClientRecord, ClientSecretHash } from '../../store/types.js';
+import { formatTime } from './output.js';
+
+/** A client as CLI JSON (snake_case, as OAuth writes it). Never carries secret material. */
+export function clientToJson(client: ClientRecord): Record<string, unknown> {
+  return {
+    client_id: client.clientId,
+    name: client.name,
+    scopes: client.scopes,
+    audiences: client.audiences,
+    token_ttl_sec: client.tokenTtlSec,
+    created_at: client.createdAt,
+    updated_at: client.updatedAt,
+    revoked_at: client.revokedAt,
+  };
+}
+
+/** A client as text lines (no secret). */
+export function clientToLines(client: ClientRecord): string[] {
+  const list = (items: readonly string[]) => (items.length > 0 ? items.join(' ') : '(none)');
+  return [
+    `  client_id:  ${client.clientId}`,
+    `  name:       ${client.name}`,
+    `  status:     ${client.revokedAt === null ? 'active' : `revoked at ${formatTime(client.revokedAt)}`}`,
+    `  scopes:     ${list(client.scopes)}`,
+    `  audiences:  ${list(client.audiences)}`,
+    `  token TTL:  ${client.tokenTtlSec} s`,
+    `  created:    ${formatTime(client.createdAt)}`,
+    `  updated:    ${formatTime(client.updatedAt)}`,
+  ];
+}
+
+/** How many secrets a client has, and until when old ones are accepted — never the hashes. */
+export function secretsSummary(secrets: readonly ClientSecretHash[]): string {
+  if (secrets.length === 0) return 'none';
+  const grace = secrets
+    .filter((s) => s.expiresAt !== null)
+    .map((s) => `one until ${formatTime(s.expiresAt)}`);
+  return `${secrets.length} accepted${grace.length > 0 ? ` (${grace.join(', ')})` : ''}`;
+}

@@ -1,0 +1,47 @@
+/** Writes command output: text lines or one JSON document, always to stdout. */
+export interface Output {
+  readonly json: boolean;
+  /** Prints lines of text (ignored in JSON mode). */
+  text(...lines: string[]): void;
+  /** Prints a JSON document (only in JSON mode). */
+  data(value: unknown): void;
+}
+
+export function createOutput(json: boolean): Output {
+  return {
+    json,
+    text(...lines) {
+      if (!json) process.stdout.write(`${lines.join('\n')}\n`);
+    },
+    data(value) {
+      if (json) process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+    },
+  };
+}
+
+/** Unix seconds as an ISO 8601 UTC time without milliseconds, or `-`. */
+export function formatTime(sec: number | null | undefined): string {
+  if (sec === null || sec === undefined) return '-';
+  return new Date(sec * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+/** Rows as aligned columns, the first row being the header. */
+export function formatTable(rows: readonly (readonly string[])[]): string[] {
+  const widths: number[] = [];
+  for (const row of rows) {
+    row.forEach((cell, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, cell.length);
+    });
+  }
+  return rows.map((row) =>
+    row
+      .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
+/** Help text block with examples, for `addHelpText('after', …)`. */
+export function examples(...lines: string[]): string {
+  return `\nExample${lines.length > 1 ? 's' : ''}:\n${lines.map((line) => `  $ ${line}`).join('\n')}\n`;
+}
