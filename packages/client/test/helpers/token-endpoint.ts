@@ -11,6 +11,8 @@ export interface RecordedRequest {
   /** `Date.now()` on arrival (the fake clock when a test fakes Date). */
   readonly at: number;
   readonly method: string;
+  /** Path and query. */
+  readonly url: string;
   readonly headers: IncomingHttpHeaders;
   readonly form: URLSearchParams;
 }
@@ -57,6 +59,7 @@ export async function startTokenEndpoint(
       const request: RecordedRequest = {
         at: Date.now(),
         method: req.method ?? '',
+        url: req.url ?? '',
         headers: req.headers,
         form: new URLSearchParams(Buffer.concat(chunks).toString('utf8')),
       };
