@@ -114,7 +114,7 @@ export function computeProvisionPlan(
     if (strangers.length > 0) {
       throw new ProvisionError(
         'PROVISION_CONFLICT',
-        `--rotate-secrets names ${strangers.join(', ')}, which ${strangers.length === 1 ? 'is' : 'are'} not a calling service of ${manifest.source}`,
+        `cannot rotate the secret of ${strangers.join(', ')}: not a calling service of ${manifest.source}, so ${strangers.length === 1 ? 'it has' : 'they have'} no client`,
       );
     }
   }

@@ -12,8 +12,8 @@ const pad = (text: string, width: number): string => text.padEnd(width);
 
 /**
  * Renders a provisioning report as readable text for the terminal: the signing key, one line per
- * client and per file, and a summary (the warnings are left to the caller, for stderr). Dry runs say "would …". Never prints a secret
- * (the report holds none).
+ * client and per file, and a summary. Dry runs say "would …". The warnings are left to the caller
+ * (for stderr). Never prints a secret: the report holds none.
  *
  * @example
  * ```ts
@@ -88,19 +88,19 @@ export function formatProvisionReport(report: ProvisionReport): string {
     tally(clients.filter((c) => c.action === 'update').length, 'update', 'updated'),
     `${clients.filter((c) => c.action === 'unchanged').length} unchanged`,
     tally(
-      clients.filter((c) => (c.action === 'create' ? false : c.secret === 'rotated')).length,
-      'rotate the secret of',
-      'with a rotated secret',
+      clients.filter((c) => c.action !== 'create' && c.secret === 'rotated').length,
+      'get a new secret',
+      'given a new secret',
     ),
     tally(report.unlisted.filter((c) => c.action === 'revoke').length, 'revoke', 'revoked'),
-  ];
+  ].filter((part) => !part.startsWith('0 '));
   const written = report.files.filter((f) => f.action === 'create' || f.action === 'update').length;
   const changes =
     report.storeChanges === 0
       ? 'the store already matches'
       : `${report.storeChanges} store change${report.storeChanges === 1 ? '' : 's'}`;
   lines.push(
-    `Summary: ${changes}; clients: ${summary.join(', ')}; files: ${tally(written, 'write', 'written')}.`,
+    `Summary: ${changes}; clients: ${summary.join(', ') || 'none'}; files: ${tally(written, 'write', 'written')}.`,
   );
   return `${lines.join('\n')}\n`;
 }

@@ -1,6 +1,7 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { formatProvisionReport } from '../../provision/format-provision-report.js';
-import { provisionServices } from '../../provision/provision-services.js';
+import { ProvisionError } from '../../provision/provision-error.js';
+import { type ProvisionReport, provisionServices } from '../../provision/provision-services.js';
 import { readManifest } from '../../provision/read-manifest.js';
 import type { SigningAlg } from '../../store/types.js';
 import { createOutput, examples } from '../internal/output.js';
@@ -44,13 +45,12 @@ export function registerProvisionCommand(program: Command): void {
     .command('provision')
     .summary('create or update the clients of a manifest of services and write their .env files')
     .description(
-      [
-        'Make the store match a manifest (YAML or JSON) of services: create the clients of the',
-        'calling services, update changed ones, leave the rest alone; generate a signing key if none',
-        'is active; write <env-dir>/<service>.env (mode 0600) and <env-dir>/oauth-public.key.',
-        'A manifest error changes nothing. Secrets are stored hashed: an existing client whose .env',
-        `is missing is reported (exit ${EXIT_INCOMPLETE}), not re-secreted, unless --rotate-secret(s).`,
-      ].join('\n'),
+      'Make the store match a manifest (YAML or JSON) of services: create the clients of the ' +
+        'calling services, update changed ones, leave the rest alone; generate a signing key if ' +
+        'none is active; write <env-dir>/<service>.env (mode 0600) and <env-dir>/oauth-public.key. ' +
+        'A manifest error changes nothing. Secrets are stored hashed: an existing client whose .env ' +
+        `is missing is reported (exit ${EXIT_INCOMPLETE}), not given a new secret, unless ` +
+        '--rotate-secret names it or --rotate-secrets is given.',
     )
     .argument('<manifest>', 'manifest file (YAML or JSON)')
     .option('--env-dir <dir>', 'folder of the .env files', DEFAULT_ENV_DIR)
@@ -86,28 +86,45 @@ export function registerProvisionCommand(program: Command): void {
     .action(async (manifestPath: string, opts: ProvisionCommandOptions, cmd: Command) => {
       const storeOptions = storeOptionsOf(cmd);
       const out = createOutput(storeOptions.json);
-      // Read and validate the manifest before opening the store: a bad manifest touches nothing.
-      const manifest = await readManifest(manifestPath);
-      const rotate = opts.rotateSecrets ? true : (opts.rotateSecret ?? false);
-      const report = await withStore(storeOptions, (store) =>
-        provisionServices(store, manifest, {
-          envDir: opts.envDir,
-          authUrl: opts.authUrl,
-          issuer: opts.issuer,
-          jwksUrl: opts.jwksUrl,
-          dryRun: opts.dryRun === true,
-          prune: opts.prune === true,
-          rotateSecrets: rotate,
-          secretGraceSec: opts.secretGraceSec ?? 0,
-          keyAlg: opts.alg,
-        }),
-      );
+      let report: ProvisionReport;
+      try {
+        // Read and validate the manifest before opening the store: a bad manifest touches nothing.
+        const manifest = await readManifest(manifestPath);
+        report = await withStore(storeOptions, (store) =>
+          provisionServices(store, manifest, {
+            envDir: opts.envDir,
+            authUrl: opts.authUrl,
+            issuer: opts.issuer,
+            jwksUrl: opts.jwksUrl,
+            dryRun: opts.dryRun === true,
+            prune: opts.prune === true,
+            rotateSecrets: opts.rotateSecrets ? true : (opts.rotateSecret ?? false),
+            secretGraceSec: opts.secretGraceSec ?? 0,
+            keyAlg: opts.alg,
+          }),
+        );
+      } catch (err) {
+        // One problem per line (each with file:line:col), rather than the CLI's single line.
+        if (err instanceof ProvisionError) {
+          cmd.error(`error: ${err.message.replace(/\n/g, '\n  ')}`, {
+            exitCode: 1,
+            code: `m2m-auth.provision.${err.code}`,
+          });
+        }
+        throw err;
+      }
       out.data(report);
       out.text(formatProvisionReport(report).trimEnd());
       if (!out.json) {
         for (const warning of report.warnings)
           process.stderr.write(`m2m-auth: warning: ${warning}\n`);
       }
-      if (!report.complete) process.exitCode = EXIT_INCOMPLETE;
+      if (!report.complete) {
+        const skipped = report.files.filter((f) => f.action === 'skip').map((f) => f.service);
+        cmd.error(
+          `incomplete: not written, secret unknown: ${skipped.join(', ')} (see --rotate-secret)`,
+          { exitCode: EXIT_INCOMPLETE, code: 'm2m-auth.provision.INCOMPLETE' },
+        );
+      }
     });
 }
