@@ -1,0 +1,44 @@
+import { readFileSync } from 'node:fs';
+import { TOKEN_CLIENT_ERROR_CODES, TokenClientError } from '@m2m-auth/client/errors';
+import { describe, expect, it } from 'vitest';
+
+const table = readFileSync(new URL('../ERRORS.md', import.meta.url), 'utf8');
+const documented = [...table.matchAll(/^\|\s*`(ERR_[A-Z_]+)`\s*\|/gm)].map((m) => m[1]);
+
+describe('ERRORS.md', () => {
+  it('lists every error code of the package exactly once', () => {
+    expect([...documented].sort()).toEqual([...TOKEN_CLIENT_ERROR_CODES].sort());
+    expect(new Set(documented).size).toBe(documented.length);
+  });
+
+  it('names only codes the source can throw', () => {
+    const sources = import.meta.glob('../src/**/*.ts', {
+      query: '?raw',
+      import: 'default',
+      eager: true,
+    });
+    const thrown = new Set<string>();
+    for (const source of Object.values(sources) as string[]) {
+      for (const m of source.matchAll(/'(ERR_[A-Z_]+)'/g)) if (m[1]) thrown.add(m[1]);
+    }
+    for (const code of TOKEN_CLIENT_ERROR_CODES) expect(thrown).toContain(code);
+  });
+});
+
+describe('TokenClientError', () => {
+  it('carries a stable code and the RFC 6749 error fields', () => {
+    const err = new TokenClientError('ERR_INVALID_SCOPE', 'rejected', {
+      oauthError: 'invalid_scope',
+      oauthErrorDescription: 'no',
+      status: 400,
+      attempts: 1,
+    });
+    expect(err).toBeInstanceOf(Error);
+    expect(err.name).toBe('TokenClientError');
+    expect(err).toMatchObject({
+      code: 'ERR_INVALID_SCOPE',
+      oauthError: 'invalid_scope',
+      status: 400,
+    });
+  });
+});
