@@ -5,6 +5,27 @@ export { runCli } from './cli/main.js';
 export { generateClientSecret, hashClientSecret } from './clients/hash-client-secret.js';
 export { DEFAULT_TOKEN_TTL_SEC, MAX_TOKEN_TTL_SEC } from './clients/validate-client-fields.js';
 export { verifyClientSecret } from './clients/verify-client-secret.js';
+export type {
+  AuthServerErrorCode,
+  AuthServerErrorDefinition,
+  OAuthErrorValue,
+} from './errors/auth-server-error.js';
+export { AUTH_SERVER_ERRORS, AuthServerError } from './errors/auth-server-error.js';
+export type {
+  ClientCredentialsGrantContext,
+  ClientCredentialsGrantResult,
+  TokenRequest,
+  TokenResponseBody,
+} from './grants/client-credentials-grant.js';
+export { grantClientCredentials } from './grants/client-credentials-grant.js';
+export type { BuildServerOptions, ServerLoggerOptions } from './http/build-server.js';
+export {
+  buildServer,
+  DEFAULT_JWKS_MAX_AGE_SEC,
+  DEFAULT_METADATA_MAX_AGE_SEC,
+  DEFAULT_POSTGRES_REVISION_CHECK_INTERVAL_MS,
+} from './http/build-server.js';
+export type { HealthProblem } from './http/routes/health-route.js';
 export { buildJwks } from './keys/build-jwks.js';
 export { exportPublicKeyPem } from './keys/export-public-key-pem.js';
 export { generateSigningKeyPair } from './keys/generate-signing-key-pair.js';
@@ -18,6 +39,8 @@ export {
 export { readPrivateKeyPem } from './keys/read-private-key-pem.js';
 export type { SigningKeyPair } from './keys/signing-key-pair.js';
 export { DEFAULT_SIGNING_ALG, SIGNING_ALGS } from './keys/signing-key-pair.js';
+export type { RunningServer, StartServerOptions } from './server/start-server.js';
+export { startServer } from './server/start-server.js';
 export type { PostgresPoolOptions } from './store/internal/open-postgres.js';
 export type { OpenStoreOptions } from './store/open-store.js';
 export { openStore } from './store/open-store.js';
@@ -39,3 +62,9 @@ export type {
   SigningKeyRecord,
   Store,
 } from './store/types.js';
+export type {
+  AccessTokenGrant,
+  AccessTokenSigningKey,
+  IssuedAccessToken,
+} from './tokens/issue-access-token.js';
+export { issueAccessToken } from './tokens/issue-access-token.js';

@@ -1,0 +1,221 @@
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyServerOptions,
+  LogController,
+} from 'fastify';
+import { AuthServerError } from '../errors/auth-server-error.js';
+import { StoreCache } from '../server/internal/store-cache.js';
+import type { Store } from '../store/types.js';
+import { handleClientError } from './internal/handle-client-error.js';
+import { registerBodyParsers } from './internal/register-body-parsers.js';
+import { sendAuthServerError } from './internal/send-auth-server-error.js';
+import type { ServerContext } from './internal/server-context.js';
+import { toAuthServerError } from './internal/to-auth-server-error.js';
+import { registerHealthRoute } from './routes/health-route.js';
+import { registerJwksRoute } from './routes/jwks-route.js';
+import { registerMetadataRoute } from './routes/metadata-route.js';
+import { registerTokenRoute } from './routes/token-route.js';
+
+/** Pino options accepted by Fastify's `logger` option. */
+export type ServerLoggerOptions = Exclude<FastifyServerOptions['logger'], boolean | undefined>;
+
+/** Options of {@link buildServer}. */
+export interface BuildServerOptions {
+  /** An opened store (`openStore`); the server never closes it. */
+  store: Store;
+  /**
+   * Issuer identifier (RFC 8414 §2): an http(s) URL without query or fragment, written verbatim as
+   * the tokens' `iss` and the metadata's `issuer`; endpoint URLs are built on it.
+   */
+  issuer: string;
+  /**
+   * `false` (default): no logs. `true`: pino at `info` on stdout. Pino options, or a pino logger
+   * instance. Requests are never logged one by one; refusals at `debug`, failures at `error`.
+   */
+  logger?: boolean | ServerLoggerOptions | FastifyBaseLogger;
+  /**
+   * How often to look for changes made by the CLI or other instances, milliseconds.
+   * 0: before every token request, so a revocation is effective for the very next request.
+   * Default: 0 on SQLite (the check is a local read), 1000 on PostgreSQL (one query per second
+   * per instance instead of one per token; changes apply within a second).
+   */
+  revisionCheckIntervalMs?: number;
+  /**
+   * `Cache-Control: max-age` of the JWKS, seconds; default 300. Verifiers may keep the key set that
+   * long, so a rotation's propagation delay must be at least this.
+   */
+  jwksMaxAgeSec?: number;
+  /** `Cache-Control: max-age` of the RFC 8414 metadata, seconds; default 300. */
+  metadataMaxAgeSec?: number;
+  /** Largest accepted request body, bytes; default 16384 (token requests are a few hundred). */
+  bodyLimitBytes?: number;
+  /** Realm of `WWW-Authenticate: Basic` on 401 answers; default `m2m-auth`. */
+  realm?: string;
+}
+
+/** Default `Cache-Control: max-age` of the JWKS, seconds. */
+export const DEFAULT_JWKS_MAX_AGE_SEC = 300;
+/** Default `Cache-Control: max-age` of the metadata document, seconds. */
+export const DEFAULT_METADATA_MAX_AGE_SEC = 300;
+/** Default interval of revision checks on PostgreSQL, milliseconds. */
+export const DEFAULT_POSTGRES_REVISION_CHECK_INTERVAL_MS = 1000;
+const DEFAULT_BODY_LIMIT_BYTES = 16_384;
+
+/**
+ * Builds the authorization server as a Fastify app, without listening: `POST /oauth/token`
+ * (RFC 6749 §4.4, tokens per RFC 9068), `GET /.well-known/oauth-authorization-server` (RFC 8414),
+ * `GET /.well-known/jwks.json` (RFC 7517) and `GET /healthz`. Every error is RFC 6749 §5.2 JSON.
+ *
+ * Clients and keys are cached in memory and reloaded when `store.revision()` moves; issuing a token
+ * writes nothing to the store.
+ *
+ * @param options - see {@link BuildServerOptions}.
+ * @returns the Fastify instance; call `listen()` (or use `startServer`), or `inject()` in tests.
+ * @throws TypeError on a misused option (bad issuer URL, negative durations).
+ *
+ * @example
+ * ```ts
+ * const store = await openStore({ databaseUrl: 'sqlite:./data/m2m-auth.db' });
+ * const app = buildServer({ store, issuer: 'http://127.0.0.1:8080' });
+ * await app.listen({ port: 8080, host: '127.0.0.1' });
+ * ```
+ */
+export function buildServer(options: BuildServerOptions): FastifyInstance {
+  return createServerApp(options).app;
+}
+
+/**
+ * buildServer with access to the shared context (internal: startServer sets the issuer once the
+ * port is known).
+ */
+export function createServerApp(options: BuildServerOptions): {
+  app: FastifyInstance;
+  context: ServerContext;
+} {
+  const settings = resolveSettings(options);
+  const app = Fastify({
+    ...loggerOptions(options.logger),
+    bodyLimit: settings.bodyLimitBytes,
+    // Per-request info lines cost time on the hot path and say nothing an audit line won't.
+    logController: new LogController({ disableRequestLogging: true }),
+    clientErrorHandler: handleClientError,
+    return503OnClosing: true,
+  });
+  const cache = new StoreCache(options.store, {
+    revisionCheckIntervalMs: settings.revisionCheckIntervalMs,
+    logger: app.log,
+  });
+  const context: ServerContext = {
+    cache,
+    issuer: settings.issuer,
+    realm: settings.realm,
+    jwksMaxAgeSec: settings.jwksMaxAgeSec,
+    metadataMaxAgeSec: settings.metadataMaxAgeSec,
+  };
+
+  app.addHook('onReady', () => cache.start());
+  app.addHook('onClose', async () => cache.stop());
+  registerBodyParsers(app);
+  app.setErrorHandler((err, request, reply) =>
+    sendAuthServerError(request, reply, toAuthServerError(err), context.realm),
+  );
+  app.setNotFoundHandler((request, reply) =>
+    sendAuthServerError(request, reply, new AuthServerError('ERR_NOT_FOUND'), context.realm),
+  );
+  registerTokenRoute(app, context);
+  registerMetadataRoute(app, context);
+  registerJwksRoute(app, context);
+  registerHealthRoute(app, context);
+  return { app, context };
+}
+
+interface Settings {
+  issuer: string;
+  revisionCheckIntervalMs: number;
+  jwksMaxAgeSec: number;
+  metadataMaxAgeSec: number;
+  bodyLimitBytes: number;
+  realm: string;
+}
+
+function resolveSettings(options: BuildServerOptions): Settings {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError('buildServer: options are required');
+  }
+  const { store } = options;
+  if (typeof store?.revision !== 'function' || typeof store.clients !== 'object') {
+    throw new TypeError('buildServer: options.store must be an opened Store (openStore)');
+  }
+  const realm = options.realm ?? 'm2m-auth';
+  if (!/^[\x20-\x7e]*$/.test(realm) || realm.includes('"') || realm.includes('\\')) {
+    throw new TypeError('buildServer: options.realm must be printable ASCII without quotes');
+  }
+  return {
+    issuer: validateIssuer(options.issuer),
+    revisionCheckIntervalMs: nonNegativeInteger(
+      'revisionCheckIntervalMs',
+      options.revisionCheckIntervalMs ??
+        (store.dialect === 'postgres' ? DEFAULT_POSTGRES_REVISION_CHECK_INTERVAL_MS : 0),
+    ),
+    jwksMaxAgeSec: nonNegativeInteger(
+      'jwksMaxAgeSec',
+      options.jwksMaxAgeSec ?? DEFAULT_JWKS_MAX_AGE_SEC,
+    ),
+    metadataMaxAgeSec: nonNegativeInteger(
+      'metadataMaxAgeSec',
+      options.metadataMaxAgeSec ?? DEFAULT_METADATA_MAX_AGE_SEC,
+    ),
+    bodyLimitBytes: nonNegativeInteger(
+      'bodyLimitBytes',
+      options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+    ),
+    realm,
+  };
+}
+
+/**
+ * Checks an issuer identifier (RFC 8414 §2: a URL with no query or fragment). Plain http is
+ * accepted for loopback and private deployments behind TLS termination.
+ *
+ * @throws TypeError when it is not such a URL.
+ */
+export function validateIssuer(issuer: unknown): string {
+  if (typeof issuer !== 'string' || issuer === '') {
+    throw new TypeError('issuer must be a non-empty URL string');
+  }
+  let url: URL;
+  try {
+    url = new URL(issuer);
+  } catch {
+    throw new TypeError(`issuer is not a valid URL: ${issuer}`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new TypeError(`issuer must be an http(s) URL: ${issuer}`);
+  }
+  if (url.search !== '' || url.hash !== '' || issuer.includes('?') || issuer.includes('#')) {
+    throw new TypeError(`issuer must not have a query or fragment (RFC 8414 §2): ${issuer}`);
+  }
+  return issuer;
+}
+
+function nonNegativeInteger(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw new TypeError(`buildServer: options.${name} must be a non-negative integer`);
+  }
+  return value;
+}
+
+function loggerOptions(
+  logger: BuildServerOptions['logger'],
+): Pick<FastifyServerOptions, 'logger' | 'loggerInstance'> {
+  if (logger === undefined || logger === false) return { logger: false };
+  if (logger === true) return { logger: { level: 'info' } };
+  if (isLoggerInstance(logger)) return { loggerInstance: logger };
+  return { logger };
+}
+
+function isLoggerInstance(value: object): value is FastifyBaseLogger {
+  const candidate = value as Partial<FastifyBaseLogger>;
+  return typeof candidate.child === 'function' && typeof candidate.info === 'function';
+}

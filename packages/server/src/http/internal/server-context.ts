@@ -1,0 +1,19 @@
+import type { StoreCache } from '../../server/internal/store-cache.js';
+
+/** What the routes share: the store view and the settings resolved by buildServer. */
+export interface ServerContext {
+  readonly cache: StoreCache;
+  /** Issuer identifier; mutable so startServer can fill it in after binding port 0. */
+  issuer: string;
+  /** Realm of `WWW-Authenticate: Basic`. */
+  readonly realm: string;
+  /** `Cache-Control: max-age` of the JWKS, seconds. */
+  readonly jwksMaxAgeSec: number;
+  /** `Cache-Control: max-age` of the metadata document, seconds. */
+  readonly metadataMaxAgeSec: number;
+}
+
+/** The issuer without trailing slashes, for building endpoint URLs. */
+export function issuerBase(context: ServerContext): string {
+  return context.issuer.replace(/\/+$/, '');
+}

@@ -1,0 +1,42 @@
+import type { FastifyInstance } from 'fastify';
+import type { ServerContext } from '../internal/server-context.js';
+
+/** Path of the health check. */
+export const HEALTH_PATH = '/healthz';
+
+/** Why `/healthz` says the instance cannot serve. */
+export type HealthProblem = 'database' | 'no_signing_key' | 'signing_key_unusable';
+
+/**
+ * Registers `GET /healthz`: 200 `{status: "ok"}` when the database answers and an active signing
+ * key is usable; otherwise 503 `{status: "unavailable", reason}` (a {@link HealthProblem}), so a
+ * load balancer takes the instance out of rotation.
+ */
+export function registerHealthRoute(app: FastifyInstance, context: ServerContext): void {
+  app.get(HEALTH_PATH, async (request, reply) => {
+    reply.header('cache-control', 'no-store');
+    const reason = await findProblem(context, request.log);
+    if (reason === undefined) return { status: 'ok' };
+    return reply.code(503).send({ status: 'unavailable', reason });
+  });
+}
+
+async function findProblem(
+  context: ServerContext,
+  log: { error(obj: object, msg: string): void },
+): Promise<HealthProblem | undefined> {
+  try {
+    // A real query whatever the revision interval: the point is to know the database answers.
+    await context.cache.refresh();
+  } catch (err) {
+    log.error({ err }, 'health check: database unreachable');
+    return 'database';
+  }
+  try {
+    const key = await context.cache.signingKey(Math.floor(Date.now() / 1000));
+    return key === undefined ? 'no_signing_key' : undefined;
+  } catch (err) {
+    log.error({ err }, 'health check: active signing key unusable');
+    return 'signing_key_unusable';
+  }
+}

@@ -1,0 +1,239 @@
+import type { JSONWebKeySet } from 'jose';
+import { buildJwks } from '../../keys/build-jwks.js';
+import { importSigningKey } from '../../keys/import-signing-key.js';
+import type { ClientCredentials, SigningKeyRecord, Store } from '../../store/types.js';
+import type { AccessTokenSigningKey } from '../../tokens/issue-access-token.js';
+
+/** The minimal logger the cache reports reloads and failures to. */
+export interface CacheLogger {
+  debug(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+/** How the cache notices changes made by the CLI or other instances. */
+export interface StoreCacheOptions {
+  /**
+   * 0: read `store.revision()` before every token request (a revocation is effective for the very
+   * next request; cheap on SQLite). Above 0: read it in the background every that many
+   * milliseconds, so a change takes effect within that bound (PostgreSQL, several instances).
+   */
+  revisionCheckIntervalMs: number;
+  logger: CacheLogger;
+}
+
+/** Keys as of one load: the active one imported, and the published set. */
+interface KeySnapshot {
+  signingKey: AccessTokenSigningKey | undefined;
+  jwks: JSONWebKeySet;
+  /** Unix seconds at which time alone changes the published set (a retired key leaves). */
+  validUntilSec: number;
+}
+
+/** Everything derived from one store revision; replaced wholesale when the revision moves. */
+interface Generation {
+  revision: number;
+  clients: Map<string, Promise<ClientCredentials | undefined>>;
+  keys: Promise<KeySnapshot> | undefined;
+  scopes: Promise<string[]> | undefined;
+}
+
+/** Upper bound of cached client lookups (unknown client_ids included) before the map is reset. */
+const MAX_CACHED_CLIENTS = 10_000;
+
+/**
+ * In-memory view of the store for the HTTP layer: clients, the imported signing key, the JWKS and
+ * the scope list, each loaded once and dropped when `store.revision()` moves. Issuing a token thus
+ * costs no query beyond the revision check (and none at all with an interval).
+ */
+export class StoreCache {
+  readonly #store: Store;
+  readonly #options: StoreCacheOptions;
+  #generation: Generation;
+  /** Imported private keys by kid, so a reload that keeps the same active key does not re-import. */
+  #imported = new Map<string, Promise<AccessTokenSigningKey>>();
+  #checking: Promise<void> | undefined;
+  #nextCheck: Promise<void> | undefined;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(store: Store, options: StoreCacheOptions) {
+    this.#store = store;
+    this.#options = options;
+    this.#generation = newGeneration(Number.NaN);
+  }
+
+  /** Loads the revision and starts the background check when an interval is set. */
+  async start(): Promise<void> {
+    await this.#check();
+    const interval = this.#options.revisionCheckIntervalMs;
+    if (interval > 0 && this.#timer === undefined) {
+      this.#timer = setInterval(() => {
+        if (this.#checking !== undefined) return;
+        this.#checking = this.#check()
+          .catch((err: unknown) => {
+            this.#options.logger.error(
+              { err },
+              'store revision check failed; keeping cached state',
+            );
+          })
+          .finally(() => {
+            this.#checking = undefined;
+          });
+      }, interval);
+      this.#timer.unref();
+    }
+  }
+
+  /** Stops the background check. */
+  stop(): void {
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /**
+   * Makes sure the cache reflects every change committed before this call (interval 0), or
+   * returns at once (interval mode: the timer keeps the cache within the bound).
+   */
+  ensureFresh(): Promise<void> | undefined {
+    if (this.#options.revisionCheckIntervalMs > 0) return undefined;
+    if (this.#checking === undefined) {
+      this.#checking = this.#check().finally(() => {
+        this.#checking = undefined;
+      });
+      return this.#checking;
+    }
+    // A check is running, but it may have read the revision before this request arrived: wait for
+    // the next one. Requests arriving meanwhile share it, so the database sees at most one revision
+    // query in flight whatever the concurrency.
+    if (this.#nextCheck === undefined) {
+      const rerun = (): Promise<void> => {
+        this.#nextCheck = undefined;
+        return this.ensureFresh() ?? Promise.resolve();
+      };
+      this.#nextCheck = this.#checking.then(rerun, rerun);
+    }
+    return this.#nextCheck;
+  }
+
+  /** Reads the revision now, whatever the interval, and drops the cache if it moved. */
+  refresh(): Promise<void> {
+    return this.#check();
+  }
+
+  /** The client and its secret hashes, or undefined for an unknown client_id. */
+  findClient(clientId: string): Promise<ClientCredentials | undefined> {
+    const generation = this.#generation;
+    let found = generation.clients.get(clientId);
+    if (found === undefined) {
+      if (generation.clients.size >= MAX_CACHED_CLIENTS) generation.clients.clear();
+      found = this.#store.clients.getCredentials(clientId);
+      generation.clients.set(clientId, found);
+      found.catch(() => {
+        // Do not cache a failed lookup (database down): the next request tries again.
+        if (generation.clients.get(clientId) === found) generation.clients.delete(clientId);
+      });
+    }
+    return found;
+  }
+
+  /** The imported active signing key, or undefined when the store has none. */
+  async signingKey(nowSec: number): Promise<AccessTokenSigningKey | undefined> {
+    return (await this.#keys(nowSec)).signingKey;
+  }
+
+  /** The JWK Set of every published key (RFC 7517 §5). */
+  async jwks(nowSec: number): Promise<JSONWebKeySet> {
+    return (await this.#keys(nowSec)).jwks;
+  }
+
+  /** Union of the scopes of every non-revoked client, sorted (RFC 8414 `scopes_supported`). */
+  scopesSupported(): Promise<string[]> {
+    const generation = this.#generation;
+    if (generation.scopes === undefined) {
+      const loading = this.#store.clients.list().then((clients) => {
+        const scopes = new Set<string>();
+        for (const client of clients) {
+          if (client.revokedAt === null) for (const scope of client.scopes) scopes.add(scope);
+        }
+        return [...scopes].sort();
+      });
+      generation.scopes = loading;
+      loading.catch(() => {
+        if (generation.scopes === loading) generation.scopes = undefined;
+      });
+    }
+    return generation.scopes;
+  }
+
+  async #keys(nowSec: number): Promise<KeySnapshot> {
+    const generation = this.#generation;
+    let loading = generation.keys;
+    if (loading !== undefined) {
+      const snapshot = await loading;
+      if (nowSec < snapshot.validUntilSec) return snapshot;
+      if (generation.keys === loading) generation.keys = undefined;
+    }
+    loading = generation.keys;
+    if (loading === undefined) {
+      loading = this.#loadKeys(nowSec);
+      generation.keys = loading;
+      loading.catch(() => {
+        if (generation.keys === loading) generation.keys = undefined;
+      });
+    }
+    return loading;
+  }
+
+  async #loadKeys(nowSec: number): Promise<KeySnapshot> {
+    const [published, material] = await Promise.all([
+      this.#store.keys.published(nowSec),
+      this.#store.keys.active(),
+    ]);
+    let signingKey: AccessTokenSigningKey | undefined;
+    if (material !== undefined) {
+      let imported = this.#imported.get(material.kid);
+      if (imported === undefined) {
+        imported = importSigningKey(material).then((key) => ({
+          kid: material.kid,
+          alg: material.alg,
+          key,
+        }));
+        // Only the active key is ever used for signing: forget the others' private material.
+        this.#imported = new Map([[material.kid, imported]]);
+        imported.catch(() => this.#imported.delete(material.kid));
+      }
+      signingKey = await imported;
+    }
+    this.#options.logger.debug(
+      { kid: signingKey?.kid, published: published.length },
+      'signing keys loaded',
+    );
+    return {
+      signingKey,
+      jwks: buildJwks(published),
+      validUntilSec: nextKeyChange(published, nowSec),
+    };
+  }
+
+  async #check(): Promise<void> {
+    const revision = await this.#store.revision();
+    if (revision !== this.#generation.revision) {
+      this.#options.logger.debug({ revision }, 'store revision changed; cache dropped');
+      this.#generation = newGeneration(revision);
+    }
+  }
+}
+
+function newGeneration(revision: number): Generation {
+  return { revision, clients: new Map(), keys: undefined, scopes: undefined };
+}
+
+/** The earliest future time at which the published set or the active key changes by time alone. */
+function nextKeyChange(keys: readonly SigningKeyRecord[], nowSec: number): number {
+  let next = Number.POSITIVE_INFINITY;
+  for (const key of keys) {
+    for (const at of [key.removeAt, key.activatesAt]) {
+      if (at !== null && at > nowSec && at < next) next = at;
+    }
+  }
+  return next;
+}

@@ -1,0 +1,136 @@
+import type { FastifyInstance } from 'fastify';
+import { type BuildServerOptions, createServerApp, validateIssuer } from '../http/build-server.js';
+import { type OpenStoreOptions, openStore } from '../store/open-store.js';
+import type { SigningAlg, SigningKeyRecord, Store } from '../store/types.js';
+
+/** Options of {@link startServer}: buildServer's, plus where to listen and which store to use. */
+export interface StartServerOptions extends Omit<BuildServerOptions, 'store' | 'issuer'> {
+  /** An opened store to serve; it is left open by `close()`. Give this or `databaseUrl`. */
+  store?: Store;
+  /** Database to open (e.g. `sqlite:./data/m2m-auth.db`); closed again by `close()`. */
+  databaseUrl?: string;
+  /** Key-encryption key for a store opened from `databaseUrl` (see `openStore`); default `M2M_AUTH_KEK`. */
+  kek?: OpenStoreOptions['kek'];
+  /** TCP port; default 8080; 0 picks a free port (see `url` in the result). */
+  port?: number;
+  /** Interface to bind; default `127.0.0.1`. */
+  host?: string;
+  /** Issuer identifier (RFC 8414 §2); default `http://<host>:<port>` with the port actually bound. */
+  issuer?: string;
+  /**
+   * When the store has no active signing key: generate one with this algorithm (default `RS256`,
+   * what Laravel Passport and PHP libraries verify), or `false` to start without one (token
+   * requests then fail with `ERR_NO_SIGNING_KEY` until a key is added).
+   */
+  generateKeyIfMissing?: SigningAlg | false;
+}
+
+/** A listening authorization server. */
+export interface RunningServer {
+  /** Base URL the server listens on, e.g. `http://127.0.0.1:41234`. */
+  url: string;
+  /** Issuer identifier written into tokens and metadata. */
+  issuer: string;
+  /** The Fastify app. */
+  app: FastifyInstance;
+  /** The store being served. */
+  store: Store;
+  /** The signing key generated at start because the store had none, if any. */
+  generatedKey: SigningKeyRecord | undefined;
+  /** Stops accepting connections, lets in-flight requests finish, and closes an owned store. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the store if needed, makes sure a signing key exists, builds the server and listens.
+ * For the CLI (`m2m-auth serve`), the demo, benchmarks and tests.
+ *
+ * @param options - see {@link StartServerOptions}; `port` default 8080, `host` default 127.0.0.1.
+ * @returns the running server with its URL and a `close()`.
+ * @throws TypeError on misused options; `StoreError` from `openStore` (`INVALID_DATABASE_URL`,
+ *   `DATABASE_ERROR`, `INVALID_KEK`, …); the listen error (`EADDRINUSE`, …).
+ *
+ * @example
+ * ```ts
+ * const server = await startServer({ databaseUrl: 'sqlite:./data/m2m-auth.db', port: 0 });
+ * const res = await fetch(`${server.url}/.well-known/oauth-authorization-server`);
+ * await server.close();
+ * ```
+ */
+export async function startServer(options: StartServerOptions): Promise<RunningServer> {
+  const {
+    store: givenStore,
+    databaseUrl,
+    kek,
+    port = 8080,
+    host = '127.0.0.1',
+    issuer,
+    generateKeyIfMissing = 'RS256',
+    ...serverOptions
+  } = options;
+  if ((givenStore === undefined) === (databaseUrl === undefined)) {
+    throw new TypeError('startServer: give exactly one of options.store and options.databaseUrl');
+  }
+  if (!Number.isSafeInteger(port) || port < 0 || port > 65535) {
+    throw new TypeError('startServer: options.port must be an integer from 0 to 65535');
+  }
+  if (issuer !== undefined) validateIssuer(issuer);
+
+  const store =
+    givenStore ??
+    (await openStore({
+      databaseUrl: databaseUrl as string,
+      ...(kek === undefined ? {} : { kek }),
+    }));
+  const ownsStore = givenStore === undefined;
+  try {
+    let generatedKey: SigningKeyRecord | undefined;
+    if (generateKeyIfMissing !== false && (await store.keys.active()) === undefined) {
+      // generate() makes the key active when none is (another instance starting at the same
+      // moment may win; the loser's key then waits as `next`, which is harmless).
+      generatedKey = await store.keys.generate(generateKeyIfMissing);
+    }
+    const { app, context } = createServerApp({
+      ...serverOptions,
+      store,
+      // With port 0 the real port is known after listen(); nobody can reach the server before.
+      issuer: issuer ?? `http://${hostForUrl(host)}:${port}`,
+    });
+    try {
+      await app.listen({ port, host });
+    } catch (err) {
+      await app.close();
+      throw err;
+    }
+    const address = app.server.address();
+    const boundPort = typeof address === 'object' && address !== null ? address.port : port;
+    const url = `http://${hostForUrl(host)}:${boundPort}`;
+    context.issuer = issuer ?? url;
+    let closing: Promise<void> | undefined;
+    return {
+      url,
+      issuer: context.issuer,
+      app,
+      store,
+      generatedKey,
+      close() {
+        closing ??= (async () => {
+          try {
+            await app.close();
+          } finally {
+            if (ownsStore) await store.close();
+          }
+        })();
+        return closing;
+      },
+    };
+  } catch (err) {
+    if (ownsStore) await store.close().catch(() => {});
+    throw err;
+  }
+}
+
+/** `::1` → `[::1]`; names and IPv4 addresses as they are. */
+function hostForUrl(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
