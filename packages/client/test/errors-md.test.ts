@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { TOKEN_CLIENT_ERROR_CODES, TokenClientError } from '@m2m-auth/client/errors';
 import { describe, expect, it } from 'vitest';
 
@@ -11,14 +11,12 @@ describe('ERRORS.md', () => {
     expect(new Set(documented).size).toBe(documented.length);
   });
 
-  it('names only codes the source can throw', () => {
-    const sources = import.meta.glob('../src/**/*.ts', {
-      query: '?raw',
-      import: 'default',
-      eager: true,
-    });
+  it('lists only codes that some module of the source uses', () => {
+    const src = new URL('../src/', import.meta.url);
+    const files = readdirSync(src, { recursive: true, encoding: 'utf8' });
     const thrown = new Set<string>();
-    for (const source of Object.values(sources) as string[]) {
+    for (const file of files.filter((f) => f.endsWith('.ts') && f !== 'errors.ts')) {
+      const source = readFileSync(new URL(file, src), 'utf8');
       for (const m of source.matchAll(/'(ERR_[A-Z_]+)'/g)) if (m[1]) thrown.add(m[1]);
     }
     for (const code of TOKEN_CLIENT_ERROR_CODES) expect(thrown).toContain(code);
