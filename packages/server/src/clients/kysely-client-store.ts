@@ -27,7 +27,7 @@ import {
  * PostgreSQL. Every change runs in one serialized transaction that also bumps the store revision.
  */
 export function createClientStore(ctx: StoreContext): ClientStore {
-  const { db, dialect } = ctx;
+  const { db } = ctx;
 
   async function findRow(
     executor: Trx | StoreContext['db'],
@@ -83,7 +83,7 @@ export function createClientStore(ctx: StoreContext): ClientStore {
         revoked_at: null,
       };
       try {
-        await writeTransaction(db, dialect, async (trx, changed) => {
+        await writeTransaction(ctx, async (trx, changed) => {
           const taken = await trx
             .selectFrom('m2m_clients')
             .select('client_id')
@@ -161,7 +161,7 @@ export function createClientStore(ctx: StoreContext): ClientStore {
           'nothing to update: give scopes, audiences or a token TTL',
         );
       }
-      return writeTransaction(db, dialect, async (trx, changed) => {
+      return writeTransaction(ctx, async (trx, changed) => {
         const row = await requireRow(trx, idOrName);
         requireNotRevoked(row);
         const updated: ClientsTable = { ...row, ...changes, updated_at: ctx.now() };
@@ -176,7 +176,7 @@ export function createClientStore(ctx: StoreContext): ClientStore {
     },
 
     async revoke(idOrName: string) {
-      return writeTransaction(db, dialect, async (trx, changed) => {
+      return writeTransaction(ctx, async (trx, changed) => {
         const row = await requireRow(trx, idOrName);
         if (row.revoked_at !== null) return toRecord(row); // already revoked: nothing to do
         const now = ctx.now();
@@ -196,7 +196,7 @@ export function createClientStore(ctx: StoreContext): ClientStore {
       validateSeconds(graceSec, 'grace period', 0, MAX_SECRET_GRACE_SEC);
       const clientSecret = generateClientSecret();
       const secretHash = hashClientSecret(clientSecret);
-      return writeTransaction(db, dialect, async (trx, changed) => {
+      return writeTransaction(ctx, async (trx, changed) => {
         const row = await requireRow(trx, idOrName);
         requireNotRevoked(row);
         const now = ctx.now();

@@ -34,7 +34,7 @@ const MAX_PROPAGATION_SEC = 30 * 86_400;
  * one `active` key), so concurrent CLI runs and server instances cannot both act.
  */
 export function createKeyStore(ctx: StoreContext): KeyStore {
-  const { db, dialect } = ctx;
+  const { db } = ctx;
 
   async function encryptPair(pair: SigningKeyPair): Promise<string> {
     return encryptPrivateKey(pair.privateKeyPem, pair.kid, await ctx.keyEncryptionKey());
@@ -53,7 +53,7 @@ export function createKeyStore(ctx: StoreContext): KeyStore {
     }
     const jwe = await encryptPair(pair);
     try {
-      return await writeTransaction(db, dialect, async (trx, changed) => {
+      return await writeTransaction(ctx, async (trx, changed) => {
         const existing = await getRow(trx, pair.kid);
         if (existing !== undefined) {
           throw new StoreError(
@@ -227,7 +227,7 @@ export function createKeyStore(ctx: StoreContext): KeyStore {
       const pair = pending ? undefined : await generateSigningKeyPair(alg);
       const jwe = pair === undefined ? undefined : await encryptPair(pair);
 
-      return writeTransaction(db, dialect, async (trx, changed) => {
+      return writeTransaction(ctx, async (trx, changed) => {
         const rows = await trx.selectFrom('m2m_signing_keys').selectAll().execute();
         if (!isRotationDue(rows, options, now)) return { ...change, skipped: true };
         const active = rows.find((row) => row.state === 'active');
@@ -307,7 +307,7 @@ export function createKeyStore(ctx: StoreContext): KeyStore {
           : undefined;
       const replacementJwe = replacement === undefined ? undefined : await encryptPair(replacement);
 
-      return writeTransaction(db, dialect, async (trx, changed) => {
+      return writeTransaction(ctx, async (trx, changed) => {
         const row = await getRow(trx, kid);
         if (row === undefined) throw keyNotFound(kid);
         if (row.state === 'revoked') return { ...change, skipped: true };
@@ -355,7 +355,7 @@ export function createKeyStore(ctx: StoreContext): KeyStore {
     },
 
     async advance(now = ctx.now()): Promise<KeyLifecycleChange> {
-      return writeTransaction(db, dialect, async (trx, changed) => {
+      return writeTransaction(ctx, async (trx, changed) => {
         const change = emptyChange();
         const expired = await trx
           .selectFrom('m2m_signing_keys')

@@ -1,3 +1,4 @@
+import { realpathSync } from 'node:fs';
 import { Kysely, sql } from 'kysely';
 import { createClientStore } from '../clients/kysely-client-store.js';
 import {
@@ -11,6 +12,7 @@ import { createKeyStore } from '../keys/kysely-key-store.js';
 import type { StoreContext } from './internal/context.js';
 import type { Database } from './internal/database.js';
 import { parseDatabaseUrl } from './internal/database-url.js';
+import { withInProcessLock } from './internal/in-process-lock.js';
 import { migrateToLatest } from './internal/migrations.js';
 import { openPostgres, type PostgresPoolOptions } from './internal/open-postgres.js';
 import { openSqlite } from './internal/open-sqlite.js';
@@ -102,9 +104,16 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     await db.destroy().catch(() => {});
     throw databaseError(location, cause);
   }
+  const lockKey =
+    location.dialect === 'sqlite' && location.path !== ':memory:'
+      ? `sqlite:${realpathSync(location.path)}`
+      : undefined;
+  const exclusive = <T>(fn: () => Promise<T>): Promise<T> =>
+    lockKey === undefined ? fn() : withInProcessLock(lockKey, fn);
+
   if (options.migrate !== false) {
     try {
-      await migrateToLatest(db);
+      await exclusive(() => migrateToLatest(db));
     } catch (err) {
       await db.destroy().catch(() => {});
       throw err;
@@ -128,6 +137,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     db,
     dialect: location.dialect,
     now,
+    exclusive,
     keyEncryptionKey() {
       kekPromise ??= resolveKek();
       // A failed resolution is not cached, so that the next call reports it again.

@@ -9,6 +9,11 @@ export interface StoreContext {
   dialect: StoreDialect;
   /** Current time, Unix seconds. */
   now(): number;
+  /**
+   * Runs `fn` exclusively among this process's writers to the same database (SQLite: see
+   * in-process-lock.ts; PostgreSQL: no-op, the database serializes).
+   */
+  exclusive<T>(fn: () => Promise<T>): Promise<T>;
   /** The key-encryption key, resolved on first use (the client registry never needs it). */
   keyEncryptionKey(): Promise<KeyEncryptionKey>;
 }
