@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import {
+  type NewClient,
   openStore,
   type Store,
   StoreError,
@@ -115,7 +116,7 @@ describe.each(TEST_DIALECTS)('client registry on %s', (dialect) => {
       [{ name: 'ok', tokenTtlSec: 0 }, 'INVALID_DURATION'],
       [{ name: 'ok', tokenTtlSec: 1.5 }, 'INVALID_DURATION'],
       [{ name: 'ok', tokenTtlSec: 86_401 }, 'INVALID_DURATION'],
-    ] as const)(
+    ] as [NewClient, StoreErrorCode][])(
       'rejects invalid client input %j with %s and writes nothing',
       async (input, code) => {
         await expectStoreError(store.clients.create(input), code);
