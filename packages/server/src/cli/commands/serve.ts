@@ -1,4 +1,150 @@
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import {
+  DEFAULT_JWKS_MAX_AGE_SEC,
+  DEFAULT_POSTGRES_REVISION_CHECK_INTERVAL_MS,
+} from '../../http/build-server.js';
+import { SIGNING_ALGS } from '../../keys/signing-key-pair.js';
+import { type RunningServer, startServer } from '../../server/start-server.js';
+import type { SigningAlg } from '../../store/types.js';
+import { examples } from '../internal/output.js';
+import { parseSeconds } from '../internal/parse-arguments.js';
+import { addStoreOptions, storeOptionsOf } from '../internal/store-options.js';
 
-/** Registers `m2m-auth serve` on the CLI program. (Stub: filled in with the HTTP server.) */
-export function registerServeCommand(_program: Command): void {}
+/** How long a graceful shutdown waits for in-flight requests before closing connections, ms. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+interface ServeOptions {
+  port: number;
+  host: string;
+  issuer?: string;
+  alg: SigningAlg;
+  jwksMaxAge: number;
+  revisionCheckInterval?: number;
+  logLevel: string;
+}
+
+/**
+ * Registers `m2m-auth serve`: opens the store, generates an RS256 signing key when there is none
+ * (and says so), listens, logs with pino (JSON lines on stdout), and shuts down gracefully on
+ * SIGINT/SIGTERM (in-flight requests finish, then the store closes).
+ */
+export function registerServeCommand(program: Command): void {
+  addStoreOptions(
+    program
+      .command('serve')
+      .description(
+        'run the authorization server: POST /oauth/token, /.well-known/oauth-authorization-server, /.well-known/jwks.json, /healthz',
+      )
+      .option('--port <port>', 'TCP port (0: any free port)', parsePort, 8080)
+      .option('--host <host>', 'interface to bind', '127.0.0.1')
+      .option(
+        '--issuer <url>',
+        'issuer identifier written into tokens (default http://<host>:<port>)',
+      )
+      .addOption(
+        new Option('--alg <alg>', 'algorithm of the key generated when the database has none')
+          .choices(SIGNING_ALGS as string[])
+          .default('RS256'),
+      )
+      .option(
+        '--jwks-max-age <sec>',
+        'Cache-Control max-age of the JWKS, seconds (a key rotation must wait at least this long)',
+        parseSeconds,
+        DEFAULT_JWKS_MAX_AGE_SEC,
+      )
+      .option(
+        '--revision-check-interval <ms>',
+        `how often to pick up changes made by the CLI or other instances, ms; 0 = before every token request (default: 0 on SQLite, ${DEFAULT_POSTGRES_REVISION_CHECK_INTERVAL_MS} on PostgreSQL)`,
+        parseMilliseconds,
+      )
+      .addOption(
+        new Option('--log-level <level>', 'log level')
+          .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+          .default('info'),
+      ),
+  )
+    .addHelpText(
+      'after',
+      examples(
+        'm2m-auth serve',
+        'm2m-auth serve --port 9000 --host 0.0.0.0 --issuer https://auth.internal.example',
+        'DATABASE_URL=sqlite:/var/lib/m2m-auth/db.sqlite m2m-auth serve',
+      ),
+    )
+    .action(async (opts: ServeOptions, cmd: Command) => {
+      const { databaseUrl, json } = storeOptionsOf(cmd);
+      const say = (line: string) => {
+        // Human lines go to stderr so stdout stays pure JSON log lines for log collectors.
+        if (!json) process.stderr.write(`m2m-auth: ${line}\n`);
+      };
+      if (opts.issuer === undefined && (opts.host === '0.0.0.0' || opts.host === '::')) {
+        say(
+          `warning: binding ${opts.host} without --issuer; tokens will carry iss http://${opts.host}:…; pass --issuer with the URL callers use`,
+        );
+      }
+      const server = await startServer({
+        databaseUrl,
+        port: opts.port,
+        host: opts.host,
+        ...(opts.issuer === undefined ? {} : { issuer: opts.issuer }),
+        generateKeyIfMissing: opts.alg,
+        jwksMaxAgeSec: opts.jwksMaxAge,
+        ...(opts.revisionCheckInterval === undefined
+          ? {}
+          : { revisionCheckIntervalMs: opts.revisionCheckInterval }),
+        logger: { level: opts.logLevel },
+      });
+      const { generatedKey } = server;
+      if (generatedKey !== undefined) {
+        server.app.log.info(
+          { kid: generatedKey.kid, alg: generatedKey.alg, state: generatedKey.state },
+          'the database had no signing key: generated one',
+        );
+        say(
+          `no signing key in the database: generated ${generatedKey.alg} key ${generatedKey.kid} (${generatedKey.state}); export its public key with: m2m-auth keys export-public`,
+        );
+      }
+      server.app.log.info({ url: server.url, issuer: server.issuer }, 'm2m-auth serving');
+      say(`listening on ${server.url} (issuer ${server.issuer}); stop with Ctrl-C`);
+      await untilSignal(server);
+      say('stopped');
+    });
+}
+
+/** Resolves after SIGINT or SIGTERM has closed the server; a second signal kills the process. */
+function untilSignal(server: RunningServer): Promise<void> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      // Once removed, a second signal gets Node's default behaviour: immediate termination.
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      server.app.log.info({ signal }, 'shutting down: finishing in-flight requests');
+      const force = setTimeout(() => server.app.server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+      force.unref();
+      server
+        .close()
+        .catch((err: unknown) => server.app.log.error({ err }, 'error while shutting down'))
+        .finally(() => {
+          clearTimeout(force);
+          resolve();
+        });
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
+
+function parsePort(value: string): number {
+  const port = Number(value.trim());
+  if (!/^\d{1,5}$/.test(value.trim()) || port > 65535) {
+    throw new InvalidArgumentError('expected a port number from 0 to 65535');
+  }
+  return port;
+}
+
+function parseMilliseconds(value: string): number {
+  if (!/^\d{1,9}$/.test(value.trim())) {
+    throw new InvalidArgumentError('expected a whole number of milliseconds, e.g. 1000');
+  }
+  return Number(value.trim());
+}

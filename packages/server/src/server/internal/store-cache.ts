@@ -7,6 +7,7 @@ import type { AccessTokenSigningKey } from '../../tokens/issue-access-token.js';
 /** The minimal logger the cache reports reloads and failures to. */
 export interface CacheLogger {
   debug(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
   error(obj: object, msg: string): void;
 }
 
@@ -54,6 +55,8 @@ export class StoreCache {
   #checking: Promise<void> | undefined;
   #nextCheck: Promise<void> | undefined;
   #timer: NodeJS.Timeout | undefined;
+  /** Set at start and when time alone ends a key snapshot: apply due key transitions first. */
+  #advanceDue = true;
 
   constructor(store: Store, options: StoreCacheOptions) {
     this.#store = store;
@@ -170,7 +173,10 @@ export class StoreCache {
     if (loading !== undefined) {
       const snapshot = await loading;
       if (nowSec < snapshot.validUntilSec) return snapshot;
-      if (generation.keys === loading) generation.keys = undefined;
+      if (generation.keys === loading) {
+        generation.keys = undefined;
+        this.#advanceDue = true;
+      }
     }
     loading = generation.keys;
     if (loading === undefined) {
@@ -184,6 +190,27 @@ export class StoreCache {
   }
 
   async #loadKeys(nowSec: number): Promise<KeySnapshot> {
+    if (this.#advanceDue) {
+      this.#advanceDue = false;
+      try {
+        // A `next` key whose activation time has come becomes active, expired retired keys leave:
+        // a long-running server must apply these itself (the CLI does before each command). Writes
+        // only when a step is due, i.e. at a key's transition time, never per token.
+        const change = await this.#store.keys.advance(nowSec);
+        if (change.activated.length > 0 || change.removed.length > 0) {
+          this.#options.logger.info(
+            {
+              activated: change.activated.map((key) => key.kid),
+              retired: change.retired.map((key) => key.kid),
+              removed: change.removed,
+            },
+            'signing key lifecycle advanced',
+          );
+        }
+      } catch (err) {
+        this.#options.logger.error({ err }, 'applying due signing-key transitions failed');
+      }
+    }
     const [published, material] = await Promise.all([
       this.#store.keys.published(nowSec),
       this.#store.keys.active(),
