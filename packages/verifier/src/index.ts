@@ -1,1 +1,29 @@
-export {};
+export type {
+  BearerErrorResponse,
+  BearerErrorResponseOptions,
+} from './create-bearer-error-response.js';
+export { createBearerErrorResponse } from './create-bearer-error-response.js';
+export type { Verifier, VerifyOptions } from './create-verifier.js';
+export { createVerifier } from './create-verifier.js';
+export type {
+  BearerErrorCode,
+  VerifierErrorCode,
+  VerifierErrorInfo,
+  VerifierErrorOptions,
+} from './errors.js';
+export {
+  getVerifierErrorInfo,
+  isVerifierError,
+  VERIFIER_ERROR_CODES,
+  VerifierError,
+} from './errors.js';
+export { DEFAULT_MAX_TOKEN_LENGTH, extractBearerToken } from './extract-bearer-token.js';
+export { readAuthorizationHeader } from './read-authorization-header.js';
+export type {
+  AccessTokenClaims,
+  AuthInfo,
+  SupportedAlgorithm,
+  TokenFormat,
+  VerifierLogger,
+} from './types.js';
+export type { VerifierOptions } from './verifier-options.js';

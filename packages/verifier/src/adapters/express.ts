@@ -1,0 +1,108 @@
+/**
+ * Express adapter: `requireToken({ verifier, scopes })` protects a route with a bearer token and
+ * sets `req.auth`. Uses only the package's public API; Express is a type-only import.
+ */
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import {
+  type AuthInfo,
+  createBearerErrorResponse,
+  isVerifierError,
+  readAuthorizationHeader,
+  type Verifier,
+  type VerifyOptions,
+} from '../index.js';
+
+declare global {
+  namespace Express {
+    interface Request {
+      /** Who called, set by `requireToken` once the bearer token verified. */
+      auth?: AuthInfo;
+    }
+  }
+}
+
+/** Options of {@link requireToken}. */
+export interface RequireTokenOptions {
+  /** The verifier made once per service with `createVerifier`. */
+  verifier: Verifier;
+  /** Scopes this route requires (all of them, exact strings). Default none. */
+  scopes?: readonly string[];
+  /** `realm` of the challenge. Default: the verifier's realm (its first audience). */
+  realm?: string;
+}
+
+/**
+ * Express middleware that lets a request through only with a valid bearer token (RFC 6750 §2.1)
+ * granting `scopes`, and sets `req.auth = { clientId, scopes, claims }`. Failures answer per
+ * RFC 6750 §3: 401 with `WWW-Authenticate: Bearer realm=…, error="invalid_token", …` (no `error`
+ * when no token was sent), 400 `invalid_request` for a malformed header or two tokens, 403
+ * `insufficient_scope` with the required `scope`, 503 when the keys cannot be loaded; JSON body
+ * `{ error, error_description }`. Only unexpected errors (bugs) go to `next(err)`.
+ *
+ * @param options - verifier, required scopes, realm.
+ * @returns the middleware.
+ * @throws TypeError when `verifier` is missing or a scope is not a scope token (RFC 6749 §3.3).
+ * @example
+ * ```ts
+ * import express from 'express';
+ * import { createVerifier } from '@m2m-auth/verifier';
+ * import { requireToken } from '@m2m-auth/verifier/express';
+ *
+ * const verifier = createVerifier({ issuer: 'https://auth.internal', audience: 'ms_doctor' });
+ * const app = express();
+ * app.get('/doctors', requireToken({ verifier, scopes: ['doctors:read'] }), (req, res) => {
+ *   res.json({ caller: req.auth?.clientId });
+ * });
+ * ```
+ */
+export function requireToken(options: RequireTokenOptions): RequestHandler {
+  const { verifier, realm, verifyOptions } = checkOptions(options);
+  return function requireTokenMiddleware(req: Request, res: Response, next: NextFunction): void {
+    const authorization = readAuthorizationHeader(req.rawHeaders);
+    // Cache hit: no promise, no allocation.
+    const cached = verifier.authenticateCached(authorization, verifyOptions);
+    if (cached !== undefined) {
+      req.auth = cached;
+      next();
+      return;
+    }
+    verifier.authenticate(authorization, verifyOptions).then(
+      (auth) => {
+        req.auth = auth;
+        next();
+      },
+      (err: unknown) => {
+        if (!isVerifierError(err)) {
+          next(err);
+          return;
+        }
+        const response = createBearerErrorResponse(err, { realm });
+        res.status(response.status).set(response.headers).json(response.body);
+      },
+    );
+  };
+}
+
+function checkOptions(options: RequireTokenOptions): {
+  verifier: Verifier;
+  realm: string | undefined;
+  verifyOptions: VerifyOptions | undefined;
+} {
+  const verifier = options?.verifier;
+  if (typeof verifier?.authenticate !== 'function') {
+    throw new TypeError('requireToken needs { verifier } made with createVerifier');
+  }
+  const scopes = options.scopes ?? [];
+  if (
+    !Array.isArray(scopes) ||
+    !scopes.every((scope) => /^[\x21\x23-\x5b\x5d-\x7e]+$/.test(scope))
+  ) {
+    throw new TypeError('scopes must be a list of scope tokens (RFC 6749 §3.3)');
+  }
+  return {
+    verifier,
+    realm: options.realm ?? verifier.realm,
+    verifyOptions:
+      scopes.length === 0 ? undefined : Object.freeze({ scopes: Object.freeze([...scopes]) }),
+  };
+}

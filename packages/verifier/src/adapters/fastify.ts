@@ -1,0 +1,167 @@
+/**
+ * Fastify adapter: a plugin that decorates `request.auth` and `fastify.requireToken({ scopes })`,
+ * and a standalone `requireToken({ verifier, scopes })` preHandler. Uses only the package's public
+ * API; Fastify is a type-only import.
+ */
+import type {
+  FastifyInstance,
+  FastifyPluginCallback,
+  FastifyReply,
+  FastifyRequest,
+  HookHandlerDoneFunction,
+} from 'fastify';
+import {
+  type AuthInfo,
+  createBearerErrorResponse,
+  isVerifierError,
+  readAuthorizationHeader,
+  type Verifier,
+  type VerifyOptions,
+} from '../index.js';
+
+/** A route-level preHandler hook (callback style, so a cache hit costs no promise). */
+export type RequireTokenHook = (
+  this: FastifyInstance,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  done: HookHandlerDoneFunction,
+) => void;
+
+/** Route options of `fastify.requireToken`. */
+export interface RouteTokenOptions {
+  /** Scopes the route requires (all of them, exact strings). Default none. */
+  scopes?: readonly string[];
+  /** `realm` of the challenge. Default: the plugin's realm, else the verifier's. */
+  realm?: string;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Who called: set by the `requireToken` preHandler; `null` on unprotected routes. */
+    auth: AuthInfo | null;
+  }
+  interface FastifyInstance {
+    /** A preHandler that requires a valid bearer token (registered by `fastifyVerifier`). */
+    requireToken(options?: RouteTokenOptions): RequireTokenHook;
+  }
+}
+
+/** Options of {@link requireToken}. */
+export interface RequireTokenOptions extends RouteTokenOptions {
+  /** The verifier made once per service with `createVerifier`. */
+  verifier: Verifier;
+}
+
+/** Options of the {@link fastifyVerifier} plugin. */
+export interface FastifyVerifierOptions {
+  /** The verifier made once per service with `createVerifier`. */
+  verifier: Verifier;
+  /** `realm` of the challenges. Default: the verifier's realm (its first audience). */
+  realm?: string;
+}
+
+/**
+ * A Fastify preHandler that lets a request through only with a valid bearer token
+ * (RFC 6750 §2.1) granting `scopes`, and sets `request.auth = { clientId, scopes, claims }`.
+ * Failures answer per RFC 6750 §3 (401 `invalid_token` or no error code without a token, 400
+ * `invalid_request`, 403 `insufficient_scope` with `scope`, 503 when the keys cannot be loaded),
+ * JSON body `{ error, error_description }`. Register {@link fastifyVerifier} too, so that
+ * `request.auth` is a declared decorator (a stable object shape).
+ *
+ * @param options - verifier, required scopes, realm.
+ * @returns the preHandler hook.
+ * @throws TypeError when `verifier` is missing or a scope is not a scope token (RFC 6749 §3.3).
+ * @example
+ * ```ts
+ * app.get('/doctors', { preHandler: requireToken({ verifier, scopes: ['doctors:read'] }) },
+ *   async (request) => ({ caller: request.auth?.clientId }));
+ * ```
+ */
+export function requireToken(options: RequireTokenOptions): RequireTokenHook {
+  const verifier = options?.verifier;
+  if (typeof verifier?.authenticate !== 'function') {
+    throw new TypeError('requireToken needs { verifier } made with createVerifier');
+  }
+  const scopes = options.scopes ?? [];
+  if (
+    !Array.isArray(scopes) ||
+    !scopes.every((scope) => /^[\x21\x23-\x5b\x5d-\x7e]+$/.test(scope))
+  ) {
+    throw new TypeError('scopes must be a list of scope tokens (RFC 6749 §3.3)');
+  }
+  const realm = options.realm ?? verifier.realm;
+  const verifyOptions: VerifyOptions | undefined =
+    scopes.length === 0 ? undefined : Object.freeze({ scopes: Object.freeze([...scopes]) });
+
+  return function requireTokenHook(request, reply, done) {
+    const authorization = readAuthorizationHeader(request.raw.rawHeaders);
+    // Cache hit: no promise, no allocation.
+    const cached = verifier.authenticateCached(authorization, verifyOptions);
+    if (cached !== undefined) {
+      request.auth = cached;
+      done();
+      return;
+    }
+    verifier.authenticate(authorization, verifyOptions).then(
+      (auth) => {
+        request.auth = auth;
+        done();
+      },
+      (err: unknown) => {
+        if (!isVerifierError(err)) {
+          done(err as Error);
+          return;
+        }
+        if (err.code === 'ERR_JWKS_UNAVAILABLE') request.log.warn({ code: err.code }, err.message);
+        const response = createBearerErrorResponse(err, { realm });
+        // Replying from a callback-style hook: send and do not call done (Fastify Hooks docs).
+        reply.code(response.status).headers(response.headers).send(response.body);
+      },
+    );
+  };
+}
+
+/**
+ * Fastify plugin: declares `request.auth` (null until `requireToken` sets it) and decorates
+ * `fastify.requireToken({ scopes })`. Not encapsulated (like `fastify-plugin`), so routes of the
+ * registering scope and its children see the decorators.
+ *
+ * @param fastify - the instance.
+ * @param options - `{ verifier, realm? }`.
+ * @throws TypeError (through `register`) when `verifier` is missing.
+ * @example
+ * ```ts
+ * import Fastify from 'fastify';
+ * import { createVerifier } from '@m2m-auth/verifier';
+ * import { fastifyVerifier } from '@m2m-auth/verifier/fastify';
+ *
+ * const app = Fastify();
+ * await app.register(fastifyVerifier, { verifier: createVerifier({ issuer, audience: 'ms_doctor' }) });
+ * app.get('/doctors', { preHandler: app.requireToken({ scopes: ['doctors:read'] }) },
+ *   async (request) => ({ caller: request.auth?.clientId }));
+ * ```
+ */
+export const fastifyVerifier: FastifyPluginCallback<FastifyVerifierOptions> = (
+  fastify,
+  options,
+  done,
+) => {
+  if (typeof options?.verifier?.authenticate !== 'function') {
+    done(new TypeError('fastifyVerifier needs { verifier } made with createVerifier'));
+    return;
+  }
+  const { verifier, realm } = options;
+  if (!fastify.hasRequestDecorator('auth')) fastify.decorateRequest('auth', null);
+  fastify.decorate('requireToken', (routeOptions: RouteTokenOptions = {}) =>
+    requireToken({ verifier, realm: routeOptions.realm ?? realm, scopes: routeOptions.scopes }),
+  );
+  done();
+};
+
+// What fastify-plugin sets, without depending on it: skip encapsulation, name the plugin.
+Object.assign(fastifyVerifier, {
+  [Symbol.for('skip-override')]: true,
+  [Symbol.for('fastify.display-name')]: '@m2m-auth/verifier',
+});
+
+export default fastifyVerifier;

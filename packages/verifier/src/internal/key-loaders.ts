@@ -1,0 +1,176 @@
+import { readFile } from 'node:fs/promises';
+import type { VerifierLogger } from '../types.js';
+import { fetchJwks } from './fetch-jwks.js';
+import {
+  importPem,
+  importSelectedJwk,
+  inspectPem,
+  type KeyRecord,
+  type PemKey,
+  selectJwk,
+} from './import-keys.js';
+
+/** Most JWK Set entries considered; the rest are ignored. */
+export const MAX_JWKS_KEYS = 100;
+
+/** The outcome of one load. */
+export interface LoadedKeys {
+  /** The new key set, or `undefined` when the source is unchanged since the last load. */
+  readonly records: readonly KeyRecord[] | undefined;
+  /** How long the source says its keys may be reused, seconds (JWKS `Cache-Control`). */
+  readonly maxAgeSec?: number | undefined;
+}
+
+/** Where keys come from. */
+export interface KeyLoader {
+  /** Names the source in log lines (never a secret). */
+  readonly source: string;
+  /** Whether the source can change (false for PEM text given in the options). */
+  readonly refreshable: boolean;
+  /**
+   * Loads the keys.
+   * @throws Error when the source cannot be read; the caller keeps the keys it has.
+   */
+  load(): Promise<LoadedKeys>;
+}
+
+/** Keys from PEM text given in the options: loaded once, never refreshed. */
+export function createStaticPemLoader(key: PemKey): KeyLoader {
+  return {
+    source: 'publicKey option',
+    refreshable: false,
+    load: async () => ({ records: await importPem(key) }),
+  };
+}
+
+/**
+ * Keys from a file holding either a PEM public key (as `m2m-auth keys export-public` or Passport's
+ * `oauth-public.key`) or a JWK Set (`m2m-auth keys export-public --all`). The file is re-read on
+ * each load and only re-imported when its content changed.
+ */
+export function createKeyFileLoader(
+  path: string,
+  algorithms: ReadonlySet<string> | undefined,
+  defaultAlgorithms: ReadonlySet<string>,
+  logger: VerifierLogger | undefined,
+): KeyLoader {
+  let lastText: string | undefined;
+  const source = `key file ${path}`;
+  return {
+    source,
+    refreshable: true,
+    async load() {
+      const text = await readFile(path, 'utf8');
+      if (text === lastText) return { records: undefined };
+      const records = await importKeyFileText(text, source, algorithms, defaultAlgorithms, logger);
+      lastText = text;
+      return { records };
+    },
+  };
+}
+
+/**
+ * Parses and imports a key file's content.
+ *
+ * @throws Error (unreadable content), TypeError (unusable PEM key).
+ */
+export async function importKeyFileText(
+  text: string,
+  source: string,
+  algorithms: ReadonlySet<string> | undefined,
+  defaultAlgorithms: ReadonlySet<string>,
+  logger: VerifierLogger | undefined,
+): Promise<KeyRecord[]> {
+  if (text.trimStart().startsWith('-----BEGIN')) {
+    return importPem(inspectPem(text, algorithms, source));
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (cause) {
+    throw new Error(`${source} is neither a PEM public key nor a JSON JWK Set`, { cause });
+  }
+  return importJwkSet(body, algorithms ?? defaultAlgorithms, source, logger);
+}
+
+/** Keys from a JWKS URL, with the response's `Cache-Control: max-age`. */
+export function createRemoteJwksLoader(
+  url: URL,
+  timeoutMs: number,
+  algorithms: ReadonlySet<string>,
+  logger: VerifierLogger | undefined,
+): KeyLoader {
+  let lastText: string | undefined;
+  const source = `JWKS ${url.href}`;
+  return {
+    source,
+    refreshable: true,
+    async load() {
+      const fetched = await fetchJwks(url, timeoutMs);
+      if (fetched.text === lastText) return { records: undefined, maxAgeSec: fetched.maxAgeSec };
+      const records = await importJwkSet(fetched.body, algorithms, source, logger);
+      lastText = fetched.text;
+      return { records, maxAgeSec: fetched.maxAgeSec };
+    },
+  };
+}
+
+/**
+ * Imports the usable entries of a JWK Set (RFC 7517 §5). Entries that are not signature
+ * verification keys we trust are ignored with a log line (see `selectJwk`); so are entries jose
+ * cannot import and repeated (kid, alg) pairs.
+ *
+ * @throws Error when the document is not a JWK Set.
+ */
+export async function importJwkSet(
+  body: unknown,
+  algorithms: ReadonlySet<string>,
+  source: string,
+  logger: VerifierLogger | undefined,
+): Promise<KeyRecord[]> {
+  const keys = (body as { keys?: unknown } | null)?.keys;
+  if (typeof body !== 'object' || body === null || !Array.isArray(keys)) {
+    throw new Error(`${source} is not a JWK Set (no keys array)`);
+  }
+  const records: KeyRecord[] = [];
+  const seen = new Set<string>();
+  for (const [index, jwk] of keys.slice(0, MAX_JWKS_KEYS).entries()) {
+    const selection = selectJwk(jwk, algorithms);
+    const name = describeEntry(jwk, index);
+    if ('ignored' in selection) {
+      logger?.warn(`@m2m-auth/verifier: ${source}: ignoring ${name}: ${selection.ignored}`);
+      continue;
+    }
+    let imported: KeyRecord[];
+    try {
+      imported = await importSelectedJwk(selection);
+    } catch {
+      logger?.warn(`@m2m-auth/verifier: ${source}: ignoring ${name}: its key cannot be imported`);
+      continue;
+    }
+    for (const record of imported) {
+      const pair = `${record.kid ?? ''}|${record.alg}`;
+      if (seen.has(pair)) {
+        logger?.warn(`@m2m-auth/verifier: ${source}: ignoring ${name}: repeats a kid and alg`);
+        continue;
+      }
+      seen.add(pair);
+      records.push(record);
+    }
+  }
+  if (keys.length > MAX_JWKS_KEYS) {
+    logger?.warn(`@m2m-auth/verifier: ${source}: only the first ${MAX_JWKS_KEYS} keys are used`);
+  }
+  if (records.length === 0) {
+    logger?.warn(`@m2m-auth/verifier: ${source}: holds no usable verification key`);
+  }
+  return records;
+}
+
+function describeEntry(jwk: unknown, index: number): string {
+  const kid = (jwk as { kid?: unknown } | null)?.kid;
+  // A kid is public (it is in every token header); keep it printable and short for the log.
+  return typeof kid === 'string'
+    ? `key ${JSON.stringify(kid.slice(0, 80))}`
+    : `key #${index} (no kid)`;
+}
