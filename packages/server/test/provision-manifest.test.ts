@@ -82,6 +82,17 @@ const CASES: { name: string; manifest: string; expected: string[] }[] = [
     ],
   },
   {
+    name: 'a service calling itself (a token cannot be minted for its own client)',
+    manifest: lines(
+      ...BASE.slice(0, 4),
+      '    calls: { ms_doctor: [doctors:read] }',
+      ...BASE.slice(4),
+    ),
+    expected: [
+      'services.yaml:5:14: services.ms_doctor.calls.ms_doctor: a service cannot call itself',
+    ],
+  },
+  {
     name: 'a service that neither declares scopes nor calls anyone',
     manifest: lines(...BASE, '  ms_idle:', '    description: does nothing'),
     expected: ['services.yaml:8:3: services.ms_idle: declares no scopes and calls no service'],

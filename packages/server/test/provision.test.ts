@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exportPublicKeyPem, verifyClientSecret } from '@m2m-auth/server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -429,5 +429,26 @@ describe('m2m-auth provision and secrets', () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('cannot rotate the secret of ms_college');
     expect(await ws.withStore((store) => store.revision())).toBe(revision);
+  });
+});
+
+describe('m2m-auth provision before any change', () => {
+  it('refuses an env folder it cannot create, before creating any client or key', async () => {
+    writeFileSync(join(ws.dir, 'not-a-folder'), '');
+    const run = await ws.provision('--env-dir', join(ws.dir, 'not-a-folder', 'env'));
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`cannot write to ${join(ws.dir, 'not-a-folder', 'env')}`);
+    await ws.withStore(async (store) => {
+      expect(await store.clients.list()).toEqual([]);
+      expect(await store.keys.list()).toEqual([]);
+    });
+  });
+
+  it('generates the signing key with --alg when none is active', async () => {
+    const { report } = await ws.provisionJson('--alg', 'ES256');
+    expect(report.signingKey).toMatchObject({ action: 'generate', alg: 'ES256' });
+    expect(readFileSync(join(ws.envDir, 'oauth-public.key'), 'utf8')).toMatch(
+      /^-----BEGIN PUBLIC KEY-----\n/,
+    );
   });
 });

@@ -75,6 +75,11 @@ export function checkManifest(input: ManifestInput): PathProblem[] {
     for (const [target, scopes] of calls) {
       const callPath = ['services', name, 'calls', target];
       const receiver = services[target];
+      if (target === name) {
+        // The authorization server refuses a token whose audience is the client itself.
+        problems.push({ path: callPath, atKey: true, message: 'a service cannot call itself' });
+        continue;
+      }
       if (receiver === undefined) {
         problems.push({
           path: callPath,
