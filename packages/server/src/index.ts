@@ -39,6 +39,21 @@ export {
 export { readPrivateKeyPem } from './keys/read-private-key-pem.js';
 export type { SigningKeyPair } from './keys/signing-key-pair.js';
 export { DEFAULT_SIGNING_ALG, SIGNING_ALGS } from './keys/signing-key-pair.js';
+export type { ClientFieldChange, UnlistedClient } from './provision/compute-provision-plan.js';
+export { formatProvisionReport } from './provision/format-provision-report.js';
+export type { Manifest, ManifestService } from './provision/parse-manifest.js';
+export { parseManifest } from './provision/parse-manifest.js';
+export type { ManifestProblem, ProvisionErrorCode } from './provision/provision-error.js';
+export { PROVISION_ERROR_CODES, ProvisionError } from './provision/provision-error.js';
+export type {
+  ProvisionOptions,
+  ProvisionReport,
+  ReportedClient,
+  ReportedFile,
+  SecretOutcome,
+} from './provision/provision-services.js';
+export { PUBLIC_KEY_FILE_NAME, provisionServices } from './provision/provision-services.js';
+export { readManifest } from './provision/read-manifest.js';
 export type { RunningServer, StartServerOptions } from './server/start-server.js';
 export { startServer } from './server/start-server.js';
 export type { PostgresPoolOptions } from './store/internal/open-postgres.js';
