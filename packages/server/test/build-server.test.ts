@@ -1,0 +1,134 @@
+import { buildServer, openStore, type Store, startServer } from '@m2m-auth/server';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { basicAuth, readResponse } from './helpers/auth-server.js';
+import { createTestDatabase, randomKek, type TestDatabase } from './helpers/test-database.js';
+
+let database: TestDatabase;
+let store: Store;
+let cli: Store;
+beforeEach(async () => {
+  database = await createTestDatabase('sqlite');
+  const kek = randomKek();
+  store = await openStore({ databaseUrl: database.url, kek });
+  cli = await openStore({ databaseUrl: database.url, kek });
+});
+afterEach(async () => {
+  await store?.close();
+  await cli?.close();
+  await database?.drop();
+});
+
+describe('buildServer', () => {
+  it('returns an app that answers in process without listening', async () => {
+    await store.keys.generate('ES256');
+    const { client, clientSecret } = await cli.clients.create({ name: 'a', audiences: ['b'] });
+    const app = buildServer({ store, issuer: 'https://auth.example' });
+    try {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/oauth/token',
+        headers: {
+          authorization: basicAuth(client.clientId, clientSecret),
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        payload: 'grant_type=client_credentials',
+      });
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toMatchObject({ token_type: 'Bearer', expires_in: 900 });
+      expect(app.server.listening).toBe(false);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('throws a TypeError at construction for misused options', () => {
+    const bad: Record<string, unknown>[] = [
+      { issuer: 'not a url' },
+      { issuer: 'ftp://auth.example' },
+      { issuer: 'https://auth.example/?tenant=1' },
+      { issuer: 'https://auth.example/#x' },
+      { issuer: '' },
+      { issuer: 'https://auth.example', revisionCheckIntervalMs: -1 },
+      { issuer: 'https://auth.example', jwksMaxAgeSec: 1.5 },
+      { issuer: 'https://auth.example', bodyLimitBytes: Number.NaN },
+      { issuer: 'https://auth.example', realm: 'say "hi"' },
+    ];
+    for (const options of bad) {
+      expect(() => buildServer({ store, ...options } as never)).toThrow(TypeError);
+    }
+    expect(() => buildServer({ issuer: 'https://auth.example' } as never)).toThrow(TypeError);
+  });
+});
+
+describe('startServer and /healthz', () => {
+  it('generates an RS256 key on a store without one and reports it', async () => {
+    const server = await startServer({ store, port: 0 });
+    try {
+      expect(server.generatedKey).toMatchObject({ alg: 'RS256', state: 'active' });
+      expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(server.issuer).toBe(server.url);
+      const health = await readResponse(await fetch(`${server.url}/healthz`));
+      expect(health.status).toBe(200);
+      expect(health.body).toEqual({ status: 'ok' });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('keeps an existing key and generates none', async () => {
+    const existing = await store.keys.generate('EdDSA');
+    const server = await startServer({ store, port: 0 });
+    try {
+      expect(server.generatedKey).toBeUndefined();
+      expect((await store.keys.active())?.kid).toBe(existing.kid);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('without a signing key, answers 503 on /healthz and on the token endpoint, until one is added', async () => {
+    const server = await startServer({ store, port: 0, generateKeyIfMissing: false });
+    try {
+      const { client, clientSecret } = await cli.clients.create({ name: 'a', audiences: ['b'] });
+      const health = await readResponse(await fetch(`${server.url}/healthz`));
+      expect(health.status).toBe(503);
+      expect(health.body).toEqual({ status: 'unavailable', reason: 'no_signing_key' });
+      const request = () =>
+        fetch(`${server.url}/oauth/token`, {
+          method: 'POST',
+          headers: {
+            authorization: basicAuth(client.clientId, clientSecret),
+            'content-type': 'application/x-www-form-urlencoded',
+          },
+          body: 'grant_type=client_credentials',
+        });
+      const refused = await readResponse(await request());
+      expect(refused.status).toBe(503);
+      expect(refused.body.error).toBe('temporarily_unavailable');
+
+      await cli.keys.generate('RS256');
+      expect((await request()).status).toBe(200);
+      expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('opens and closes its own store when given a database URL', async () => {
+    const server = await startServer({ databaseUrl: database.url, kek: randomKek(), port: 0 });
+    // The KEK differs from the one the other stores use, but this database has no key yet.
+    const health = await fetch(`${server.url}/healthz`);
+    expect(health.status).toBe(200);
+    await server.close();
+    await expect(server.store.revision()).rejects.toThrow();
+  });
+
+  it('rejects misused options before opening anything', async () => {
+    await expect(startServer({ port: 0 } as never)).rejects.toThrow(TypeError);
+    await expect(startServer({ store, databaseUrl: database.url, port: 0 })).rejects.toThrow(
+      TypeError,
+    );
+    await expect(startServer({ store, port: 70_000 })).rejects.toThrow(TypeError);
+    await expect(startServer({ store, port: 0, issuer: 'nope' })).rejects.toThrow(TypeError);
+  });
+});
