@@ -69,7 +69,7 @@ describe('getToken cache', () => {
     expect(endpoint.requests).toHaveLength(1);
     vi.advanceTimersByTime(1);
     expect(await auth.getToken()).toBe('token-1');
-    await until(() => endpoint.requests.length === 2);
+    await until(async () => (await auth.getToken()) === 'token-2');
   });
 
   it('counts the lifetime from when the request was sent, not from when the answer came', async () => {
@@ -144,7 +144,7 @@ describe('getToken cache', () => {
     vi.advanceTimersByTime(1);
     endpoint.reply(issueTokens());
     expect(await auth.getToken()).toBe('token-1');
-    await until(() => endpoint.requests.length === 3);
+    await until(async () => (await auth.getToken()) === 'token-3');
   });
 
   it('lets an aborted caller stop waiting while the shared request completes for the others', async () => {
