@@ -19,13 +19,14 @@ export type {
 } from './grants/client-credentials-grant.js';
 export { grantClientCredentials } from './grants/client-credentials-grant.js';
 export type { BuildServerOptions, ServerLoggerOptions } from './http/build-server.js';
+export { buildServer } from './http/build-server.js';
+export type { HealthProblem } from './http/routes/health-route.js';
 export {
-  buildServer,
+  DEFAULT_BODY_LIMIT_BYTES,
   DEFAULT_JWKS_MAX_AGE_SEC,
   DEFAULT_METADATA_MAX_AGE_SEC,
   DEFAULT_POSTGRES_REVISION_CHECK_INTERVAL_MS,
-} from './http/build-server.js';
-export type { HealthProblem } from './http/routes/health-route.js';
+} from './http/server-defaults.js';
 export { buildJwks } from './keys/build-jwks.js';
 export { exportPublicKeyPem } from './keys/export-public-key-pem.js';
 export { generateSigningKeyPair } from './keys/generate-signing-key-pair.js';
@@ -49,11 +50,12 @@ export type {
   ProvisionOptions,
   ProvisionReport,
   ReportedClient,
-  ReportedFile,
   SecretOutcome,
 } from './provision/provision-services.js';
-export { PUBLIC_KEY_FILE_NAME, provisionServices } from './provision/provision-services.js';
+export { provisionServices } from './provision/provision-services.js';
 export { readManifest } from './provision/read-manifest.js';
+export type { ReportedFile } from './provision/write-env-files.js';
+export { PUBLIC_KEY_FILE_NAME } from './provision/write-env-files.js';
 export type { RunningServer, StartServerOptions } from './server/start-server.js';
 export { startServer } from './server/start-server.js';
 export type { PostgresPoolOptions } from './store/internal/open-postgres.js';

@@ -16,6 +16,12 @@ import { registerHealthRoute } from './routes/health-route.js';
 import { registerJwksRoute } from './routes/jwks-route.js';
 import { registerMetadataRoute } from './routes/metadata-route.js';
 import { registerTokenRoute } from './routes/token-route.js';
+import {
+  DEFAULT_BODY_LIMIT_BYTES,
+  DEFAULT_JWKS_MAX_AGE_SEC,
+  DEFAULT_METADATA_MAX_AGE_SEC,
+  DEFAULT_POSTGRES_REVISION_CHECK_INTERVAL_MS,
+} from './server-defaults.js';
 
 /** Pino options accepted by Fastify's `logger` option. */
 export type ServerLoggerOptions = Exclude<FastifyServerOptions['logger'], boolean | undefined>;
@@ -53,14 +59,6 @@ export interface BuildServerOptions {
   /** Realm of `WWW-Authenticate: Basic` on 401 answers; default `m2m-auth`. */
   realm?: string;
 }
-
-/** Default `Cache-Control: max-age` of the JWKS, seconds. */
-export const DEFAULT_JWKS_MAX_AGE_SEC = 300;
-/** Default `Cache-Control: max-age` of the metadata document, seconds. */
-export const DEFAULT_METADATA_MAX_AGE_SEC = 300;
-/** Default interval of revision checks on PostgreSQL, milliseconds. */
-export const DEFAULT_POSTGRES_REVISION_CHECK_INTERVAL_MS = 1000;
-const DEFAULT_BODY_LIMIT_BYTES = 16_384;
 
 /**
  * Builds the authorization server as a Fastify app, without listening: `POST /oauth/token`

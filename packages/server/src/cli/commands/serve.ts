@@ -2,9 +2,9 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import {
   DEFAULT_JWKS_MAX_AGE_SEC,
   DEFAULT_POSTGRES_REVISION_CHECK_INTERVAL_MS,
-} from '../../http/build-server.js';
+} from '../../http/server-defaults.js';
 import { SIGNING_ALGS } from '../../keys/signing-key-pair.js';
-import { type RunningServer, startServer } from '../../server/start-server.js';
+import type { RunningServer } from '../../server/start-server.js';
 import type { SigningAlg } from '../../store/types.js';
 import { examples } from '../internal/output.js';
 import { parseSeconds } from '../internal/parse-arguments.js';
@@ -82,6 +82,8 @@ export function registerServeCommand(program: Command): void {
           `warning: binding ${opts.host} without --issuer; tokens will carry iss http://${opts.host}:…; pass --issuer with the URL callers use`,
         );
       }
+      // Loaded here so that the other commands do not pay for loading Fastify at startup.
+      const { startServer } = await import('../../server/start-server.js');
       const server = await startServer({
         databaseUrl,
         port: opts.port,
