@@ -10,9 +10,10 @@ import {
   VerifierError,
   type VerifierOptions,
 } from '@m2m-auth/verifier';
+import { exportJWK } from 'jose';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type JwksServer, startJwksServer } from './helpers/jwks-server.js';
-import { AUDIENCE, createTestKey, ISSUER, mintToken, type TestKey } from './helpers/tokens.js';
+import { AUDIENCE, createTestKey, ISSUER, mintToken, weakRsaKey } from './helpers/tokens.js';
 
 let server: JwksServer;
 let warnings: string[];
@@ -347,14 +348,12 @@ describe('outages', () => {
 
 describe('JWKS entries that are not signature verification keys', () => {
   it('ignores use != sig, key_ops without verify, RSA < 2048, oct, private and disallowed-alg entries', async () => {
-    const { weakRsaKey } = await import('./helpers/tokens.js');
     const good = await createTestKey('RS256');
     const enc = await createTestKey('RS256');
     const ops = await createTestKey('ES256');
     const priv = await createTestKey('ES256');
     const ps = await createTestKey('PS256');
     const weak = weakRsaKey('weak');
-    const { exportJWK } = await import('jose');
     server.keys = [
       { ...enc.publicJwk, use: 'enc' },
       { ...ops.publicJwk, key_ops: ['encrypt'] },
