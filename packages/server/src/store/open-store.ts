@@ -84,10 +84,10 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   try {
     if (location.dialect === 'sqlite') {
       db = new Kysely<Database>({
-        dialect: openSqlite(location.path, options.busyTimeoutMs ?? 5_000),
+        dialect: await openSqlite(location.path, options.busyTimeoutMs ?? 5_000),
       });
     } else {
-      const { dialect } = openPostgres(
+      const { dialect } = await openPostgres(
         location.connectionString,
         options.pool ?? {},
         options.onPoolError ?? (() => {}),

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { openStore } from '../../store/open-store.js';
 import type { Store } from '../../store/types.js';
 
 /** Database used when neither `--database` nor `DATABASE_URL` is given. */
@@ -43,6 +42,8 @@ export async function withStore<T>(
   options: StoreCommandOptions,
   fn: (store: Store) => Promise<T>,
 ): Promise<T> {
+  // Loaded on demand so that --help and usage errors answer without loading the database stack.
+  const { openStore } = await import('../../store/open-store.js');
   const store = await openStore({ databaseUrl: options.databaseUrl });
   try {
     return await fn(store);

@@ -1,5 +1,5 @@
 import { PostgresDialect } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 
 /** PostgreSQL connection-pool settings. */
 export interface PostgresPoolOptions {
@@ -20,12 +20,14 @@ const INT8_OID = 20;
  * numbers — they stay far below 2^53 — through a per-pool type parser, leaving pg's global
  * parsers untouched for other code in the process.
  */
-export function openPostgres(
+export async function openPostgres(
   connectionString: string,
   options: PostgresPoolOptions,
   onPoolError: (err: Error) => void,
-): { dialect: PostgresDialect; pool: pg.Pool } {
-  const pool = new pg.Pool({
+): Promise<{ dialect: PostgresDialect; pool: pg.Pool }> {
+  // Loaded on demand: SQLite users (and every CLI start) skip the driver they do not use.
+  const { default: pgModule } = await import('pg');
+  const pool = new pgModule.Pool({
     connectionString,
     max: options.max ?? 10,
     connectionTimeoutMillis: options.connectionTimeoutMs ?? 5_000,
@@ -36,7 +38,7 @@ export function openPostgres(
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
         oid === INT8_OID && format !== 'binary'
           ? (value: string) => Number(value)
-          : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+          : pgModule.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
     },
   });
   // An idle connection dropped by the server (restart, failover) is reported here; without a

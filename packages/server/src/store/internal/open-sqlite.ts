@@ -1,6 +1,5 @@
 import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
 import { ImmediateSqliteDialect } from './sqlite-dialect.js';
 
 /**
@@ -8,7 +7,12 @@ import { ImmediateSqliteDialect } from './sqlite-dialect.js';
  * not block the writer), a busy timeout (a writer waits for another instead of failing),
  * foreign keys on. A new file is created with mode 0600: it holds secret hashes and encrypted keys.
  */
-export function openSqlite(path: string, busyTimeoutMs: number): ImmediateSqliteDialect {
+export async function openSqlite(
+  path: string,
+  busyTimeoutMs: number,
+): Promise<ImmediateSqliteDialect> {
+  // Loaded on demand: PostgreSQL deployments need not load the native SQLite module.
+  const { default: Database } = await import('better-sqlite3');
   if (path !== ':memory:') {
     mkdirSync(dirname(path), { recursive: true });
     if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));

@@ -1,0 +1,54 @@
+/**
+ * Runs the compiled CLI (`node packages/server/bin/m2m-auth.js …`) as a subprocess, as users do.
+ * The vitest global setup builds dist/ first.
+ */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+
+export const CLI_BIN = join(import.meta.dirname, '..', '..', 'bin', 'm2m-auth.js');
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * @param args CLI arguments
+ * @param options cwd; env added to a copy of process.env without DATABASE_URL and M2M_AUTH_KEK
+ */
+export function runCliProcess(
+  args: readonly string[],
+  options: { cwd: string; env?: Record<string, string> },
+): Promise<CliResult> {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
+  if (options.env?.['DATABASE_URL'] === undefined) delete env['DATABASE_URL'];
+  if (options.env?.['M2M_AUTH_KEK'] === undefined) delete env['M2M_AUTH_KEK'];
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [CLI_BIN, ...args],
+      { cwd: options.cwd, env, timeout: 30_000 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+/** Every row of every table of a SQLite database, as one string, to compare before/after. */
+export function dumpSqlite(file: string): string {
+  const db = new Database(file, { readonly: true });
+  try {
+    const tables = db
+      .prepare("select name from sqlite_master where type = 'table' order by name")
+      .all() as { name: string }[];
+    return JSON.stringify(
+      tables.map(({ name }) => [name, db.prepare(`select * from "${name}" order by rowid`).all()]),
+    );
+  } finally {
+    db.close();
+  }
+}
