@@ -50,11 +50,12 @@ export type {
   ProvisionOptions,
   ProvisionReport,
   ReportedClient,
-  ReportedFile,
   SecretOutcome,
 } from './provision/provision-services.js';
-export { PUBLIC_KEY_FILE_NAME, provisionServices } from './provision/provision-services.js';
+export { provisionServices } from './provision/provision-services.js';
 export { readManifest } from './provision/read-manifest.js';
+export type { ReportedFile } from './provision/write-env-files.js';
+export { PUBLIC_KEY_FILE_NAME } from './provision/write-env-files.js';
 export type { RunningServer, StartServerOptions } from './server/start-server.js';
 export { startServer } from './server/start-server.js';
 export type { PostgresPoolOptions } from './store/internal/open-postgres.js';

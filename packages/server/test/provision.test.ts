@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exportPublicKeyPem, verifyClientSecret } from '@m2m-auth/server';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createProvisionWorkspace, type ProvisionWorkspace } from './helpers/provision-fixture.js';
 
@@ -450,5 +451,52 @@ describe('m2m-auth provision before any change', () => {
     expect(readFileSync(join(ws.envDir, 'oauth-public.key'), 'utf8')).toMatch(
       /^-----BEGIN PUBLIC KEY-----\n/,
     );
+  });
+});
+
+describe('m2m-auth provision when the store fails midway', () => {
+  it('keeps the secrets it obtained in their .env files, says where it stopped, and a re-run finishes', async () => {
+    const manifest = [
+      'auth_url: http://127.0.0.1:8080',
+      'services:',
+      '  ms_doctor:',
+      '    scopes: [doctors:read]',
+      '  ms_admin:',
+      '    calls: { ms_doctor: [doctors:read] }',
+      '  ms_lab:',
+      '    calls: { ms_doctor: [doctors:read] }',
+      '',
+    ].join('\n');
+    ws.writeManifest(manifest);
+    expect((await ws.provision()).code).toBe(0);
+    // A real database failure: SQLite refuses to insert one client (as a full disk would).
+    const file = ws.databaseUrl.slice('sqlite:'.length);
+    const db = new Database(file);
+    db.exec(
+      "create trigger refuse_ms_x before insert on m2m_clients when new.name = 'ms_x' begin select raise(abort, 'disk full'); end",
+    );
+    ws.writeManifest(
+      `${manifest}  ms_new:\n    calls: { ms_doctor: [doctors:read] }\n  ms_x:\n    calls: { ms_doctor: [doctors:read] }\n`,
+    );
+
+    const run = await ws.provision();
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('provisioning stopped after 1 of 2 store changes');
+    expect(run.stderr).toContain('disk full');
+    // ms_new was created: its secret exists only in its .env, which was written.
+    expect(await secretWorks('ms_new', ws.readEnv('ms_new')['OAUTH_CLIENT_SECRET'])).toBe(true);
+    expect(() => statSync(join(ws.envDir, 'ms_x.env'))).toThrow();
+
+    db.exec('drop trigger refuse_ms_x');
+    db.close();
+    const rerun = await ws.provisionJson();
+    expect(rerun.code).toBe(0);
+    expect(rerun.report.clients.map((c) => [c.name, c.action])).toEqual([
+      ['ms_admin', 'unchanged'],
+      ['ms_lab', 'unchanged'],
+      ['ms_new', 'unchanged'],
+      ['ms_x', 'create'],
+    ]);
+    expect(await secretWorks('ms_x', ws.readEnv('ms_x')['OAUTH_CLIENT_SECRET'])).toBe(true);
   });
 });

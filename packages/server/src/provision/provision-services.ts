@@ -1,9 +1,8 @@
 import { constants } from 'node:fs';
-import { access, mkdir, readFile } from 'node:fs/promises';
+import { access, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { verifyClientSecret } from '../clients/verify-client-secret.js';
-import { exportPublicKeyPem } from '../keys/export-public-key-pem.js';
-import type { SigningAlg, SigningKeyRecord, Store } from '../store/types.js';
+import type { SigningAlg, Store } from '../store/types.js';
+import { applyProvisionPlan } from './apply-provision-plan.js';
 import {
   type ClientFieldChange,
   computeProvisionPlan,
@@ -11,19 +10,15 @@ import {
   type PlanOptions,
   type UnlistedClient,
 } from './compute-provision-plan.js';
-import { parseDotenv } from './internal/dotenv.js';
-import { type FileWriteResult, writeFileAtomic } from './internal/write-file-atomic.js';
+import { findEnvSecrets } from './internal/find-env-secrets.js';
 import type { Manifest } from './parse-manifest.js';
 import { ProvisionError } from './provision-error.js';
-import { renderEnvFile } from './render-env-file.js';
 import {
   type EndpointOverrides,
   type ProvisionEndpoints,
   resolveEndpoints,
 } from './resolve-endpoints.js';
-
-/** File name of the exported public key, beside the `.env` files (Passport's name for it). */
-export const PUBLIC_KEY_FILE_NAME = 'oauth-public.key';
+import { type ReportedFile, writeEnvFiles } from './write-env-files.js';
 
 /** Options of {@link provisionServices}. */
 export interface ProvisionOptions extends EndpointOverrides, PlanOptions {
@@ -53,15 +48,6 @@ export interface ReportedClient {
   secret: SecretOutcome;
 }
 
-/** A file in a {@link ProvisionReport}. `skip`: not written (see `reason`). */
-export interface ReportedFile {
-  path: string;
-  /** The service it belongs to; null for the public key. */
-  service: string | null;
-  action: 'create' | 'update' | 'unchanged' | 'skip';
-  reason?: string;
-}
-
 /** What provisioning did (or, in a dry run, would do). Holds no secret, token or private key. */
 export interface ProvisionReport {
   manifest: string;
@@ -80,32 +66,6 @@ export interface ProvisionReport {
   warnings: string[];
   /** False when a `.env` could not be written (a secret is unknown): see `warnings`. */
   complete: boolean;
-}
-
-type Credentials = { clientId: string; clientSecret: string };
-
-async function readEnvCredentials(path: string): Promise<Partial<Credentials> | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-  const vars = parseDotenv(text);
-  return { clientId: vars.get('OAUTH_CLIENT_ID'), clientSecret: vars.get('OAUTH_CLIENT_SECRET') };
-}
-
-async function fileAction(
-  path: string,
-  content: string | undefined,
-): Promise<ReportedFile['action']> {
-  try {
-    const existing = await readFile(path, 'utf8');
-    return content !== undefined && existing === content ? 'unchanged' : 'update';
-  } catch {
-    return 'create';
-  }
 }
 
 /**
@@ -137,47 +97,24 @@ export async function provisionServices(
   const dryRun = options.dryRun ?? false;
   const endpoints = resolveEndpoints(manifest, options);
   const envDir = resolve(options.envDir);
-  const envPath = (name: string): string => join(envDir, `${name}.env`);
-  const publicKeyPath = join(envDir, PUBLIC_KEY_FILE_NAME);
-  const now = Math.floor(Date.now() / 1000);
 
   // The present: clients, the active key, and which .env files still hold a working secret.
   const existing = await store.clients.list();
-  const activeKey: SigningKeyRecord | undefined = (await store.keys.list()).find(
-    (k) => k.state === 'active',
+  const activeKey = (await store.keys.list()).find((k) => k.state === 'active');
+  const envSecrets = await findEnvSecrets(
+    store,
+    manifest,
+    existing,
+    (name) => join(envDir, `${name}.env`),
+    Math.floor(Date.now() / 1000),
   );
-  const envCredentials = new Map<string, Credentials>();
-  const staleReasons = new Map<string, string>();
-  for (const service of manifest.services.filter((s) => s.calls.length > 0)) {
-    const client = existing.find((c) => c.name === service.name);
-    if (client === undefined) continue;
-    const found = await readEnvCredentials(envPath(service.name));
-    if (found === undefined) {
-      staleReasons.set(service.name, `${envPath(service.name)} is missing`);
-    } else if (found.clientId !== client.clientId || !found.clientSecret) {
-      staleReasons.set(
-        service.name,
-        `${envPath(service.name)} holds no credentials of this client`,
-      );
-    } else {
-      const creds = await store.clients.getCredentials(client.clientId);
-      if (creds && verifyClientSecret(found.clientSecret, creds.secrets, now)) {
-        envCredentials.set(service.name, {
-          clientId: client.clientId,
-          clientSecret: found.clientSecret,
-        });
-      } else {
-        staleReasons.set(
-          service.name,
-          `the secret in ${envPath(service.name)} is no longer accepted`,
-        );
-      }
-    }
-  }
-
   const plan = computeProvisionPlan(
     manifest,
-    { clients: existing, hasActiveKey: activeKey !== undefined, envCredentials },
+    {
+      clients: existing,
+      hasActiveKey: activeKey !== undefined,
+      envCredentials: envSecrets.working,
+    },
     options,
   );
 
@@ -186,121 +123,38 @@ export async function provisionServices(
       await mkdir(envDir, { recursive: true, mode: 0o700 });
       await access(envDir, constants.W_OK);
     } catch (err) {
-      throw new ProvisionError(
-        'ENV_DIR_UNWRITABLE',
-        `cannot write to ${envDir}: ${(err as Error).message}`,
-        {
-          cause: err,
-        },
-      );
+      const reason = (err as Error).message;
+      throw new ProvisionError('ENV_DIR_UNWRITABLE', `cannot write to ${envDir}: ${reason}`, {
+        cause: err,
+      });
     }
   }
 
-  // Apply, in an order where a failure loses nothing: secrets obtained so far are kept in memory
-  // and written below even when a later change fails.
-  const newCredentials = new Map<string, Credentials>();
-  const clientIds = new Map(plan.clients.map((c) => [c.name, c.clientId]));
-  let key = activeKey;
-  let applyError: unknown;
-  let applied = 0;
-  if (!dryRun) {
-    try {
-      if (plan.generateKey) {
-        key = await store.keys.generate(options.keyAlg ?? 'RS256', { state: 'active' });
-        applied++;
-      }
-      for (const client of plan.clients) {
-        if (client.action === 'create') {
-          const created = await store.clients.create({
-            name: client.name,
-            scopes: client.scopes,
-            audiences: client.audiences,
-            ...(client.tokenTtlSec === undefined ? {} : { tokenTtlSec: client.tokenTtlSec }),
-          });
-          clientIds.set(client.name, created.client.clientId);
-          newCredentials.set(client.name, {
-            clientId: created.client.clientId,
-            clientSecret: created.clientSecret,
-          });
-          applied++;
-          continue;
-        }
-        if (client.action === 'update') {
-          await store.clients.update(client.name, {
-            scopes: client.scopes,
-            audiences: client.audiences,
-            ...(client.tokenTtlSec === undefined ? {} : { tokenTtlSec: client.tokenTtlSec }),
-          });
-          applied++;
-        }
-        if (client.rotateSecret) {
-          const rotated = await store.clients.rotateSecret(
-            client.name,
-            options.secretGraceSec ?? 0,
-          );
-          newCredentials.set(client.name, {
-            clientId: rotated.client.clientId,
-            clientSecret: rotated.clientSecret,
-          });
-          applied++;
-        }
-      }
-      for (const other of plan.unlisted) {
-        if (other.action === 'revoke') {
-          await store.clients.revoke(other.clientId);
-          applied++;
-        }
-      }
-    } catch (err) {
-      applyError = err;
-    }
-  }
+  const applied = dryRun
+    ? { generatedKey: undefined, newCredentials: new Map(), applied: 0, error: undefined }
+    : await applyProvisionPlan(store, plan, options);
+  const failed = applied.error !== undefined;
+  const key = applied.generatedKey ?? activeKey;
 
-  // Files: the public key, then one .env per service.
-  const files: ReportedFile[] = [];
-  const warnings: string[] = [];
-  const write = async (path: string, service: string | null, content: string | undefined) => {
-    let action: ReportedFile['action'];
-    if (dryRun || content === undefined) {
-      action = await fileAction(path, content);
-    } else {
-      const result: FileWriteResult = await writeFileAtomic(path, content, 0o600);
-      action = result === 'created' ? 'create' : result === 'updated' ? 'update' : 'unchanged';
-    }
-    files.push({ path, service, action });
-  };
-
-  const hasReceivers = manifest.services.some((s) => s.scopes.length > 0);
-  if (hasReceivers && (key !== undefined || dryRun)) {
-    await write(publicKeyPath, null, key ? await exportPublicKeyPem(key.publicJwk) : undefined);
-  }
-
-  for (const service of manifest.services) {
+  const { files, warnings } = await writeEnvFiles({
+    manifest,
+    plan,
+    endpoints,
+    envDir,
+    dryRun,
+    activeKey: key,
+    credentials: new Map([...envSecrets.working, ...applied.newCredentials]),
+    unusable: envSecrets.unusable,
     // After a failure, write only the files whose new secret would otherwise be lost.
-    if (applyError !== undefined && !newCredentials.has(service.name)) continue;
-    const planned = plan.clients.find((c) => c.name === service.name);
-    const secretToCome = dryRun && planned?.secret === 'new';
-    const credentials = newCredentials.get(service.name) ?? envCredentials.get(service.name);
-    if (planned && credentials === undefined && !secretToCome) {
-      const reason = staleReasons.get(service.name) ?? 'its secret is unknown';
-      files.push({ path: envPath(service.name), service: service.name, action: 'skip', reason });
-      warnings.push(
-        `${service.name}: client ${planned.clientId} exists but ${reason}; secrets are stored hashed, so it cannot be written again. Re-run with --rotate-secret ${service.name} (or --rotate-secrets) to issue a new secret.`,
-      );
-      continue;
-    }
-    const content = secretToCome
-      ? undefined
-      : renderEnvFile({ service, endpoints, source: manifest.source, credentials, publicKeyPath });
-    await write(envPath(service.name), service.name, content);
-  }
+    ...(failed ? { only: new Set(applied.newCredentials.keys()) } : {}),
+  });
 
-  if (applyError !== undefined) {
-    const total = plan.storeChanges;
+  if (failed) {
+    const reason = (applied.error as Error).message;
     throw new ProvisionError(
       'APPLY_FAILED',
-      `provisioning stopped after ${applied} of ${total} store changes: ${(applyError as Error).message}; the .env files of the clients created so far were written, re-run to finish`,
-      { cause: applyError },
+      `provisioning stopped after ${applied.applied} of ${plan.storeChanges} store changes: ${reason}; the .env files of the clients created so far were written, re-run to finish`,
+      { cause: applied.error },
     );
   }
 
@@ -312,6 +166,8 @@ export async function provisionServices(
     }
   }
 
+  const clientIds = new Map(plan.clients.map((c) => [c.name, c.clientId]));
+  for (const [name, creds] of applied.newCredentials) clientIds.set(name, creds.clientId);
   const secretOutcome = (c: PlannedClient): SecretOutcome =>
     c.action === 'create'
       ? 'created'

@@ -1,0 +1,99 @@
+import type { SigningAlg, SigningKeyRecord, Store } from '../store/types.js';
+import type { ProvisionPlan } from './compute-provision-plan.js';
+import type { EnvCredentials } from './internal/find-env-secrets.js';
+
+/** Options of {@link applyProvisionPlan}. */
+export interface ApplyOptions {
+  /** Seconds a rotated secret stays accepted; default 0 (rejected at once). */
+  secretGraceSec?: number;
+  /** Algorithm of the key generated when the plan says so; default `RS256`. */
+  keyAlg?: SigningAlg;
+}
+
+/** What {@link applyProvisionPlan} did, also when it stopped midway (`error`). */
+export interface AppliedPlan {
+  /** The key generated, when the plan asked for one and it was made. */
+  generatedKey: SigningKeyRecord | undefined;
+  /** Credentials of the clients created or given a new secret, by name: the only copy. */
+  newCredentials: Map<string, EnvCredentials>;
+  /** Number of store changes made. */
+  applied: number;
+  /** The store's error, when it refused a change; the changes before it stay. */
+  error: unknown;
+}
+
+/**
+ * Makes the store changes of a plan, one by one: the signing key, then creations, updates, secret
+ * rotations and revocations. Never throws: a failure is returned with everything obtained before it,
+ * so the caller can still write the new secrets somewhere (they exist nowhere else).
+ *
+ * @param store - The store the plan was computed on.
+ * @param plan - From `computeProvisionPlan`.
+ * @param options - `secretGraceSec` (seconds, default 0), `keyAlg` (default RS256).
+ * @example
+ * ```ts
+ * const { newCredentials, error } = await applyProvisionPlan(store, plan);
+ * ```
+ */
+export async function applyProvisionPlan(
+  store: Store,
+  plan: ProvisionPlan,
+  options: ApplyOptions = {},
+): Promise<AppliedPlan> {
+  const result: AppliedPlan = {
+    generatedKey: undefined,
+    newCredentials: new Map(),
+    applied: 0,
+    error: undefined,
+  };
+  try {
+    if (plan.generateKey) {
+      result.generatedKey = await store.keys.generate(options.keyAlg ?? 'RS256', {
+        state: 'active',
+      });
+      result.applied++;
+    }
+    for (const client of plan.clients) {
+      const ttl = client.tokenTtlSec === undefined ? {} : { tokenTtlSec: client.tokenTtlSec };
+      if (client.action === 'create') {
+        const created = await store.clients.create({
+          name: client.name,
+          scopes: client.scopes,
+          audiences: client.audiences,
+          ...ttl,
+        });
+        result.newCredentials.set(client.name, {
+          clientId: created.client.clientId,
+          clientSecret: created.clientSecret,
+        });
+        result.applied++;
+        continue;
+      }
+      if (client.action === 'update') {
+        await store.clients.update(client.name, {
+          scopes: client.scopes,
+          audiences: client.audiences,
+          ...ttl,
+        });
+        result.applied++;
+      }
+      if (client.rotateSecret) {
+        const rotated = await store.clients.rotateSecret(client.name, options.secretGraceSec ?? 0);
+        result.newCredentials.set(client.name, {
+          clientId: rotated.client.clientId,
+          clientSecret: rotated.clientSecret,
+        });
+        result.applied++;
+      }
+    }
+    for (const other of plan.unlisted) {
+      if (other.action === 'revoke') {
+        await store.clients.revoke(other.clientId);
+        result.applied++;
+      }
+    }
+  } catch (err) {
+    result.error = err;
+  }
+  return result;
+}
