@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import { buildServer, openStore, type Store, startServer } from '@m2m-auth/server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { basicAuth, readResponse } from './helpers/auth-server.js';
@@ -57,6 +58,58 @@ describe('buildServer', () => {
       expect(() => buildServer({ store, ...options } as never)).toThrow(TypeError);
     }
     expect(() => buildServer({ issuer: 'https://auth.example' } as never)).toThrow(TypeError);
+  });
+});
+
+describe('logging', () => {
+  it('logs refusals at debug level without the secrets or tokens the requests carried', async () => {
+    await store.keys.generate('ES256');
+    const { client, clientSecret } = await cli.clients.create({ name: 'a', audiences: ['b'] });
+    const lines: string[] = [];
+    const stream = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const app = buildServer({
+      store,
+      issuer: 'https://auth.example',
+      logger: { level: 'debug', stream },
+    });
+    const post = (payload: string, headers: Record<string, string>) =>
+      app.inject({ method: 'POST', url: '/oauth/token', headers, payload });
+    try {
+      const form = { 'content-type': 'application/x-www-form-urlencoded' };
+      const json = { 'content-type': 'application/json' };
+      const secret = 'S3CRET-that-must-not-be-logged';
+      const answers = [
+        await post(`{"client_id":"${client.clientId}","client_secret":"${secret}",`, json),
+        await post(`{"grant_type":"client_credentials","client_secret":"${secret}"}`, json),
+        await post(`grant_type=client_credentials&client_id=x&client_secret=${secret}`, form),
+        await post('grant_type=client_credentials', {
+          ...form,
+          authorization: basicAuth(client.clientId, secret),
+        }),
+        await post('grant_type=client_credentials&scope=nope', {
+          ...form,
+          authorization: basicAuth(client.clientId, clientSecret),
+        }),
+      ];
+      expect(answers.map((a) => a.statusCode)).toEqual([400, 401, 401, 401, 400]);
+      const token = await post('grant_type=client_credentials', {
+        ...form,
+        authorization: basicAuth(client.clientId, clientSecret),
+      });
+      expect(token.statusCode).toBe(200);
+      const logs = lines.join('');
+      expect(logs).toContain('request refused');
+      expect(logs).not.toContain(secret);
+      expect(logs).not.toContain(clientSecret);
+      expect(logs).not.toContain(token.json().access_token);
+    } finally {
+      await app.close();
+    }
   });
 });
 

@@ -14,9 +14,13 @@ export function parseJsonBody(body: Buffer): RequestParams {
   let value: unknown;
   try {
     value = JSON.parse(utf8.decode(body));
-  } catch (cause) {
-    // Also catches RangeError from absurdly deep nesting: bad input is a 400, never a 500.
-    throw new AuthServerError('ERR_REQUEST_BODY_MALFORMED', { cause });
+  } catch (err) {
+    // Also catches RangeError from absurdly deep nesting: bad input is a 400, never a 500. The
+    // original error is dropped on purpose: V8's SyntaxError quotes the input, which may hold a
+    // client_secret, and the cause ends up in the logs.
+    throw new AuthServerError('ERR_REQUEST_BODY_MALFORMED', {
+      cause: err instanceof SyntaxError ? 'invalid JSON' : 'invalid UTF-8 or JSON nesting too deep',
+    });
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new AuthServerError('ERR_REQUEST_BODY_MALFORMED', {
