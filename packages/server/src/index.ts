@@ -27,6 +27,7 @@ export {
   DEFAULT_METADATA_MAX_AGE_SEC,
   DEFAULT_POSTGRES_REVISION_CHECK_INTERVAL_MS,
 } from './http/server-defaults.js';
+export { advanceKeyLifecycle } from './keys/advance-key-lifecycle.js';
 export { buildJwks } from './keys/build-jwks.js';
 export { exportPublicKeyPem } from './keys/export-public-key-pem.js';
 export { generateSigningKeyPair } from './keys/generate-signing-key-pair.js';

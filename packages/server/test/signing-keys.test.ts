@@ -1,4 +1,5 @@
 import {
+  advanceKeyLifecycle,
   buildJwks,
   exportPublicKeyPem,
   importSigningKey,
@@ -287,6 +288,15 @@ describe.each(TEST_DIALECTS)('signing keys on %s', (dialect) => {
         } finally {
           await other.close();
         }
+      });
+
+      it('advances through advanceKeyLifecycle(store, now) as through the key store', async () => {
+        await store.keys.generate('ES256');
+        const next = (await store.keys.rotate({ propagationSec: 30 })).created[0];
+        expect((await advanceKeyLifecycle(store, T0 + 29)).activated).toEqual([]);
+        expect((await advanceKeyLifecycle(store, T0 + 30)).activated.map((k) => k.kid)).toEqual([
+          next?.kid,
+        ]);
       });
 
       it('does nothing and keeps the revision when no step is due', async () => {
