@@ -167,6 +167,34 @@ describe('startServer and /healthz', () => {
     }
   });
 
+  it('answers 503 temporarily_unavailable, not 500, when the database cannot be read', async () => {
+    const { client, clientSecret } = await cli.clients.create({ name: 'a', audiences: ['b'] });
+    const server = await startServer({ store, port: 0 });
+    try {
+      await store.close();
+      const res = await readResponse(
+        await fetch(`${server.url}/oauth/token`, {
+          method: 'POST',
+          headers: {
+            authorization: basicAuth(client.clientId, clientSecret),
+            'content-type': 'application/x-www-form-urlencoded',
+          },
+          body: 'grant_type=client_credentials',
+        }),
+      );
+      expect(res.status).toBe(503);
+      expect(res.body).toEqual({
+        error: 'temporarily_unavailable',
+        error_description: 'The authorization server cannot reach its database; retry later.',
+      });
+      const health = await readResponse(await fetch(`${server.url}/healthz`));
+      expect(health.status).toBe(503);
+      expect(health.body).toEqual({ status: 'unavailable', reason: 'database' });
+    } finally {
+      await server.close();
+    }
+  });
+
   it('opens and closes its own store when given a database URL', async () => {
     const server = await startServer({ databaseUrl: database.url, kek: randomKek(), port: 0 });
     // The KEK differs from the one the other stores use, but this database has no key yet.

@@ -1,6 +1,8 @@
 import type { JSONWebKeySet } from 'jose';
+import { AuthServerError } from '../../errors/auth-server-error.js';
 import { buildJwks } from '../../keys/build-jwks.js';
 import { importSigningKey } from '../../keys/import-signing-key.js';
+import { StoreError, type StoreErrorCode } from '../../store/store-error.js';
 import type { ClientCredentials, SigningKeyRecord, Store } from '../../store/types.js';
 import type { AccessTokenSigningKey } from '../../tokens/issue-access-token.js';
 
@@ -128,7 +130,7 @@ export class StoreCache {
     let found = generation.clients.get(clientId);
     if (found === undefined) {
       if (generation.clients.size >= MAX_CACHED_CLIENTS) generation.clients.clear();
-      found = this.#store.clients.getCredentials(clientId);
+      found = this.#store.clients.getCredentials(clientId).catch(storeUnavailable);
       generation.clients.set(clientId, found);
       found.catch(() => {
         // Do not cache a failed lookup (database down): the next request tries again.
@@ -158,7 +160,7 @@ export class StoreCache {
           if (client.revokedAt === null) for (const scope of client.scopes) scopes.add(scope);
         }
         return [...scopes].sort();
-      });
+      }, storeUnavailable);
       generation.scopes = loading;
       loading.catch(() => {
         if (generation.scopes === loading) generation.scopes = undefined;
@@ -214,7 +216,7 @@ export class StoreCache {
     const [published, material] = await Promise.all([
       this.#store.keys.published(nowSec),
       this.#store.keys.active(),
-    ]);
+    ]).catch(storeUnavailable);
     let signingKey: AccessTokenSigningKey | undefined;
     if (material !== undefined) {
       let imported = this.#imported.get(material.kid);
@@ -242,12 +244,31 @@ export class StoreCache {
   }
 
   async #check(): Promise<void> {
-    const revision = await this.#store.revision();
+    const revision = await this.#store.revision().catch(storeUnavailable);
     if (revision !== this.#generation.revision) {
       this.#options.logger.debug({ revision }, 'store revision changed; cache dropped');
       this.#generation = newGeneration(revision);
     }
   }
+}
+
+/** Store failures that are configuration faults, not outages: they stay 500s. */
+const CONFIGURATION_FAULTS: ReadonlySet<StoreErrorCode> = new Set<StoreErrorCode>([
+  'INVALID_KEK',
+  'KEK_REQUIRED',
+  'KEK_FILE_INSECURE',
+  'KEK_MISMATCH',
+  'KEY_DECRYPTION_FAILED',
+]);
+
+/**
+ * A failed read of the store (database down, restarting, unreachable) is a 503 the caller may
+ * retry, not a 500; the original error stays the private cause.
+ */
+function storeUnavailable(err: unknown): never {
+  if (err instanceof StoreError && CONFIGURATION_FAULTS.has(err.code)) throw err;
+  if (err instanceof AuthServerError) throw err;
+  throw new AuthServerError('ERR_STORE_UNAVAILABLE', { cause: err });
 }
 
 function newGeneration(revision: number): Generation {
