@@ -208,6 +208,15 @@ describe('m2m-auth keys', () => {
     expect(list.map((c: { name: string }) => c.name)).toEqual(['ms_a', 'ms_b']);
   });
 
+  it('starts exactly one rotation when two processes rotate at the same time', async () => {
+    await cli('keys', 'generate', '--alg', 'ES256');
+    const results = await Promise.all([cli('keys', 'rotate'), cli('keys', 'rotate')]);
+    expect(results.map((r) => r.code).sort()).toEqual([0, 1]);
+    expect(results.find((r) => r.code === 1)?.stderr).toMatch(/already becomes active at/);
+    const keys = JSON.parse((await cli('keys', 'list', '--json')).stdout);
+    expect(keys.map((k: { state: string }) => k.state).sort()).toEqual(['active', 'next']);
+  });
+
   it.each(['generate', 'list', 'export-public', 'import', 'rotate', 'revoke'])(
     'shows options and an example in `keys %s --help`',
     async (command) => {
