@@ -33,7 +33,7 @@ describe('ERRORS.md', () => {
     const section = doc.split(/^## /m).find((s) => s.startsWith('AuthServerError'));
     expect(section).toBeDefined();
     const rows = [
-      ...(section ?? '').matchAll(/^\| `([A-Z_]+)` \| `([a-z_]+)` \| (\d{3}) \|/gm),
+      ...(section ?? '').matchAll(/^\|\s*`([A-Z_]+)`\s*\|\s*`([a-z_]+)`\s*\|\s*(\d{3})\s*\|/gm),
     ].map((m) => ({ code: m[1], error: m[2], status: Number(m[3]) }));
     const expected = (Object.keys(AUTH_SERVER_ERRORS) as AuthServerErrorCode[]).map((code) => ({
       code,
