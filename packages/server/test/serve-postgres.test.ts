@@ -1,0 +1,63 @@
+import { openStore, type Store, startServer } from '@m2m-auth/server';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { basicAuth, readResponse } from './helpers/auth-server.js';
+import {
+  createTestDatabase,
+  dialectUnavailable,
+  randomKek,
+  type TestDatabase,
+} from './helpers/test-database.js';
+
+describe.skipIf(dialectUnavailable('postgres'))('the authorization server on PostgreSQL', () => {
+  let database: TestDatabase;
+  let store: Store;
+  let cli: Store;
+  beforeEach(async () => {
+    database = await createTestDatabase('postgres');
+    const kek = randomKek();
+    store = await openStore({ databaseUrl: database.url, kek });
+    cli = await openStore({ databaseUrl: database.url, kek });
+  });
+  afterEach(async () => {
+    await store?.close();
+    await cli?.close();
+    await database?.drop();
+  });
+
+  it('issues tokens that verify against its JWKS, and applies a revocation within the check interval', async () => {
+    const { client, clientSecret } = await cli.clients.create({
+      name: 'ms_admin',
+      audiences: ['ms_doctor'],
+    });
+    const server = await startServer({ store, port: 0, revisionCheckIntervalMs: 100 });
+    try {
+      const request = () =>
+        fetch(`${server.url}/oauth/token`, {
+          method: 'POST',
+          headers: {
+            authorization: basicAuth(client.clientId, clientSecret),
+            'content-type': 'application/x-www-form-urlencoded',
+          },
+          body: 'grant_type=client_credentials',
+        });
+      const res = await readResponse(await request());
+      expect(res.status).toBe(200);
+      const jwks = createRemoteJWKSet(new URL(`${server.url}/.well-known/jwks.json`));
+      await jwtVerify(String(res.body.access_token), jwks, {
+        issuer: server.issuer,
+        audience: 'ms_doctor',
+      });
+
+      await cli.clients.revoke(client.clientId);
+      await vi.waitFor(
+        async () => {
+          expect((await request()).status).toBe(401);
+        },
+        { timeout: 5_000, interval: 50 },
+      );
+    } finally {
+      await server.close();
+    }
+  });
+});
