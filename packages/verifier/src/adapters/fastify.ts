@@ -112,7 +112,6 @@ export function requireToken(options: RequireTokenOptions): RequireTokenHook {
           done(err as Error);
           return;
         }
-        if (err.code === 'ERR_JWKS_UNAVAILABLE') request.log.warn({ code: err.code }, err.message);
         const response = createBearerErrorResponse(err, { realm });
         // Replying from a callback-style hook: send and do not call done (Fastify Hooks docs).
         reply.code(response.status).headers(response.headers).send(response.body);
