@@ -1,7 +1,8 @@
 /**
  * Passport mode against real Laravel Passport tokens (league/oauth2-server 9.3 and 8.5 with
- * lcobucci/jwt 5.4), from ../shared/fixtures/passport (see its README): header typ JWT without
- * kid, aud = the calling client's id, `scopes` array, microsecond fractions in iat/nbf/exp, no iss.
+ * lcobucci/jwt 5.4), from test/fixtures/passport (a copy of ../shared/fixtures/passport; see its
+ * README): header typ JWT without kid, aud = the calling client's id, `scopes` array, microsecond
+ * fractions in iat/nbf/exp, no iss.
  * Time is fixed with the verifier's `currentDate`, so the tests outlive the tokens' real expiry.
  */
 import { readFileSync } from 'node:fs';
@@ -15,7 +16,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import { AUDIENCE, ISSUER } from './helpers/tokens.js';
 
-const FIXTURES = join(import.meta.dirname, '../../../../shared/fixtures/passport');
+const FIXTURES = join(import.meta.dirname, 'fixtures', 'passport');
 
 interface PassportFixture {
   token: string;

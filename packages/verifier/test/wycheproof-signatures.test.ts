@@ -1,6 +1,7 @@
 /**
- * Project Wycheproof signature vectors (../shared/test-vectors/wycheproof) for every algorithm the
- * verifier supports: RS256, PS256, ES256 (IEEE P1363, the JWS format) and EdDSA (Ed25519). Every
+ * Project Wycheproof signature vectors (test/fixtures/wycheproof, a copy of
+ * ../shared/test-vectors/wycheproof) for every algorithm the verifier supports: RS256, PS256,
+ * ES256 (IEEE P1363, the JWS format) and EdDSA (Ed25519). Every
  * `valid` vector must verify, every `invalid` one must not (`acceptable` may go either way).
  *
  * How the vectors reach the verification primitive. A vector signs an arbitrary `msg`, but a JWS
@@ -26,7 +27,7 @@ import { type CryptoKey, importJWK, importSPKI, type JWK } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { AUDIENCE, createTestKey, ISSUER, mintToken, type TestAlg } from './helpers/tokens.js';
 
-const VECTORS = join(import.meta.dirname, '../../../../shared/test-vectors/wycheproof');
+const VECTORS = join(import.meta.dirname, 'fixtures', 'wycheproof');
 
 interface Vector {
   tcId: number;
