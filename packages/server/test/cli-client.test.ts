@@ -2,8 +2,28 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore, verifyClientSecret } from '@m2m-auth/server';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dumpSqlite, runCliProcess } from './helpers/run-cli.js';
+
+let failureDb: Promise<{ dir: string; file: string }> | undefined;
+
+/** A database set up once for the failing-command cases (removed after the file's tests). */
+function failureDatabase(): Promise<{ dir: string; file: string }> {
+  failureDb ??= (async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'm2m-auth-cli-fail-'));
+    const file = join(dir, 'auth.db');
+    await runCliProcess(
+      ['--database', `sqlite:${file}`, ...['client', 'create', 'ms_admin', '--scopes', 'a']],
+      { cwd: dir },
+    );
+    return { dir, file };
+  })();
+  return failureDb;
+}
+
+afterAll(async () => {
+  if (failureDb) rmSync((await failureDb).dir, { recursive: true, force: true });
+});
 
 describe('m2m-auth client', () => {
   let dir: string;
@@ -160,16 +180,19 @@ describe('m2m-auth client', () => {
   ] as [string[], string | RegExp][])(
     'fails %j with a one-line error and leaves the database unchanged',
     async (args, message) => {
-      await cli('client', 'create', 'ms_admin', '--scopes', 'a');
-      const before = dumpSqlite(dbFile);
-      const result = await cli(...args);
+      // One database for every case: each failure must leave it exactly as the setup made it.
+      const shared = await failureDatabase();
+      const before = dumpSqlite(shared.file);
+      const result = await runCliProcess(['--database', `sqlite:${shared.file}`, ...args], {
+        cwd: shared.dir,
+      });
       expect(result.code).not.toBe(0);
       expect(result.stdout).toBe('');
       expect(result.stderr.endsWith('\n')).toBe(true);
       expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
       if (typeof message === 'string') expect(result.stderr.trimEnd()).toBe(message);
       else expect(result.stderr).toMatch(message);
-      expect(dumpSqlite(dbFile)).toBe(before);
+      expect(dumpSqlite(shared.file)).toBe(before);
     },
   );
 

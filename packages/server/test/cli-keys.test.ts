@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { importSigningKey, openStore } from '@m2m-auth/server';
 import { createLocalJWKSet, importSPKI, jwtVerify, SignJWT } from 'jose';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dumpSqlite, runCliProcess } from './helpers/run-cli.js';
 import {
   createTestDatabase,
@@ -12,6 +12,27 @@ import {
   randomKek,
   type TestDatabase,
 } from './helpers/test-database.js';
+
+let failureDb: Promise<{ dir: string; file: string }> | undefined;
+
+/** A database set up once for the failing-command cases (removed after the file's tests). */
+function failureDatabase(): Promise<{ dir: string; file: string }> {
+  failureDb ??= (async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'm2m-auth-cli-fail-'));
+    const file = join(dir, 'auth.db');
+    await runCliProcess(
+      ['--database', `sqlite:${file}`, ...['keys', 'generate', '--alg', 'ES256']],
+      { cwd: dir },
+    );
+    await runCliProcess(['--database', `sqlite:${file}`, ...['keys', 'rotate']], { cwd: dir });
+    return { dir, file };
+  })();
+  return failureDb;
+}
+
+afterAll(async () => {
+  if (failureDb) rmSync((await failureDb).dir, { recursive: true, force: true });
+});
 
 describe('m2m-auth keys', () => {
   let dir: string;
@@ -136,16 +157,18 @@ describe('m2m-auth keys', () => {
   ] as [string[], string | RegExp][])(
     'fails %j with a one-line error and leaves the database unchanged',
     async (args, message) => {
-      await cli('keys', 'generate', '--alg', 'ES256');
-      await cli('keys', 'rotate');
-      const before = dumpSqlite(dbFile);
-      const result = await cli(...args);
+      // One database for every case: each failure must leave it exactly as the setup made it.
+      const shared = await failureDatabase();
+      const before = dumpSqlite(shared.file);
+      const result = await runCliProcess(['--database', `sqlite:${shared.file}`, ...args], {
+        cwd: shared.dir,
+      });
       expect(result.code).not.toBe(0);
       expect(result.stdout).toBe('');
       expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
       if (typeof message === 'string') expect(result.stderr.trimEnd()).toBe(message);
       else expect(result.stderr.trimEnd()).toMatch(message);
-      expect(dumpSqlite(dbFile)).toBe(before);
+      expect(dumpSqlite(shared.file)).toBe(before);
     },
   );
 
