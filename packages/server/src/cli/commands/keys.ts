@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import { buildJwks } from '../../keys/build-jwks.js';
-import { exportPublicKeyPem } from '../../keys/export-public-key-pem.js';
 import { DEFAULT_PROPAGATION_SEC } from '../../keys/key-lifecycle-timing.js';
 import { SIGNING_ALGS } from '../../keys/signing-key-pair.js';
 import { StoreError } from '../../store/store-error.js';
@@ -133,6 +132,8 @@ export function registerKeysCommand(program: Command): void {
         return;
       }
       const key = await withStore(options, (store) => exportableKey(store, opts.kid));
+      // jose is loaded only by the command that needs it, keeping every other command's start fast.
+      const { exportPublicKeyPem } = await import('../../keys/export-public-key-pem.js');
       const pem = await exportPublicKeyPem(key.publicJwk);
       if (opts.out === undefined) {
         if (options.json) out.data({ kid: key.kid, alg: key.alg, public_key_pem: pem });
