@@ -1,4 +1,5 @@
 import { getVerifierErrorInfo, type VerifierError } from './errors.js';
+import { isScopeToken } from './is-scope-token.js';
 
 /** An HTTP answer to a failed verification, ready for any framework. */
 export interface BearerErrorResponse {
@@ -51,7 +52,7 @@ export function createBearerErrorResponse(
     params.push(`error=${quote(info.bearerError)}`);
     params.push(`error_description=${quote(description)}`);
     if (info.bearerError === 'insufficient_scope' && error.requiredScopes !== undefined) {
-      params.push(`scope=${quote(error.requiredScopes.filter(isScopeValue).join(' '))}`);
+      params.push(`scope=${quote(error.requiredScopes.filter(isScopeToken).join(' '))}`);
     }
   }
   const challenge = params.length === 0 ? 'Bearer' : `Bearer ${params.join(', ')}`;
@@ -75,9 +76,4 @@ function toPrintable(value: string): string {
 /** RFC 6750 §3: error_description is `%x20-21 / %x23-5B / %x5D-7E` (no `"` or `\`). */
 function toDescription(message: string): string {
   return message.replace(/[^\x20-\x21\x23-\x5b\x5d-\x7e]/g, '');
-}
-
-/** RFC 6750 §3: scope values are `%x21 / %x23-5B / %x5D-7E`. */
-function isScopeValue(scope: string): boolean {
-  return /^[\x21\x23-\x5b\x5d-\x7e]+$/.test(scope);
 }

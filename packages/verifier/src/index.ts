@@ -18,6 +18,7 @@ export {
   VerifierError,
 } from './errors.js';
 export { DEFAULT_MAX_TOKEN_LENGTH, extractBearerToken } from './extract-bearer-token.js';
+export { isScopeToken } from './is-scope-token.js';
 export { readAuthorizationHeader } from './read-authorization-header.js';
 export type {
   AccessTokenClaims,

@@ -9,6 +9,7 @@ import {
   createBearerErrorResponse,
   createVerifier,
   extractBearerToken,
+  isScopeToken,
   readAuthorizationHeader,
   type Verifier,
   VerifierError,
@@ -313,6 +314,14 @@ describe('the framework-agnostic pieces', () => {
     expect(code('Bearer =a')).toBe('ERR_REQUEST_MALFORMED');
     expect(code('"quoted" x')).toBe('ERR_REQUEST_MALFORMED');
     expect(code(`Bearer ${'a'.repeat(8193)}`)).toBe('ERR_TOKEN_TOO_LARGE');
+  });
+
+  it('tells scope tokens (RFC 6749 §3.3) from strings that are not', () => {
+    for (const scope of ['doctors:read', 'a', '!#[]~', 'https://api.test/x']) {
+      expect(isScopeToken(scope)).toBe(true);
+    }
+    for (const scope of ['', 'a b', 'a"b', 'a\\b', 'é', 'a\tb'])
+      expect(isScopeToken(scope)).toBe(false);
   });
 
   it('reads every Authorization header of a request, which Node would reduce to the first', () => {

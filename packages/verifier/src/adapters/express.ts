@@ -9,8 +9,8 @@ import {
   isVerifierError,
   readAuthorizationHeader,
   type Verifier,
-  type VerifyOptions,
 } from '../index.js';
+import { resolveRouteOptions } from './internal/resolve-route-options.js';
 
 declare global {
   namespace Express {
@@ -56,7 +56,7 @@ export interface RequireTokenOptions {
  * ```
  */
 export function requireToken(options: RequireTokenOptions): RequestHandler {
-  const { verifier, realm, verifyOptions } = checkOptions(options);
+  const { verifier, realm, verifyOptions } = resolveRouteOptions('requireToken', options);
   return function requireTokenMiddleware(req: Request, res: Response, next: NextFunction): void {
     const authorization = readAuthorizationHeader(req.rawHeaders);
     // Cache hit: no promise, no allocation.
@@ -80,29 +80,5 @@ export function requireToken(options: RequireTokenOptions): RequestHandler {
         res.status(response.status).set(response.headers).json(response.body);
       },
     );
-  };
-}
-
-function checkOptions(options: RequireTokenOptions): {
-  verifier: Verifier;
-  realm: string | undefined;
-  verifyOptions: VerifyOptions | undefined;
-} {
-  const verifier = options?.verifier;
-  if (typeof verifier?.authenticate !== 'function') {
-    throw new TypeError('requireToken needs { verifier } made with createVerifier');
-  }
-  const scopes = options.scopes ?? [];
-  if (
-    !Array.isArray(scopes) ||
-    !scopes.every((scope) => /^[\x21\x23-\x5b\x5d-\x7e]+$/.test(scope))
-  ) {
-    throw new TypeError('scopes must be a list of scope tokens (RFC 6749 §3.3)');
-  }
-  return {
-    verifier,
-    realm: options.realm ?? verifier.realm,
-    verifyOptions:
-      scopes.length === 0 ? undefined : Object.freeze({ scopes: Object.freeze([...scopes]) }),
   };
 }

@@ -16,8 +16,8 @@ import {
   isVerifierError,
   readAuthorizationHeader,
   type Verifier,
-  type VerifyOptions,
 } from '../index.js';
+import { resolveRouteOptions } from './internal/resolve-route-options.js';
 
 /** A route-level preHandler hook (callback style, so a cache hit costs no promise). */
 export type RequireTokenHook = (
@@ -78,20 +78,7 @@ export interface FastifyVerifierOptions {
  * ```
  */
 export function requireToken(options: RequireTokenOptions): RequireTokenHook {
-  const verifier = options?.verifier;
-  if (typeof verifier?.authenticate !== 'function') {
-    throw new TypeError('requireToken needs { verifier } made with createVerifier');
-  }
-  const scopes = options.scopes ?? [];
-  if (
-    !Array.isArray(scopes) ||
-    !scopes.every((scope) => /^[\x21\x23-\x5b\x5d-\x7e]+$/.test(scope))
-  ) {
-    throw new TypeError('scopes must be a list of scope tokens (RFC 6749 §3.3)');
-  }
-  const realm = options.realm ?? verifier.realm;
-  const verifyOptions: VerifyOptions | undefined =
-    scopes.length === 0 ? undefined : Object.freeze({ scopes: Object.freeze([...scopes]) });
+  const { verifier, realm, verifyOptions } = resolveRouteOptions('requireToken', options);
 
   return function requireTokenHook(request, reply, done) {
     const authorization = readAuthorizationHeader(request.raw.rawHeaders);

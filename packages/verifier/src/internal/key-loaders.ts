@@ -69,10 +69,34 @@ export function createKeyFileLoader(
   };
 }
 
+/** A key file's content: a PEM public key, or a parsed JSON document (expected: a JWK Set). */
+export type KeyFileContent = { readonly pem: PemKey } | { readonly json: unknown };
+
+/**
+ * Reads a key file's text: PEM when it starts with `-----BEGIN`, JSON otherwise. Synchronous, so
+ * the same check runs at construction and on every reload.
+ *
+ * @throws TypeError for an unusable PEM key or text that is neither PEM nor JSON.
+ */
+export function parseKeyFileText(
+  text: string,
+  label: string,
+  algorithms: ReadonlySet<string> | undefined,
+): KeyFileContent {
+  if (text.trimStart().startsWith('-----BEGIN')) {
+    return { pem: inspectPem(text, algorithms, label) };
+  }
+  try {
+    return { json: JSON.parse(text) };
+  } catch (cause) {
+    throw new TypeError(`${label} is neither a PEM public key nor a JSON JWK Set`, { cause });
+  }
+}
+
 /**
  * Parses and imports a key file's content.
  *
- * @throws Error (unreadable content), TypeError (unusable PEM key).
+ * @throws TypeError (unusable content), Error (a JSON document that is not a JWK Set).
  */
 export async function importKeyFileText(
   text: string,
@@ -81,16 +105,9 @@ export async function importKeyFileText(
   defaultAlgorithms: ReadonlySet<string>,
   logger: VerifierLogger | undefined,
 ): Promise<KeyRecord[]> {
-  if (text.trimStart().startsWith('-----BEGIN')) {
-    return importPem(inspectPem(text, algorithms, source));
-  }
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch (cause) {
-    throw new Error(`${source} is neither a PEM public key nor a JSON JWK Set`, { cause });
-  }
-  return importJwkSet(body, algorithms ?? defaultAlgorithms, source, logger);
+  const content = parseKeyFileText(text, source, algorithms);
+  if ('pem' in content) return importPem(content.pem);
+  return importJwkSet(content.json, algorithms ?? defaultAlgorithms, source, logger);
 }
 
 /** Keys from a JWKS URL, with the response's `Cache-Control: max-age`. */

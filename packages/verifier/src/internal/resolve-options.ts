@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { DEFAULT_MAX_TOKEN_LENGTH } from '../extract-bearer-token.js';
+import { isScopeToken } from '../is-scope-token.js';
 import type { SupportedAlgorithm, TokenFormat, VerifierLogger } from '../types.js';
 import type { VerifierOptions } from '../verifier-options.js';
 import { inspectPem, selectJwk } from './import-keys.js';
@@ -8,8 +9,8 @@ import {
   createRemoteJwksLoader,
   createStaticPemLoader,
   type KeyLoader,
+  parseKeyFileText,
 } from './key-loaders.js';
-import { isScopeToken } from './scope-token.js';
 import type { ClaimsPolicy } from './validate-claims.js';
 
 /** Every algorithm the verifier can be configured with. */
@@ -244,17 +245,9 @@ function checkKeyFile(
   } catch (cause) {
     throw new TypeError(`${label} cannot be read`, { cause });
   }
-  if (text.trimStart().startsWith('-----BEGIN')) {
-    inspectPem(text, configuredAlgorithms, label);
-    return;
-  }
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch (cause) {
-    throw new TypeError(`${label} is neither a PEM public key nor a JSON JWK Set`, { cause });
-  }
-  const keys = (body as { keys?: unknown } | null)?.keys;
+  const content = parseKeyFileText(text, label, configuredAlgorithms);
+  if ('pem' in content) return;
+  const keys = (content.json as { keys?: unknown } | null)?.keys;
   const allowed = configuredAlgorithms ?? defaultAlgorithms;
   if (!Array.isArray(keys) || !keys.some((jwk) => !('ignored' in selectJwk(jwk, allowed)))) {
     throw new TypeError(`${label} is a JSON file without a usable verification key`);

@@ -1,6 +1,6 @@
 import { VerifierError, type VerifierErrorCode } from '../errors.js';
+import { isScopeToken } from '../is-scope-token.js';
 import type { AccessTokenClaims, AuthInfo, TokenFormat } from '../types.js';
-import { isScopeToken } from './scope-token.js';
 
 /** What the claims are checked against; resolved once from the verifier options. */
 export interface ClaimsPolicy {
