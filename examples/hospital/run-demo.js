@@ -38,7 +38,7 @@ const CALL_TIMEOUT_MS = 15_000;
 /** How long a stopped process may take to exit before it is killed, ms. */
 const STOP_TIMEOUT_MS = 5_000;
 
-const USAGE = `Usage: npm run demo [-- --keep] [-- --data-dir <dir>]
+const USAGE = `Usage: npm run demo [-- [--keep] [--data-dir <dir>]]
   --keep            leave the services running after the checks (Ctrl-C stops them)
   --data-dir <dir>  data folder (must be new or empty); default examples/hospital/.data, wiped at start`;
 
