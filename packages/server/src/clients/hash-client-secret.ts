@@ -34,6 +34,11 @@ export function generateClientSecret(): string {
  *
  * @param secret the client secret as issued
  * @param expiresAt when the secret stops being accepted (Unix seconds), default null (never)
+ * @example
+ * ```ts
+ * const stored = hashClientSecret(secret); // { scheme: 'sha256', hash: '…', expiresAt: null }
+ * verifyClientSecret(secret, [stored], nowSec); // true
+ * ```
  */
 export function hashClientSecret(
   secret: string,

@@ -5,6 +5,7 @@
  * All times are Unix seconds (integers) unless a name says otherwise.
  */
 import type { JWK } from 'jose';
+import type { AuditStore } from '../audit/audit-store.js';
 
 /** JWS algorithms the authorization server signs access tokens with (RFC 7518 §3.1, RFC 8037). */
 export type SigningAlg = 'RS256' | 'ES256' | 'EdDSA';
@@ -101,9 +102,14 @@ export interface ClientStore {
   create(input: NewClient): Promise<{ client: ClientRecord; clientSecret: string }>;
   list(): Promise<ClientRecord[]>;
   find(idOrName: string): Promise<ClientRecord | undefined>;
-  /** The client and its accepted secret hashes, for authentication at the token endpoint. */
+  /**
+   * The client and its accepted secret hashes (expired grace secrets left out), for authentication
+   * at the token endpoint. Looks up by client_id only, never by name. A revoked client is returned
+   * with `revokedAt` set and no secrets: callers must refuse it.
+   */
   getCredentials(clientId: string): Promise<ClientCredentials | undefined>;
   update(idOrName: string, patch: ClientPatch): Promise<ClientRecord>;
+  /** Revokes at once and deletes the client's secret hashes; revoking a revoked client changes nothing. */
   revoke(idOrName: string): Promise<ClientRecord>;
   /** New secret; the old one stays accepted for `graceSec` seconds (0: at once rejected). */
   rotateSecret(
@@ -181,6 +187,8 @@ export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   readonly clients: ClientStore;
   readonly keys: KeyStore;
+  /** Audit events of the token endpoint (filled by `serve --audit-store`). */
+  readonly audit: AuditStore;
   /**
    * A counter bumped in the same transaction as every change to clients or keys. Servers cache
    * clients and keys and reload when it moves, so changes made by the CLI or another instance
