@@ -1,5 +1,6 @@
 import { realpathSync } from 'node:fs';
 import { Kysely, sql } from 'kysely';
+import { createAuditStore } from '../audit/kysely-audit-store.js';
 import { createClientStore } from '../clients/kysely-client-store.js';
 import {
   ephemeralKeyEncryptionKey,
@@ -153,6 +154,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     dialect: location.dialect,
     clients: createClientStore(ctx),
     keys: createKeyStore(ctx),
+    audit: createAuditStore(ctx),
     async revision() {
       const row = await db
         .selectFrom('m2m_store_state')

@@ -48,11 +48,28 @@ export interface SigningKeysTable {
   revoked_at: number | null;
 }
 
+/** Audit events (audit/audit-events-migration.ts); written only with `serve --audit-store`. */
+export interface AuditEventsTable {
+  event_id: string;
+  time_ms: number;
+  outcome: string;
+  client_id: string | null;
+  audience: string | null;
+  /** JSON array of scope-tokens. */
+  scopes: string | null;
+  jti: string | null;
+  source_address: string | null;
+  reason: string | null;
+  detail: string | null;
+  status: number;
+}
+
 export interface Database {
   m2m_store_state: StoreStateTable;
   m2m_clients: ClientsTable;
   m2m_client_secrets: ClientSecretsTable;
   m2m_signing_keys: SigningKeysTable;
+  m2m_audit_events: AuditEventsTable;
 }
 
 export type Db = Kysely<Database>;

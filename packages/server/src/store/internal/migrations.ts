@@ -1,4 +1,5 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import { auditEventsMigration } from '../../audit/audit-events-migration.js';
 import { StoreError } from '../store-error.js';
 import type { Db } from './database.js';
 
@@ -74,6 +75,7 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0002_audit_events': auditEventsMigration,
 };
 
 const provider: MigrationProvider = {

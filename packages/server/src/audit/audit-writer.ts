@@ -1,0 +1,156 @@
+import type { AuditEvent } from './audit-event.js';
+import type { AuditStore } from './audit-store.js';
+
+/** Options of the audit table writer (`serve --audit-store`). */
+export interface AuditStoreOptions {
+  /** How long events are kept, seconds; default 2592000 (30 days). Older ones are purged. */
+  retentionSec?: number;
+  /** How often queued events are written in one batch, milliseconds; default 1000. */
+  flushIntervalMs?: number;
+  /**
+   * Most events waiting to be written; default 10000. When the database cannot keep up, further
+   * events are dropped from the table (never from the log) and the count is logged.
+   */
+  maxQueuedEvents?: number;
+  /** How often events past the retention period are purged, seconds; default 3600. */
+  purgeIntervalSec?: number;
+}
+
+/** Defaults of {@link AuditStoreOptions}. */
+export const DEFAULT_AUDIT_STORE_OPTIONS: Readonly<Required<AuditStoreOptions>> = Object.freeze({
+  retentionSec: 30 * 86_400,
+  flushIntervalMs: 1000,
+  maxQueuedEvents: 10_000,
+  purgeIntervalSec: 3600,
+});
+
+/** The logger the writer reports failures and drops to. */
+export interface AuditWriterLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+/**
+ * Copies audit events to the audit table without slowing the requests that produce them: events
+ * are queued in memory (bounded) and written in batches by a timer, and events older than the
+ * retention period are purged on another timer, so the table's size stays bounded by traffic ×
+ * retention. A token request never waits for the database because of auditing.
+ */
+export class AuditWriter {
+  readonly #store: AuditStore;
+  readonly #logger: AuditWriterLogger;
+  readonly #options: Required<AuditStoreOptions>;
+  #queue: AuditEvent[] = [];
+  #dropped = 0;
+  #flushing: Promise<void> | undefined;
+  #purging: Promise<void> | undefined;
+  #flushTimer: NodeJS.Timeout | undefined;
+  #purgeTimer: NodeJS.Timeout | undefined;
+
+  /**
+   * @param store - the audit table (`store.audit`).
+   * @param options - see {@link AuditStoreOptions}.
+   * @param logger - where failures and drops are reported.
+   * @throws TypeError when an option is not a positive integer.
+   */
+  constructor(store: AuditStore, options: AuditStoreOptions, logger: AuditWriterLogger) {
+    const settings = { ...DEFAULT_AUDIT_STORE_OPTIONS };
+    for (const [name, value] of Object.entries(options)) {
+      if (!(name in DEFAULT_AUDIT_STORE_OPTIONS)) {
+        throw new TypeError(`auditStore: unknown option ${name}`);
+      }
+      if (value === undefined) continue;
+      if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+        throw new TypeError(`auditStore.${name} must be a positive integer`);
+      }
+      settings[name as keyof AuditStoreOptions] = value;
+    }
+    this.#store = store;
+    this.#options = settings;
+    this.#logger = logger;
+  }
+
+  /** Queues an event for the next batch; drops it (and counts the drop) when the queue is full. */
+  append(event: AuditEvent): void {
+    if (this.#queue.length >= this.#options.maxQueuedEvents) {
+      this.#dropped += 1;
+      return;
+    }
+    this.#queue.push(event);
+  }
+
+  /** Starts the flush and purge timers, and purges once now. */
+  start(): void {
+    if (this.#flushTimer !== undefined) return;
+    this.#flushTimer = setInterval(() => void this.flush(), this.#options.flushIntervalMs);
+    this.#flushTimer.unref();
+    this.#purgeTimer = setInterval(() => void this.purge(), this.#options.purgeIntervalSec * 1000);
+    this.#purgeTimer.unref();
+    void this.purge();
+  }
+
+  /** Writes the queued events now (one batch at a time); failures are logged, never thrown. */
+  flush(): Promise<void> {
+    this.#flushing ??= this.#writeQueued().finally(() => {
+      this.#flushing = undefined;
+    });
+    return this.#flushing;
+  }
+
+  /** Deletes events older than the retention period now; failures are logged, never thrown. */
+  purge(): Promise<void> {
+    this.#purging ??= (async () => {
+      try {
+        const before = Date.now() - this.#options.retentionSec * 1000;
+        const deleted = await this.#store.purge(before);
+        if (deleted > 0) {
+          this.#logger.info(
+            { deleted, retentionSec: this.#options.retentionSec },
+            'audit events purged',
+          );
+        }
+      } catch (err) {
+        this.#logger.error({ err }, 'purging old audit events failed');
+      }
+    })().finally(() => {
+      this.#purging = undefined;
+    });
+    return this.#purging;
+  }
+
+  /** Stops the timers and writes what is queued (waiting for a running flush or purge first). */
+  async close(): Promise<void> {
+    if (this.#flushTimer !== undefined) clearInterval(this.#flushTimer);
+    if (this.#purgeTimer !== undefined) clearInterval(this.#purgeTimer);
+    this.#flushTimer = undefined;
+    this.#purgeTimer = undefined;
+    await this.#purging;
+    await this.flush();
+    // Events queued while the last flush ran.
+    if (this.#queue.length > 0) await this.flush();
+  }
+
+  async #writeQueued(): Promise<void> {
+    if (this.#dropped > 0) {
+      this.#logger.warn(
+        { dropped: this.#dropped, maxQueuedEvents: this.#options.maxQueuedEvents },
+        'audit table writer fell behind: events dropped from the table (they are in the log)',
+      );
+      this.#dropped = 0;
+    }
+    if (this.#queue.length === 0) return;
+    const batch = this.#queue;
+    this.#queue = [];
+    try {
+      await this.#store.append(batch);
+    } catch (err) {
+      // Put the batch back while there is room, so a short outage loses nothing.
+      const room = this.#options.maxQueuedEvents - this.#queue.length;
+      const kept = batch.slice(Math.max(0, batch.length - room));
+      this.#dropped += batch.length - kept.length;
+      this.#queue = [...kept, ...this.#queue];
+      this.#logger.error({ err, events: batch.length }, 'writing audit events failed; will retry');
+    }
+  }
+}
