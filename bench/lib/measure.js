@@ -1,0 +1,51 @@
+// Bounded loads from the load core against servers on the server core.
+import { fileURLToPath } from 'node:url';
+import { LOAD_CORE, processCpuSec, startPinned } from './processes.js';
+
+const LOAD_GENERATOR = fileURLToPath(new URL('./load-generator.js', import.meta.url));
+
+/**
+ * Starts the load generator (autocannon in one long-lived process on the load core).
+ *
+ * @returns `{ measure(spec, serverPid), stop() }`.
+ */
+export async function startLoadGenerator() {
+  const generator = await startPinned({ core: LOAD_CORE, script: LOAD_GENERATOR });
+  return {
+    /**
+     * One measurement: autocannon for `durationSec` with `connections` keep-alive connections,
+     * after `warmupSec` of unrecorded load.
+     *
+     * @param spec - `{ url, method?, headers?, body?, authorizations?, connections, durationSec,
+     *   warmupSec? }`.
+     * @param serverPid - the server process, whose CPU time is read around the recorded load.
+     * @returns `{ rps, ok, latencyMs: { mean, p50, p99, max }, serverCpuUsPerRequest, … }`.
+     * @throws Error when any request failed or answered other than 2xx: such a figure means
+     *   nothing.
+     */
+    async measure(spec, serverPid) {
+      let cpuAtStart;
+      const result = await generator.request(
+        { type: 'load', spec },
+        (spec.durationSec + (spec.warmupSec ?? 0) + 30) * 1000,
+        (message) => {
+          if (message.type === 'started') cpuAtStart = processCpuSec(serverPid);
+        },
+      );
+      const cpuAtEnd = processCpuSec(serverPid);
+      if (result.non2xx > 0 || result.errors > 0 || result.ok === 0) {
+        throw new Error(
+          `load on ${spec.url} failed: ${result.ok} ok, ${result.non2xx} non-2xx, ${result.errors} errors`,
+        );
+      }
+      // The server's own CPU time per request (all its threads): unlike requests/s, hardly moved
+      // by other processes competing for the core.
+      result.serverCpuUsPerRequest =
+        cpuAtStart === undefined || cpuAtEnd === undefined
+          ? undefined
+          : ((cpuAtEnd - cpuAtStart) * 1e6) / result.ok;
+      return result;
+    },
+    stop: () => generator.stop(),
+  };
+}

@@ -1,0 +1,312 @@
+// RESULTS.md: tables of one run, the machine, the versions, the targets.
+
+import { TOKEN_TARGETS } from '../rows/token-endpoint.js';
+import { FRAMEWORKS, MODES } from '../rows/verification.js';
+import { mean } from './stats.js';
+
+const n0 = (value) => (Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : '—');
+const n1 = (value) => (Number.isFinite(value) ? value.toFixed(1) : '—');
+const ratio = (value) => `${value.toFixed(2)}×`;
+const percent = (value) => `${(value * 100).toFixed(0)} %`;
+const table = (head, rows) =>
+  [
+    `| ${head.join(' | ')} |`,
+    `| ${head.map(() => '---').join(' | ')} |`,
+    ...rows.map((row) => `| ${row.join(' | ')} |`),
+  ].join('\n');
+/** "a / b → mean" for the per-pass values of one figure. */
+const passes = (values, format) =>
+  values.length === 1
+    ? format(values[0])
+    : `${values.map(format).join(' / ')} → **${format(mean(values))}**`;
+
+/**
+ * Renders the whole report.
+ *
+ * @param run - `{ date, mode, plan, machine, rows, derived, analysis, durationSec }`.
+ */
+export function renderReport(run) {
+  const { plan, machine, rows, derived } = run;
+  const out = [];
+  out.push(
+    '# m2m-auth benchmarks',
+    '',
+    `Measured by \`npm run bench\`${run.mode === 'quick' ? ' -- --quick (smoke check: short loads, one pass; not for comparisons)' : ''} on ${run.date}, commit ${machine.commit}, in ${Math.round(run.durationSec)} s. Every comparison below is between figures taken in the same run, interleaved (peer, ours, peer, ours) over ${plan.passes} pass${plan.passes > 1 ? 'es' : ''}; a cell "a / b → **m**" gives each pass and their mean. These machines are shared and noisy: read ratios and added microseconds, not lone absolute numbers.`,
+    '',
+    '## Targets',
+    '',
+    table(
+      ['target', 'goal', 'this run', 'met'],
+      derived.targets.map((t) => [t.name, t.goal, t.figure, t.met ? 'yes' : '**no**']),
+    ),
+    '',
+    '## Machine and method',
+    '',
+    `- CPU: ${machine.cpu}, ${machine.cores} cores; memory ${machine.memoryGiB.toFixed(1)} GiB; ${machine.os}; Node.js ${machine.node}.`,
+    `- Load average when the run started: ${machine.loadAverage.map((v) => v.toFixed(2)).join(', ')} (other processes share these cores).`,
+    machine.taskset
+      ? '- Every server process runs under `taskset -c 0`, every load generator and caller under `taskset -c 1`; node:crypto and jose ceilings run on core 0 too. Loopback only.'
+      : '- **taskset was not found: nothing was pinned.** Loopback only.',
+    `- Load: autocannon, ${plan.connections} keep-alive connections, ${plan.durationSec} s per measurement after a ${plan.warmupSec} s warm-up of each server; a load with any error or non-2xx answer aborts the run. The generator's own CPU use is recorded: it stayed under ${percent(run.maxGeneratorCpu)} of its core, so the servers, not the generator, set the rates.`,
+    "- Added µs per request = 1e6/rps(protected) − 1e6/rps(unprotected). Server CPU µs per request: the server process's CPU time (all threads, from /proc) over the measured load divided by its requests; it is far less moved by other processes than requests/s.",
+    '- All server processes run with `NODE_ENV=production`.',
+    '',
+    table(
+      ['package', 'version'],
+      Object.entries(machine.packages).map(([name, version]) => [name, version]),
+    ),
+    '',
+  );
+
+  // Row 1.
+  const token = rows.tokenEndpoint;
+  const t = derived.tokenEndpoint;
+  const values = (key, pick) => token.passes.map((p) => pick(p[key]));
+  out.push(
+    '## 1. Token endpoint',
+    '',
+    '`POST /oauth/token`, `grant_type=client_credentials` with `client_secret_basic` (HTTP Basic), form body, one new signed JWT access token per request.',
+    '',
+    table(
+      ['server', 'tokens/s', 'p50 latency ms', 'p99 latency ms', 'server CPU µs/token'],
+      TOKEN_TARGETS.map(({ key, label }) => [
+        label,
+        passes(
+          values(key, (f) => f.rps),
+          n0,
+        ),
+        passes(
+          values(key, (f) => f.latencyMs.p50),
+          n1,
+        ),
+        passes(
+          values(key, (f) => f.latencyMs.p99),
+          n1,
+        ),
+        passes(
+          values(key, (f) => f.serverCpuUsPerRequest),
+          n0,
+        ),
+      ]),
+    ),
+    '',
+    'Single-core ceilings (core 0, one process): node:crypto signing in a synchronous loop, and jose `SignJWT` (WebCrypto, what our server calls) with 10 signatures in flight.',
+    '',
+    table(
+      ['operation', 'per second'],
+      [
+        [
+          'node:crypto sign, RS256 (RSA 2048) — crypto ceiling',
+          passes(
+            token.passes.map((p) => p.ceiling.rs256),
+            n0,
+          ),
+        ],
+        [
+          'node:crypto sign, Ed25519 — crypto ceiling',
+          passes(
+            token.passes.map((p) => p.ceiling.ed25519),
+            n0,
+          ),
+        ],
+        [
+          'jose SignJWT, RS256',
+          passes(
+            token.passes.map((p) => p.ceiling.joseRs256),
+            n0,
+          ),
+        ],
+        [
+          'jose SignJWT, EdDSA',
+          passes(
+            token.passes.map((p) => p.ceiling.joseEd25519),
+            n0,
+          ),
+        ],
+      ],
+    ),
+    '',
+    table(
+      ['ratio (same pass)', 'value'],
+      [
+        ['ours RS256 / oidc-provider RS256', passes(t.rs256VsOidc.values, ratio)],
+        ['ours RS256 / RS256 signing ceiling', passes(t.rs256VsCeiling.values, percent)],
+        ['ours EdDSA / oidc-provider RS256', passes(t.eddsaVsOidc.values, ratio)],
+        ['ours EdDSA / Ed25519 signing ceiling', passes(t.eddsaVsCeiling.values, percent)],
+        ['ours RS256 / bare Fastify route', passes(t.rs256VsBare.values, percent)],
+      ],
+    ),
+    '',
+    `Logging: our server ran as \`m2m-auth serve\` with its defaults (pino at \`--log-level info\`, JSON lines on stdout, here into a file), the configuration a deployment gets. During the measured loads it wrote ${token.logging.oursRs256.lines + token.logging.oursEdDSA.lines} log lines for ${n0(token.logging.oursRs256.measuredTokens + token.logging.oursEdDSA.measuredTokens)} tokens issued (and warm-ups).`,
+    '',
+  );
+
+  // Row 2.
+  const verification = rows.verification;
+  out.push(
+    '## 2. Verification',
+    '',
+    `\`GET\` of one route answering \`{"ok":true}\`, with \`Authorization: Bearer <RS256 at+jwt>\` (RSA 2048, same public key for everyone; the route requires scope \`bench:read\`). "distinct": requests cycle through ${verification.distinctTokens} distinct tokens; our verifier then runs with \`tokenCache: false\` so that every request is a full verification (with several connections walking the same list, a cache would otherwise serve repeats). "repeated": every request carries the same token, our verifier with its defaults (verified-token cache on). Peers at their defaults (neither caches), plus the same scope check.`,
+    '',
+  );
+  for (const mode of MODES) {
+    out.push(`### ${mode.key === 'distinct' ? 'Distinct tokens' : 'One token repeated'}`, '');
+    const rowsOut = [];
+    for (const { key, label, peer } of FRAMEWORKS) {
+      const figures = verification.passes.map((p) => p[mode.key][key]);
+      const d = derived.verification[mode.key][key];
+      rowsOut.push(
+        [
+          `${label}, unprotected`,
+          passes(
+            figures.map((f) => f.none.rps),
+            n0,
+          ),
+          '—',
+          '—',
+          passes(
+            figures.map((f) => f.none.serverCpuUsPerRequest),
+            n0,
+          ),
+        ],
+        [
+          `${label}, ${peer}`,
+          passes(
+            figures.map((f) => f.peer.rps),
+            n0,
+          ),
+          passes(d.peerAddedUs.values, n0),
+          passes(d.peerVsNone.values, percent),
+          passes(
+            figures.map((f) => f.peer.serverCpuUsPerRequest),
+            n0,
+          ),
+        ],
+        [
+          `${label}, **@m2m-auth/verifier**${mode.key === 'distinct' ? ' (cache off)' : ''}`,
+          passes(
+            figures.map((f) => f.ours.rps),
+            n0,
+          ),
+          passes(d.oursAddedUs.values, n0),
+          passes(d.oursVsNone.values, percent),
+          passes(
+            figures.map((f) => f.ours.serverCpuUsPerRequest),
+            n0,
+          ),
+        ],
+      );
+    }
+    out.push(
+      table(
+        [
+          'route',
+          'requests/s',
+          'added µs/request',
+          'share of unprotected',
+          'server CPU µs/request',
+        ],
+        rowsOut,
+      ),
+      '',
+    );
+  }
+  const micro = verification.passes.map((p) => p.micro);
+  out.push(
+    'Raw verification on one core (core 0): node:crypto in a synchronous loop; the others with 10 calls in flight.',
+    '',
+    table(
+      ['operation', 'per second'],
+      [
+        [
+          'node:crypto verify, RS256',
+          passes(
+            micro.map((m) => m.cryptoVerify),
+            n0,
+          ),
+        ],
+        [
+          'jose.jwtVerify (iss, aud, typ checked)',
+          passes(
+            micro.map((m) => m.joseJwtVerify),
+            n0,
+          ),
+        ],
+        [
+          'our verifier.verify, distinct tokens, cache off',
+          passes(
+            micro.map((m) => m.oursVerifyDistinct),
+            n0,
+          ),
+        ],
+        [
+          'our verifier.verify, one token, cache on',
+          passes(
+            micro.map((m) => m.oursVerifyCached),
+            n0,
+          ),
+        ],
+      ],
+    ),
+    '',
+  );
+
+  // Row 3.
+  const client = rows.client;
+  const c = derived.client;
+  const lat = client.latency.passes;
+  out.push(
+    '## 3. Client',
+    '',
+    `- ${n0(client.burst.calls)} calls of \`client.fetch\` from ${plan.clientConcurrency} concurrent callers, all starting with an empty cache, took ${client.burst.elapsedSec.toFixed(2)} s (token lifetime ${client.tokenTtlSec} s); ${client.burst.failed} failed. **Token requests counted at the server: ${client.burstTokenRequests}** (goal: exactly 1).`,
+    `- A second process (${lat.length} pass${lat.length > 1 ? 'es' : ''} of the latency comparison below) made ${client.latencyTokenRequests} token request(s).`,
+    '',
+    `Against a small local HTTP server (node:http, \`{"ok":true}\`, core 0), caller on core 1; plain \`fetch\` and \`client.fetch\` interleaved, ${plan.clientSec} s each.`,
+    '',
+    table(
+      ['', 'plain fetch', 'client.fetch', 'added per call'],
+      [
+        [
+          'one caller, mean µs/call',
+          passes(
+            lat.map((p) => p.sequential.plain.meanUs),
+            n0,
+          ),
+          passes(
+            lat.map((p) => p.sequential.client.meanUs),
+            n0,
+          ),
+          passes(c.sequentialAddedUs.values, (v) => `${n1(v)} µs`),
+        ],
+        [
+          'one caller, p50 µs/call',
+          passes(
+            lat.map((p) => p.sequential.plain.p50Us),
+            n0,
+          ),
+          passes(
+            lat.map((p) => p.sequential.client.p50Us),
+            n0,
+          ),
+          passes(c.sequentialP50AddedUs.values, (v) => `${n1(v)} µs`),
+        ],
+        [
+          `${plan.clientConcurrency} callers, calls/s`,
+          passes(
+            lat.map((p) => p.concurrent.plain.callsPerSec),
+            n0,
+          ),
+          passes(
+            lat.map((p) => p.concurrent.client.callsPerSec),
+            n0,
+          ),
+          passes(c.concurrentAddedUs.values, (v) => `${n1(v)} µs`),
+        ],
+      ],
+    ),
+    '',
+  );
+
+  if (run.analysis) out.push(run.analysis.trim(), '');
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,133 @@
+// Row 2: verification. The same GET route on Fastify and on Express, unprotected, protected by a
+// peer (@fastify/jwt, express-oauth2-jwt-bearer) and by our middleware, all verifying the same
+// RS256 tokens with the same public key; once rotating through distinct tokens, once repeating
+// one token; plus raw verification rates on one core.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AUDIENCE, SCOPE } from '../lib/our-server.js';
+import { runPinned, SERVER_CORE, startPinned } from '../lib/processes.js';
+import { makeTokens } from '../lib/tokens.js';
+
+const script = (path) => fileURLToPath(new URL(path, import.meta.url));
+const ISSUER = 'http://127.0.0.1:8080';
+
+export const FRAMEWORKS = [
+  { key: 'fastify', label: 'Fastify 5', peer: '@fastify/jwt 10' },
+  { key: 'express', label: 'Express 5', peer: 'express-oauth2-jwt-bearer 1.10' },
+];
+
+/**
+ * The two modes. Distinct tokens: our verifier runs with `tokenCache: false`, because requests
+ * from several connections cycling through the same list would otherwise hit the cache and
+ * measure it instead of verification. Repeated token: our default configuration (cache on).
+ * The peers run with their defaults (neither caches by default) in both.
+ */
+export const MODES = [
+  { key: 'distinct', label: 'distinct tokens', ours: 'ours-nocache' },
+  { key: 'repeated', label: 'one token repeated', ours: 'ours' },
+];
+
+/**
+ * Runs row 2.
+ *
+ * @param plan - `{ durationSec, warmupSec, passes, microSec, connections, distinctTokens }`.
+ * @param context - `{ workDir, say, load }` (`load`: the load generator).
+ * @returns `{ passes: [{ distinct: { fastify: { none, peer, ours } … }, repeated: …, micro }] }`.
+ */
+export async function runVerificationRow(plan, { workDir, say, load }) {
+  const { publicKeyPem, tokens } = await makeTokens({
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    scope: SCOPE,
+    count: plan.distinctTokens,
+  });
+  const configPath = join(workDir, 'verification.json');
+  writeFileSync(
+    configPath,
+    JSON.stringify({ publicKeyPem, issuer: ISSUER, audience: AUDIENCE, scope: SCOPE, tokens }),
+  );
+  const authorizations = tokens.map((token) => `Bearer ${token}`);
+
+  const servers = {};
+  try {
+    // Started together (the start-ups are not measured); each is kept for stop() even when
+    // another fails to start.
+    const starting = [];
+    for (const { key: framework } of FRAMEWORKS) {
+      for (const variant of ['none', 'peer', 'ours', 'ours-nocache']) {
+        const name = `${framework}/${variant}`;
+        starting.push(
+          startPinned({
+            script: script(`../servers/verify-${framework}.js`),
+            args: ['--variant', variant, '--config', configPath],
+          }).then(async (server) => {
+            servers[name] = server;
+            await checkProtection(name, server.info.url, authorizations[0]);
+          }),
+        );
+      }
+    }
+    await Promise.all(starting);
+
+    const warmed = new Set();
+    const passes = [];
+    for (let pass = 0; pass < plan.passes; pass++) {
+      const figures = {};
+      for (const mode of MODES) {
+        figures[mode.key] = {};
+        for (const { key: framework, label } of FRAMEWORKS) {
+          const results = {};
+          for (const [role, variant] of [
+            ['none', 'none'],
+            ['peer', 'peer'],
+            ['ours', mode.ours],
+          ]) {
+            const name = `${framework}/${variant}`;
+            say(`verification, pass ${pass + 1}, ${mode.label}: ${label} ${variant}`);
+            const server = servers[name];
+            results[role] = await load.measure(
+              {
+                url: server.info.url,
+                ...(mode.key === 'distinct'
+                  ? { authorizations }
+                  : { headers: { authorization: authorizations[0] } }),
+                connections: plan.connections,
+                durationSec: plan.durationSec,
+                warmupSec: warmed.has(name) ? 0 : plan.warmupSec,
+              },
+              server.pid,
+            );
+            warmed.add(name);
+          }
+          figures[mode.key][framework] = results;
+        }
+      }
+      say(`verification, pass ${pass + 1}: raw verification rates`);
+      figures.micro = await runPinned({
+        core: SERVER_CORE,
+        script: script('../micro/verify-ops.js'),
+        args: ['--durationSec', String(plan.microSec), '--config', configPath],
+        timeoutMs: (plan.microSec * 4 + 30) * 1000,
+      });
+      passes.push(figures);
+    }
+    return { passes, distinctTokens: tokens.length };
+  } finally {
+    await Promise.all(Object.values(servers).map((server) => server.stop()));
+  }
+}
+
+/** Before any load: a valid token passes; a protected route refuses a missing or altered one. */
+async function checkProtection(name, url, authorization) {
+  const ok = await fetch(url, { headers: { authorization } });
+  if (ok.status !== 200) throw new Error(`${name}: a valid token got ${ok.status}`);
+  if (name.endsWith('/none')) return;
+  const missing = await fetch(url);
+  const altered = await fetch(url, {
+    headers: { authorization: `${authorization.slice(0, -4)}AAAA` },
+  });
+  if (missing.status !== 401 || altered.status !== 401) {
+    throw new Error(`${name}: expected 401s, got ${missing.status} and ${altered.status}`);
+  }
+}

@@ -1,0 +1,141 @@
+// `npm run bench`: every row of issue 9 in one run, then bench/RESULTS.md.
+//
+//   npm run bench                      full run (5 s per load, 2 passes, a few minutes)
+//   npm run bench -- --quick           smoke check (< 1 min, one pass); prints, writes to a temp dir
+//   npm run bench -- --out FILE        where to write the Markdown report (default: see above)
+//   npm run bench -- --json FILE       also write every figure as JSON
+//
+// Servers run pinned to core 0 and load generators to core 1 (taskset); loopback only; every load
+// is bounded in time. Imports the built packages (npm ci builds them; else `npx tsc -b`).
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { evaluate } from './lib/evaluate.js';
+import { describeMachine } from './lib/machine.js';
+import { startLoadGenerator } from './lib/measure.js';
+import { TASKSET } from './lib/processes.js';
+import { renderReport } from './lib/report.js';
+import { runClientRow } from './rows/client.js';
+import { runTokenEndpointRow } from './rows/token-endpoint.js';
+import { runVerificationRow } from './rows/verification.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+
+const PLANS = {
+  full: {
+    durationSec: 5,
+    warmupSec: 2,
+    passes: 2,
+    microSec: 2,
+    connections: 10,
+    distinctTokens: 1000,
+    clientCalls: 10_000,
+    clientConcurrency: 100,
+    clientSec: 3,
+  },
+  quick: {
+    durationSec: 0.6,
+    warmupSec: 0.3,
+    passes: 1,
+    microSec: 0.3,
+    connections: 10,
+    distinctTokens: 1000,
+    clientCalls: 10_000,
+    clientConcurrency: 100,
+    clientSec: 0.5,
+  },
+};
+
+function parseCommandLine(argv) {
+  const options = { quick: false, out: undefined, json: undefined };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--quick') options.quick = true;
+    else if (arg === '--out' || arg === '--json') {
+      const value = argv[++i];
+      if (value === undefined) throw new Error(`${arg} needs a file name`);
+      options[arg.slice(2)] = value;
+    } else throw new Error(`unknown argument ${arg}; use --quick, --out FILE, --json FILE`);
+  }
+  return options;
+}
+
+async function main() {
+  const options = parseCommandLine(process.argv.slice(2));
+  const mode = options.quick ? 'quick' : 'full';
+  const plan = PLANS[mode];
+  const started = performance.now();
+  const say = (line) =>
+    process.stderr.write(`bench ${((performance.now() - started) / 1000).toFixed(1)}s: ${line}\n`);
+  if (TASKSET === undefined) say('taskset not found: processes are not pinned to cores');
+  const machine = describeMachine();
+  const workDir = mkdtempSync(join(tmpdir(), 'm2m-auth-bench-'));
+  let load;
+  try {
+    load = await startLoadGenerator();
+    const context = { workDir, say, load };
+    const rows = {
+      tokenEndpoint: await runTokenEndpointRow(plan, context),
+      verification: await runVerificationRow(plan, context),
+      client: await runClientRow(plan, context),
+    };
+    const run = {
+      date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+      mode,
+      plan,
+      machine,
+      rows,
+      derived: evaluate(rows),
+      durationSec: (performance.now() - started) / 1000,
+      maxGeneratorCpu: maxGeneratorCpu(rows),
+      analysis: readAnalysis(),
+    };
+    const report = renderReport(run);
+    const out =
+      options.out ??
+      (options.quick
+        ? join(mkdtempSync(join(tmpdir(), 'm2m-auth-bench-quick-')), 'RESULTS.md')
+        : join(HERE, 'RESULTS.md'));
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, report);
+    if (options.json !== undefined)
+      writeFileSync(options.json, `${JSON.stringify(run, null, 2)}\n`);
+    if (options.quick) process.stdout.write(report);
+    say(`report written to ${out} (${Math.round(run.durationSec)} s)`);
+    for (const target of run.derived.targets) {
+      say(
+        `${target.met ? 'met   ' : 'MISSED'} ${target.name}: ${target.figure} (goal ${target.goal})`,
+      );
+    }
+  } finally {
+    await load?.stop();
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+/** The busiest the load generator ever was (share of its core). */
+function maxGeneratorCpu(rows) {
+  let max = 0;
+  const visit = (value) => {
+    if (value === null || typeof value !== 'object') return;
+    if (typeof value.generatorCpu === 'number') max = Math.max(max, value.generatorCpu);
+    for (const child of Object.values(value)) visit(child);
+  };
+  visit(rows);
+  return max;
+}
+
+/** The hand-written profile analysis (bench/ANALYSIS.md), appended to the report. */
+function readAnalysis() {
+  try {
+    return readFileSync(join(HERE, 'ANALYSIS.md'), 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench: failed: ${err.stack ?? err}\n`);
+  process.exitCode = 1;
+});
