@@ -1,6 +1,11 @@
 // Store, client registry and signing keys.
 
 // CLI.
+export type { AuditEvent, AuditEventJson, AuditOutcome } from './audit/audit-event.js';
+export { auditEventToJson } from './audit/audit-event.js';
+export type { AuditQuery, AuditStore } from './audit/audit-store.js';
+export type { AuditStoreOptions } from './audit/audit-writer.js';
+export { DEFAULT_AUDIT_STORE_OPTIONS } from './audit/audit-writer.js';
 export { runCli } from './cli/main.js';
 export { generateClientSecret, hashClientSecret } from './clients/hash-client-secret.js';
 export { DEFAULT_TOKEN_TTL_SEC, MAX_TOKEN_TTL_SEC } from './clients/validate-client-fields.js';
@@ -15,6 +20,7 @@ export type {
   ClientCredentialsGrantContext,
   ClientCredentialsGrantResult,
   TokenRequest,
+  TokenRequestFacts,
   TokenResponseBody,
 } from './grants/client-credentials-grant.js';
 export { grantClientCredentials } from './grants/client-credentials-grant.js';
@@ -24,8 +30,10 @@ export type { HealthProblem } from './http/routes/health-route.js';
 export {
   DEFAULT_BODY_LIMIT_BYTES,
   DEFAULT_JWKS_MAX_AGE_SEC,
+  DEFAULT_MAX_HEADER_BYTES,
   DEFAULT_METADATA_MAX_AGE_SEC,
   DEFAULT_POSTGRES_REVISION_CHECK_INTERVAL_MS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
 } from './http/server-defaults.js';
 export { advanceKeyLifecycle } from './keys/advance-key-lifecycle.js';
 export { buildJwks } from './keys/build-jwks.js';
@@ -41,6 +49,12 @@ export {
 export { readPrivateKeyPem } from './keys/read-private-key-pem.js';
 export type { SigningKeyPair } from './keys/signing-key-pair.js';
 export { DEFAULT_SIGNING_ALG, SIGNING_ALGS } from './keys/signing-key-pair.js';
+export type {
+  AuthFailureLimitOptions,
+  AuthFailureLimitRefusal,
+  AuthFailureLimitScope,
+} from './limits/auth-failure-limiter.js';
+export { AuthFailureLimiter, DEFAULT_AUTH_FAILURE_LIMITS } from './limits/auth-failure-limiter.js';
 export type { ClientFieldChange, UnlistedClient } from './provision/compute-provision-plan.js';
 export { formatProvisionReport } from './provision/format-provision-report.js';
 export type { Manifest, ManifestService } from './provision/parse-manifest.js';

@@ -30,6 +30,7 @@ export type AuthServerErrorCode =
   | 'ERR_REQUEST_BODY_TOO_LARGE'
   | 'ERR_REQUEST_PARAMETER_REPEATED'
   | 'ERR_REQUEST_PARAMETER_INVALID'
+  | 'ERR_REQUEST_TOO_MANY_PARAMETERS'
   | 'ERR_GRANT_TYPE_MISSING'
   | 'ERR_GRANT_TYPE_UNSUPPORTED'
   | 'ERR_CLIENT_AUTH_MULTIPLE_METHODS'
@@ -37,6 +38,7 @@ export type AuthServerErrorCode =
   | 'ERR_CLIENT_AUTH_MALFORMED'
   | 'ERR_CLIENT_AUTH_METHOD_UNSUPPORTED'
   | 'ERR_CLIENT_AUTH_FAILED'
+  | 'ERR_CLIENT_AUTH_RATE_LIMITED'
   | 'ERR_SCOPE_NOT_ALLOWED'
   | 'ERR_AUDIENCE_MISSING'
   | 'ERR_AUDIENCE_NOT_ALLOWED'
@@ -101,6 +103,11 @@ export const AUTH_SERVER_ERRORS: Readonly<Record<AuthServerErrorCode, AuthServer
       status: 400,
       description: 'A request parameter is not a string.',
     },
+    ERR_REQUEST_TOO_MANY_PARAMETERS: {
+      error: 'invalid_request',
+      status: 400,
+      description: 'The request has too many parameters.',
+    },
     ERR_GRANT_TYPE_MISSING: {
       error: 'invalid_request',
       status: 400,
@@ -136,6 +143,15 @@ export const AUTH_SERVER_ERRORS: Readonly<Record<AuthServerErrorCode, AuthServer
       error: 'invalid_client',
       status: 401,
       description: 'Client authentication failed.',
+    },
+    // RFC 6749 §5.2 has no error for "too many attempts". invalid_client would tell a client
+    // library its credentials are wrong (a permanent, configuration fault); temporarily_unavailable
+    // (RFC 6749 §4.1.2.1) says "retry later", which is the truth, and 429 + Retry-After (RFC 6585
+    // §4, RFC 9110 §10.2.3) tells any HTTP client when.
+    ERR_CLIENT_AUTH_RATE_LIMITED: {
+      error: 'temporarily_unavailable',
+      status: 429,
+      description: 'Too many failed client authentications; retry after the time in Retry-After.',
     },
     ERR_SCOPE_NOT_ALLOWED: {
       error: 'invalid_scope',
@@ -193,7 +209,8 @@ export const AUTH_SERVER_ERRORS: Readonly<Record<AuthServerErrorCode, AuthServer
  * Implements the error response of RFC 6749 §5.2 and RFC 8707 §2.
  *
  * @param code - one of {@link AuthServerErrorCode}.
- * @param options - `cause`: private detail for the logs (an Error or a short string).
+ * @param options - `cause`: private detail for the logs (an Error or a short string);
+ *   `retryAfterSec`: seconds to send as `Retry-After`.
  *
  * @example
  * ```ts
@@ -210,14 +227,20 @@ export class AuthServerError extends Error {
   readonly error: OAuthErrorValue;
   /** HTTP status sent on the wire. */
   readonly status: number;
+  /** Seconds after which the request may be retried, sent as `Retry-After` (RFC 9110 §10.2.3). */
+  readonly retryAfterSec: number | undefined;
 
-  constructor(code: AuthServerErrorCode, options?: { cause?: unknown }) {
+  constructor(code: AuthServerErrorCode, options?: { cause?: unknown; retryAfterSec?: number }) {
     const definition = AUTH_SERVER_ERRORS[code];
-    super(definition.description, options);
+    super(
+      definition.description,
+      options?.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.name = 'AuthServerError';
     this.code = code;
     this.error = definition.error;
     this.status = definition.status;
+    this.retryAfterSec = options?.retryAfterSec;
   }
 
   /** The fixed public `error_description` (same as `message`). */

@@ -5,6 +5,7 @@ import {
   type IssuedAccessToken,
   issueAccessToken,
 } from '../tokens/issue-access-token.js';
+import { checkParameters } from './internal/check-parameters.js';
 import {
   extractClientCredentials,
   type PresentedClientCredentials,
@@ -19,6 +20,25 @@ export interface TokenRequest {
   params: Record<string, unknown>;
   /** The raw `Authorization` header, if any. */
   authorization: string | undefined;
+  /** Source address of the request, handed to `admitClient` and `clientAuthenticated`. */
+  sourceAddress?: string;
+  /**
+   * Filled in by the grant as it learns them, so that a refusal can be audited with what was
+   * asked for. Never holds the client secret.
+   */
+  facts?: TokenRequestFacts;
+}
+
+/** What the grant learned about a request before it succeeded or was refused. */
+export interface TokenRequestFacts {
+  /** The presented client_id (not yet authenticated: may be anything the caller sent). */
+  clientId?: string;
+  /** How the client authenticated. */
+  authMethod?: PresentedClientCredentials['method'];
+  /** The `scope` parameter as sent. */
+  requestedScope?: string;
+  /** The `audience` (or else `resource`) parameter as sent. */
+  requestedAudience?: string;
 }
 
 /** The successful token response body (RFC 6749 §5.1). */
@@ -41,6 +61,13 @@ export interface ClientCredentialsGrantContext {
   verifySecret(credentials: ClientCredentials | undefined, secret: string, nowSec: number): boolean;
   /** The active signing key, imported; undefined when the store has none. */
   signingKey(nowSec: number): Promise<AccessTokenSigningKey | undefined>;
+  /**
+   * Optional gate run with the presented client_id before the client is looked up or its secret
+   * compared: throw an AuthServerError (e.g. `ERR_CLIENT_AUTH_RATE_LIMITED`) to refuse.
+   */
+  admitClient?(clientId: string, request: TokenRequest): void;
+  /** Optional: told the outcome of every secret check (unknown and revoked clients fail). */
+  clientAuthenticated?(clientId: string, ok: boolean, request: TokenRequest): void;
 }
 
 /** Outcome of a successful grant, with what an audit line needs. */
@@ -65,6 +92,7 @@ export interface ClientCredentialsGrantResult {
  * @returns the RFC 6749 §5.1 response body and the issuance facts.
  * @throws AuthServerError `ERR_GRANT_TYPE_MISSING`, `ERR_GRANT_TYPE_UNSUPPORTED`,
  *   `ERR_REQUEST_PARAMETER_REPEATED`, `ERR_REQUEST_PARAMETER_INVALID`,
+ *   `ERR_REQUEST_TOO_MANY_PARAMETERS`, whatever `admitClient` throws,
  *   `ERR_CLIENT_AUTH_MULTIPLE_METHODS`, `ERR_CLIENT_AUTH_MISSING`, `ERR_CLIENT_AUTH_MALFORMED`,
  *   `ERR_CLIENT_AUTH_METHOD_UNSUPPORTED`, `ERR_CLIENT_AUTH_FAILED`, `ERR_SCOPE_NOT_ALLOWED`,
  *   `ERR_AUDIENCE_MISSING`, `ERR_AUDIENCE_NOT_ALLOWED`, `ERR_AUDIENCE_AMBIGUOUS`,
@@ -82,7 +110,8 @@ export async function grantClientCredentials(
   request: TokenRequest,
   context: ClientCredentialsGrantContext,
 ): Promise<ClientCredentialsGrantResult> {
-  const { params } = request;
+  const { params, facts } = request;
+  checkParameters(params);
   const grantType = readParam(params, 'grant_type');
   if (grantType === undefined) throw new AuthServerError('ERR_GRANT_TYPE_MISSING');
   if (grantType !== 'client_credentials') {
@@ -98,12 +127,23 @@ export async function grantClientCredentials(
     throw new AuthServerError('ERR_AUDIENCE_AMBIGUOUS', { cause: 'several resource parameters' });
   }
   const resource = readParam(params, 'resource');
+  if (facts !== undefined) {
+    facts.clientId = presented.clientId;
+    facts.authMethod = presented.method;
+    if (requestedScope !== undefined) facts.requestedScope = requestedScope;
+    const requestedAudience = audience ?? resource;
+    if (requestedAudience !== undefined) facts.requestedAudience = requestedAudience;
+  }
+  context.admitClient?.(presented.clientId, request);
 
   const nowSec = Math.floor(Date.now() / 1000);
   const credentials = await context.findClient(presented.clientId);
   // Always compare, even for an unknown or revoked client, so all three take the same path.
   const secretOk = context.verifySecret(credentials, presented.clientSecret, nowSec);
-  if (credentials === undefined || !secretOk || credentials.client.revokedAt !== null) {
+  const authenticated =
+    credentials !== undefined && secretOk && credentials.client.revokedAt === null;
+  context.clientAuthenticated?.(presented.clientId, authenticated, request);
+  if (!authenticated || credentials === undefined) {
     throw new AuthServerError('ERR_CLIENT_AUTH_FAILED', {
       cause:
         credentials === undefined

@@ -4,23 +4,32 @@ import Fastify, {
   type FastifyServerOptions,
   LogController,
 } from 'fastify';
+import { type AuditStoreOptions, AuditWriter } from '../audit/audit-writer.js';
 import { AuthServerError } from '../errors/auth-server-error.js';
+import {
+  AuthFailureLimiter,
+  type AuthFailureLimitOptions,
+} from '../limits/auth-failure-limiter.js';
 import { StoreCache } from '../server/internal/store-cache.js';
 import type { Store } from '../store/types.js';
 import { handleClientError } from './internal/handle-client-error.js';
 import { registerBodyParsers } from './internal/register-body-parsers.js';
+import { SECURITY_HEADERS, STRICT_TRANSPORT_SECURITY } from './internal/security-headers.js';
 import { sendAuthServerError } from './internal/send-auth-server-error.js';
 import type { ServerContext } from './internal/server-context.js';
 import { toAuthServerError } from './internal/to-auth-server-error.js';
+import { createTokenAudit } from './internal/token-audit.js';
 import { registerHealthRoute } from './routes/health-route.js';
 import { registerJwksRoute } from './routes/jwks-route.js';
 import { registerMetadataRoute } from './routes/metadata-route.js';
-import { registerTokenRoute } from './routes/token-route.js';
+import { registerTokenRoute, TOKEN_PATH } from './routes/token-route.js';
 import {
   DEFAULT_BODY_LIMIT_BYTES,
   DEFAULT_JWKS_MAX_AGE_SEC,
+  DEFAULT_MAX_HEADER_BYTES,
   DEFAULT_METADATA_MAX_AGE_SEC,
   DEFAULT_POSTGRES_REVISION_CHECK_INTERVAL_MS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
 } from './server-defaults.js';
 
 /** Pino options accepted by Fastify's `logger` option. */
@@ -37,7 +46,10 @@ export interface BuildServerOptions {
   issuer: string;
   /**
    * `false` (default): no logs. `true`: pino at `info` on stdout. Pino options, or a pino logger
-   * instance. Requests are never logged one by one; refusals at `debug`, failures at `error`.
+   * instance. Requests are not logged one by one, but every token request is an audit event: an
+   * `info` line `{"audit": {...}, "msg": "token issued" | "token request refused"}` (time,
+   * client_id, audience, scopes, jti, source address, outcome, reason; never a secret or token).
+   * Refusal details at `debug`, failures at `error`.
    */
   logger?: boolean | ServerLoggerOptions | FastifyBaseLogger;
   /**
@@ -58,6 +70,31 @@ export interface BuildServerOptions {
   bodyLimitBytes?: number;
   /** Realm of `WWW-Authenticate: Basic` on 401 answers; default `m2m-auth`. */
   realm?: string;
+  /**
+   * Limits of failed client authentications (429 `temporarily_unavailable` with `Retry-After`),
+   * per (client_id, address), per address and per client_id; see `AuthFailureLimitOptions` for
+   * the defaults and SECURITY.md for the design. `false` turns limiting off. Default: on.
+   */
+  authFailureLimit?: AuthFailureLimitOptions | false;
+  /**
+   * Also write audit events to the store's audit table (`m2m-auth audit tail` reads it), in
+   * batches, purging events older than the retention period (default 30 days). `true` for the
+   * defaults, or `AuditStoreOptions`. Default: off (audit events are still logged).
+   */
+  auditStore?: AuditStoreOptions | boolean;
+  /**
+   * Time allowed to receive a whole request, milliseconds; default 10000. A slower request gets a
+   * 408 JSON answer and its connection is closed.
+   */
+  requestTimeoutMs?: number;
+  /** Largest accepted request head (request line and headers), bytes; default 8192. Larger: 431. */
+  maxHeaderBytes?: number;
+  /**
+   * Which proxies' `X-Forwarded-For` to believe for the source address (limits and audit), as in
+   * Fastify's `trustProxy`: `true`, or addresses/CIDRs (comma-separated string or list). Default: none (the socket's
+   * peer address). Set it behind a load balancer, or every caller shares the balancer's address.
+   */
+  trustProxy?: boolean | string | string[];
 }
 
 /**
@@ -70,7 +107,11 @@ export interface BuildServerOptions {
  *
  * @param options - see {@link BuildServerOptions}.
  * @returns the Fastify instance; call `listen()` (or use `startServer`), or `inject()` in tests.
- * @throws TypeError on a misused option (bad issuer URL, negative durations).
+ * Hardening (SECURITY.md): failed client authentications are limited (429), request size, head
+ * size, parameter count and receive time are bounded, every response carries security headers
+ * and no CORS or banner header, and every token request is an audit event.
+ *
+ * @throws TypeError on a misused option (bad issuer URL, negative durations, bad limits).
  *
  * @example
  * ```ts
@@ -92,6 +133,11 @@ export function createServerApp(options: BuildServerOptions): {
   context: ServerContext;
 } {
   const settings = resolveSettings(options);
+  const authFailureLimiter =
+    options.authFailureLimit === false
+      ? undefined
+      : new AuthFailureLimiter(options.authFailureLimit ?? {});
+  const requestTimeoutMs = settings.requestTimeoutMs;
   const app = Fastify({
     ...loggerOptions(options.logger),
     bodyLimit: settings.bodyLimitBytes,
@@ -99,25 +145,63 @@ export function createServerApp(options: BuildServerOptions): {
     logController: new LogController({ disableRequestLogging: true }),
     clientErrorHandler: handleClientError,
     return503OnClosing: true,
+    requestTimeout: requestTimeoutMs,
+    http: {
+      maxHeaderSize: settings.maxHeaderBytes,
+      requestTimeout: requestTimeoutMs,
+      headersTimeout: requestTimeoutMs,
+      // Node checks request timeouts on this interval (default 30 s): keep it well under the timeout.
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(requestTimeoutMs / 4))),
+    },
+    ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }),
   });
   const cache = new StoreCache(options.store, {
     revisionCheckIntervalMs: settings.revisionCheckIntervalMs,
     logger: app.log,
   });
+  const auditWriter =
+    options.auditStore === undefined || options.auditStore === false
+      ? undefined
+      : new AuditWriter(
+          options.store.audit,
+          options.auditStore === true ? {} : options.auditStore,
+          app.log,
+        );
   const context: ServerContext = {
     cache,
     issuer: settings.issuer,
     realm: settings.realm,
     jwksMaxAgeSec: settings.jwksMaxAgeSec,
     metadataMaxAgeSec: settings.metadataMaxAgeSec,
+    authFailureLimiter,
+    audit: createTokenAudit(options.logger !== undefined && options.logger !== false, auditWriter),
+    tokenRequestFacts: new WeakMap(),
   };
 
-  app.addHook('onReady', () => cache.start());
-  app.addHook('onClose', async () => cache.stop());
+  app.addHook('onReady', async () => {
+    await cache.start();
+    auditWriter?.start();
+  });
+  app.addHook('onClose', async () => {
+    cache.stop();
+    await auditWriter?.close();
+  });
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    reply.headers(SECURITY_HEADERS);
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    if (context.issuer.startsWith('https:')) {
+      reply.header('strict-transport-security', STRICT_TRANSPORT_SECURITY);
+    }
+    done(null, payload);
+  });
   registerBodyParsers(app);
-  app.setErrorHandler((err, request, reply) =>
-    sendAuthServerError(request, reply, toAuthServerError(err), context.realm),
-  );
+  app.setErrorHandler((err, request, reply) => {
+    const error = toAuthServerError(err);
+    if (request.method === 'POST' && request.routeOptions.url === TOKEN_PATH) {
+      context.audit.refused(request, error, context.tokenRequestFacts.get(request));
+    }
+    return sendAuthServerError(request, reply, error, context.realm);
+  });
   app.setNotFoundHandler((request, reply) =>
     sendAuthServerError(request, reply, new AuthServerError('ERR_NOT_FOUND'), context.realm),
   );
@@ -134,6 +218,8 @@ interface Settings {
   jwksMaxAgeSec: number;
   metadataMaxAgeSec: number;
   bodyLimitBytes: number;
+  requestTimeoutMs: number;
+  maxHeaderBytes: number;
   realm: string;
 }
 
@@ -168,6 +254,14 @@ function resolveSettings(options: BuildServerOptions): Settings {
       'bodyLimitBytes',
       options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
     ),
+    requestTimeoutMs: positiveInteger(
+      'requestTimeoutMs',
+      options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    ),
+    maxHeaderBytes: positiveInteger(
+      'maxHeaderBytes',
+      options.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES,
+    ),
     realm,
   };
 }
@@ -200,6 +294,13 @@ export function validateIssuer(issuer: unknown): string {
 function nonNegativeInteger(name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
     throw new TypeError(`buildServer: options.${name} must be a non-negative integer`);
+  }
+  return value;
+}
+
+function positiveInteger(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    throw new TypeError(`buildServer: options.${name} must be a positive integer`);
   }
   return value;
 }

@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { AuthServerError, type AuthServerErrorCode } from '../../errors/auth-server-error.js';
+import { SECURITY_HEADER_LINES } from './security-headers.js';
 
 /**
  * Answers HTTP-level failures (unparseable request line or headers, oversized headers, timeouts)
@@ -19,7 +20,9 @@ export function handleClientError(err: Error & { code?: string }, socket: Socket
       `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status]}\r\n` +
         'Content-Type: application/json; charset=utf-8\r\n' +
         `Content-Length: ${Buffer.byteLength(body)}\r\n` +
-        'Cache-Control: no-store\r\nConnection: close\r\n\r\n' +
+        'Cache-Control: no-store\r\nConnection: close\r\n' +
+        SECURITY_HEADER_LINES +
+        '\r\n' +
         body,
     );
   }

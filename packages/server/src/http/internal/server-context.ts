@@ -1,4 +1,8 @@
+import type { FastifyRequest } from 'fastify';
+import type { TokenRequestFacts } from '../../grants/client-credentials-grant.js';
+import type { AuthFailureLimiter } from '../../limits/auth-failure-limiter.js';
 import type { StoreCache } from '../../server/internal/store-cache.js';
+import type { TokenAudit } from './token-audit.js';
 
 /** What the routes share: the store view and the settings resolved by buildServer. */
 export interface ServerContext {
@@ -11,6 +15,12 @@ export interface ServerContext {
   readonly jwksMaxAgeSec: number;
   /** `Cache-Control: max-age` of the metadata document, seconds. */
   readonly metadataMaxAgeSec: number;
+  /** Limiter of failed client authentications; undefined when disabled. */
+  readonly authFailureLimiter: AuthFailureLimiter | undefined;
+  /** Audit events of token requests. */
+  readonly audit: TokenAudit;
+  /** What the grant learned about each token request, for auditing its refusal. */
+  readonly tokenRequestFacts: WeakMap<FastifyRequest, TokenRequestFacts>;
 }
 
 /** The issuer without trailing slashes, for building endpoint URLs. */
