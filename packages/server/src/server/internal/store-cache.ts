@@ -21,8 +21,19 @@ export interface StoreCacheOptions {
    * milliseconds, so a change takes effect within that bound (PostgreSQL, several instances).
    */
   revisionCheckIntervalMs: number;
+  /**
+   * Interval mode only: how old the last successful revision check may be, milliseconds, before
+   * requests stop trusting the cache and wait for a check of their own (a 503 if the database does
+   * not answer). This is what bounds propagation when an instance loses its database while others
+   * (or the CLI) still reach it. Default: {@link DEFAULT_MAX_STALE_MS}, or twice the interval if
+   * that is longer.
+   */
+  maxStaleMs?: number;
   logger: CacheLogger;
 }
+
+/** Default of {@link StoreCacheOptions.maxStaleMs}, milliseconds. */
+export const DEFAULT_MAX_STALE_MS = 5_000;
 
 /** Keys as of one load: the active one imported, and the published set. */
 interface KeySnapshot {
@@ -51,7 +62,12 @@ const MAX_CACHED_CLIENTS = 10_000;
 export class StoreCache {
   readonly #store: Store;
   readonly #options: StoreCacheOptions;
+  readonly #maxStaleMs: number;
   #generation: Generation;
+  /** `Date.now()` when the last successful revision check started. */
+  #freshAt = Number.NEGATIVE_INFINITY;
+  /** `Date.now()` of the first failed check of the current outage; undefined while all is well. */
+  #failingSince: number | undefined;
   /** Imported private keys by kid, so a reload that keeps the same active key does not re-import. */
   #imported = new Map<string, Promise<AccessTokenSigningKey>>();
   #checking: Promise<void> | undefined;
@@ -63,6 +79,8 @@ export class StoreCache {
   constructor(store: Store, options: StoreCacheOptions) {
     this.#store = store;
     this.#options = options;
+    this.#maxStaleMs =
+      options.maxStaleMs ?? Math.max(DEFAULT_MAX_STALE_MS, 2 * options.revisionCheckIntervalMs);
     this.#generation = newGeneration(Number.NaN);
   }
 
@@ -72,17 +90,9 @@ export class StoreCache {
     const interval = this.#options.revisionCheckIntervalMs;
     if (interval > 0 && this.#timer === undefined) {
       this.#timer = setInterval(() => {
-        if (this.#checking !== undefined) return;
-        this.#checking = this.#check()
-          .catch((err: unknown) => {
-            this.#options.logger.error(
-              { err },
-              'store revision check failed; keeping cached state',
-            );
-          })
-          .finally(() => {
-            this.#checking = undefined;
-          });
+        // A failure is logged by #check (once per outage) and surfaces to requests through
+        // ensureFresh once the cache is older than maxStaleMs.
+        if (this.#checking === undefined) this.#startCheck().catch(() => {});
       }, interval);
       this.#timer.unref();
     }
@@ -96,16 +106,19 @@ export class StoreCache {
 
   /**
    * Makes sure the cache reflects every change committed before this call (interval 0), or
-   * returns at once (interval mode: the timer keeps the cache within the bound).
+   * returns at once (interval mode: the timer keeps the cache within the bound) unless the last
+   * successful check is older than `maxStaleMs`; then it checks now, like interval 0.
+   *
+   * @throws {AuthServerError} `ERR_STORE_UNAVAILABLE` (through the promise) when the check fails.
    */
   ensureFresh(): Promise<void> | undefined {
-    if (this.#options.revisionCheckIntervalMs > 0) return undefined;
-    if (this.#checking === undefined) {
-      this.#checking = this.#check().finally(() => {
-        this.#checking = undefined;
-      });
-      return this.#checking;
+    if (
+      this.#options.revisionCheckIntervalMs > 0 &&
+      Date.now() - this.#freshAt <= this.#maxStaleMs
+    ) {
+      return undefined;
     }
+    if (this.#checking === undefined) return this.#startCheck();
     // A check is running, but it may have read the revision before this request arrived: wait for
     // the next one. Requests arriving meanwhile share it, so the database sees at most one revision
     // query in flight whatever the concurrency.
@@ -117,6 +130,15 @@ export class StoreCache {
       this.#nextCheck = this.#checking.then(rerun, rerun);
     }
     return this.#nextCheck;
+  }
+
+  /** Runs a check that concurrent callers share (see ensureFresh). */
+  #startCheck(): Promise<void> {
+    const checking = this.#check().finally(() => {
+      if (this.#checking === checking) this.#checking = undefined;
+    });
+    this.#checking = checking;
+    return checking;
   }
 
   /** Reads the revision now, whatever the interval, and drops the cache if it moved. */
@@ -244,10 +266,38 @@ export class StoreCache {
   }
 
   async #check(): Promise<void> {
-    const revision = await this.#store.revision().catch(storeUnavailable);
+    const startedAt = Date.now();
+    let revision: number;
+    try {
+      revision = await this.#store.revision();
+    } catch (err) {
+      this.#noteFailure(err);
+      storeUnavailable(err);
+    }
+    if (this.#failingSince !== undefined) {
+      this.#options.logger.info(
+        { outageMs: Date.now() - this.#failingSince },
+        'the database answers again',
+      );
+      this.#failingSince = undefined;
+    }
+    if (startedAt > this.#freshAt) this.#freshAt = startedAt;
     if (revision !== this.#generation.revision) {
       this.#options.logger.debug({ revision }, 'store revision changed; cache dropped');
       this.#generation = newGeneration(revision);
+    }
+  }
+
+  /** Logs the first failure of an outage as an error, and later ones (one per check) at debug. */
+  #noteFailure(err: unknown): void {
+    if (this.#failingSince === undefined) {
+      this.#failingSince = Date.now();
+      this.#options.logger.error(
+        { err, maxStaleMs: this.#maxStaleMs },
+        'the database does not answer: requests that need it get 503 until it does, all requests once the cache is older than maxStaleMs',
+      );
+    } else {
+      this.#options.logger.debug({ err }, 'store revision check failed again');
     }
   }
 }
