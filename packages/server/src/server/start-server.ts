@@ -1,5 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { type BuildServerOptions, createServerApp, validateIssuer } from '../http/build-server.js';
+import {
+  checkPostgresPoolOptions,
+  type PostgresPoolOptions,
+} from '../store/internal/open-postgres.js';
 import { type OpenStoreOptions, openStore } from '../store/open-store.js';
 import type { SigningAlg, SigningKeyRecord, Store } from '../store/types.js';
 
@@ -11,6 +15,12 @@ export interface StartServerOptions extends Omit<BuildServerOptions, 'store' | '
   databaseUrl?: string;
   /** Key-encryption key for a store opened from `databaseUrl` (see `openStore`); default `M2M_AUTH_KEK`. */
   kek?: OpenStoreOptions['kek'];
+  /**
+   * PostgreSQL pool of a store opened from `databaseUrl`: size and timeouts (see
+   * {@link PostgresPoolOptions} for the defaults). A connection the server drops while idle
+   * (restart, failover) is logged at `warn` and replaced on next use.
+   */
+  pool?: PostgresPoolOptions;
   /** TCP port; default 8080; 0 picks a free port (see `url` in the result). */
   port?: number;
   /** Interface to bind; default `127.0.0.1`. */
@@ -62,6 +72,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     store: givenStore,
     databaseUrl,
     kek,
+    pool,
     port = 8080,
     host = '127.0.0.1',
     issuer,
@@ -75,12 +86,23 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     throw new TypeError('startServer: options.port must be an integer from 0 to 65535');
   }
   if (issuer !== undefined) validateIssuer(issuer);
+  if (pool !== undefined) {
+    if (givenStore !== undefined) {
+      throw new TypeError('startServer: options.pool applies to a store opened from databaseUrl');
+    }
+    checkPostgresPoolOptions(pool);
+  }
 
+  // The logger exists only once the app is built; until then a dropped idle connection (rare in
+  // the few milliseconds of startup) is not worth reporting.
+  let onPoolError = (_err: Error): void => {};
   const store =
     givenStore ??
     (await openStore({
       databaseUrl: databaseUrl as string,
       ...(kek === undefined ? {} : { kek }),
+      ...(pool === undefined ? {} : { pool }),
+      onPoolError: (err) => onPoolError(err),
     }));
   const ownsStore = givenStore === undefined;
   try {
@@ -96,6 +118,11 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       // With port 0 the real port is known after listen(); nobody can reach the server before.
       issuer: issuer ?? `http://${hostForUrl(host)}:${port}`,
     });
+    onPoolError = (err) =>
+      app.log.warn(
+        { err },
+        'an idle PostgreSQL connection failed; the pool replaces it on next use',
+      );
     try {
       await app.listen({ port, host });
     } catch (err) {

@@ -8,12 +8,13 @@ import type { RunningServer } from '../../server/start-server.js';
 import type { SigningAlg } from '../../store/types.js';
 import { examples } from '../internal/output.js';
 import { parseSeconds } from '../internal/parse-arguments.js';
+import { addPoolOptions, type PoolFlags, poolOptionsOf } from '../internal/pool-options.js';
 import { addStoreOptions, storeOptionsOf } from '../internal/store-options.js';
 
 /** How long a graceful shutdown waits for in-flight requests before closing connections, ms. */
 const SHUTDOWN_GRACE_MS = 10_000;
 
-interface ServeOptions {
+interface ServeOptions extends PoolFlags {
   port: number;
   host: string;
   issuer?: string;
@@ -30,38 +31,43 @@ interface ServeOptions {
  */
 export function registerServeCommand(program: Command): void {
   addStoreOptions(
-    program
-      .command('serve')
-      .description(
-        'run the authorization server: POST /oauth/token, /.well-known/oauth-authorization-server, /.well-known/jwks.json, /healthz',
-      )
-      .option('--port <port>', 'TCP port (0: any free port)', parsePort, 8080)
-      .option('--host <host>', 'interface to bind', '127.0.0.1')
-      .option(
-        '--issuer <url>',
-        'issuer identifier written into tokens (default http://<host>:<port>)',
-      )
-      .addOption(
-        new Option('--alg <alg>', 'algorithm of the key generated when the database has none')
-          .choices(SIGNING_ALGS as string[])
-          .default('RS256'),
-      )
-      .option(
-        '--jwks-max-age <sec>',
-        'Cache-Control max-age of the JWKS, seconds (a key rotation must wait at least this long)',
-        parseSeconds,
-        DEFAULT_JWKS_MAX_AGE_SEC,
-      )
-      .option(
-        '--revision-check-interval <ms>',
-        `how often to pick up changes made by the CLI or other instances, ms; 0 = before every token request (default: 0 on SQLite, ${DEFAULT_POSTGRES_REVISION_CHECK_INTERVAL_MS} on PostgreSQL)`,
-        parseMilliseconds,
-      )
-      .addOption(
-        new Option('--log-level <level>', 'log level')
-          .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
-          .default('info'),
-      ),
+    addPoolOptions(
+      program
+        .command('serve')
+        .description(
+          'run the authorization server: POST /oauth/token, /.well-known/oauth-authorization-server, /.well-known/jwks.json, /healthz',
+        )
+        .option('--port <port>', 'TCP port (0: any free port)', parsePort, 8080)
+        .option('--host <host>', 'interface to bind', '127.0.0.1')
+        .option(
+          '--issuer <url>',
+          'issuer identifier written into tokens (default http://<host>:<port>)',
+        )
+        .addOption(
+          new Option('--alg <alg>', 'algorithm of the key generated when the database has none')
+            .choices(SIGNING_ALGS as string[])
+            .default('RS256'),
+        )
+        .option(
+          '--jwks-max-age <sec>',
+          'Cache-Control max-age of the JWKS, seconds (a key rotation must wait at least this long)',
+          parseSeconds,
+          DEFAULT_JWKS_MAX_AGE_SEC,
+        )
+        .addOption(
+          new Option(
+            '--revision-check-interval <ms>',
+            `how often to pick up changes made by the CLI or other instances, ms; 0 = before every token request (default: 0 on SQLite, ${DEFAULT_POSTGRES_REVISION_CHECK_INTERVAL_MS} on PostgreSQL)`,
+          )
+            .env('M2M_AUTH_REVISION_CHECK_INTERVAL_MS')
+            .argParser(parseMilliseconds),
+        )
+        .addOption(
+          new Option('--log-level <level>', 'log level')
+            .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+            .default('info'),
+        ),
+    ),
   )
     .addHelpText(
       'after',
@@ -69,6 +75,7 @@ export function registerServeCommand(program: Command): void {
         'm2m-auth serve',
         'm2m-auth serve --port 9000 --host 0.0.0.0 --issuer https://auth.internal.example',
         'DATABASE_URL=sqlite:/var/lib/m2m-auth/db.sqlite m2m-auth serve',
+        'DATABASE_URL=postgres://m2m@db:5432/m2m_auth M2M_AUTH_KEK=… m2m-auth serve --host 0.0.0.0 --issuer https://auth.internal.example --pg-pool-max 20',
       ),
     )
     .action(async (opts: ServeOptions, cmd: Command) => {
@@ -86,6 +93,7 @@ export function registerServeCommand(program: Command): void {
       const { startServer } = await import('../../server/start-server.js');
       const server = await startServer({
         databaseUrl,
+        pool: poolOptionsOf(opts),
         port: opts.port,
         host: opts.host,
         ...(opts.issuer === undefined ? {} : { issuer: opts.issuer }),
