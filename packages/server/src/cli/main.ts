@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { StoreError } from '../store/store-error.js';
+import { registerAuditCommand } from './commands/audit.js';
 import { registerClientCommand } from './commands/client.js';
 import { registerKeysCommand } from './commands/keys.js';
 import { registerMigrateCommand } from './commands/migrate.js';
@@ -48,6 +49,7 @@ function buildProgram(): Command {
   registerMigrateCommand(program);
   registerServeCommand(program);
   registerProvisionCommand(program);
+  registerAuditCommand(program);
   // Subcommands inherit exitOverride and the output settings only when set before they are added;
   // apply both to every command registered above, whoever registered it.
   for (const command of allCommands(program)) {

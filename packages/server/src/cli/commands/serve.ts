@@ -1,18 +1,22 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { DEFAULT_AUDIT_STORE_OPTIONS } from '../../audit/audit-writer.js';
 import {
   DEFAULT_JWKS_MAX_AGE_SEC,
   DEFAULT_POSTGRES_REVISION_CHECK_INTERVAL_MS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
 } from '../../http/server-defaults.js';
 import { SIGNING_ALGS } from '../../keys/signing-key-pair.js';
+import { DEFAULT_AUTH_FAILURE_LIMITS } from '../../limits/auth-failure-limiter.js';
 import type { RunningServer } from '../../server/start-server.js';
 import type { SigningAlg } from '../../store/types.js';
 import { examples } from '../internal/output.js';
-import { parseSeconds } from '../internal/parse-arguments.js';
+import { parseList, parseSeconds } from '../internal/parse-arguments.js';
+import { parseDuration } from '../internal/parse-duration.js';
 import { addPoolOptions, type PoolFlags, poolOptionsOf } from '../internal/pool-options.js';
 import { addStoreOptions, storeOptionsOf } from '../internal/store-options.js';
 
 /** How long a graceful shutdown waits for in-flight requests before closing connections, ms. */
-const SHUTDOWN_GRACE_MS = 10_000;
+const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 
 interface ServeOptions extends PoolFlags {
   port: number;
@@ -22,12 +26,25 @@ interface ServeOptions extends PoolFlags {
   jwksMaxAge: number;
   revisionCheckInterval?: number;
   logLevel: string;
+  auditStore?: boolean;
+  auditRetention: number;
+  authFailureLimit: boolean;
+  authFailureWindow: number;
+  authFailureBlock: number;
+  maxFailuresPerClientAddress: number;
+  maxFailuresPerAddress: number;
+  maxFailuresPerClient: number;
+  trustProxy?: string[];
+  requestTimeout: number;
+  shutdownTimeout: number;
 }
 
 /**
  * Registers `m2m-auth serve`: opens the store, generates an RS256 signing key when there is none
- * (and says so), listens, logs with pino (JSON lines on stdout), and shuts down gracefully on
- * SIGINT/SIGTERM (in-flight requests finish, then the store closes).
+ * (and says so), listens, logs with pino (JSON lines on stdout, written asynchronously so no
+ * request waits for the disk; one audit line per token request), optionally keeps audit events in
+ * the database (`--audit-store`), limits failed client authentications, and shuts down gracefully
+ * on SIGINT/SIGTERM (in-flight requests finish within `--shutdown-timeout`, then the store closes).
  */
 export function registerServeCommand(program: Command): void {
   addStoreOptions(
@@ -66,6 +83,67 @@ export function registerServeCommand(program: Command): void {
           new Option('--log-level <level>', 'log level')
             .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
             .default('info'),
+        )
+        .option(
+          '--audit-store',
+          'also keep audit events in the database (read them with: m2m-auth audit tail)',
+        )
+        .option(
+          '--audit-retention <duration>',
+          'how long the database keeps audit events: seconds, or 12h, 30d (older ones are purged hourly)',
+          parseDuration,
+          DEFAULT_AUDIT_STORE_OPTIONS.retentionSec,
+        )
+        .option(
+          '--no-auth-failure-limit',
+          'do not limit failed client authentications (429); see SECURITY.md',
+        )
+        .option(
+          '--auth-failure-window <duration>',
+          'window in which failed client authentications are counted',
+          parseDuration,
+          DEFAULT_AUTH_FAILURE_LIMITS.windowSec,
+        )
+        .option(
+          '--auth-failure-block <duration>',
+          'how long a reached limit refuses requests (429 with Retry-After)',
+          parseDuration,
+          DEFAULT_AUTH_FAILURE_LIMITS.blockSec,
+        )
+        .option(
+          '--max-failures-per-client-address <n>',
+          'failed authentications of one client_id from one address per window',
+          parseCount,
+          DEFAULT_AUTH_FAILURE_LIMITS.maxPerClientAndAddress,
+        )
+        .option(
+          '--max-failures-per-address <n>',
+          'failed authentications from one address per window (clients that authenticated from it are exempt)',
+          parseCount,
+          DEFAULT_AUTH_FAILURE_LIMITS.maxPerAddress,
+        )
+        .option(
+          '--max-failures-per-client <n>',
+          'failed authentications of one client_id from all addresses per window (addresses it authenticated from are exempt)',
+          parseCount,
+          DEFAULT_AUTH_FAILURE_LIMITS.maxPerClient,
+        )
+        .option(
+          '--trust-proxy <addresses>',
+          'proxies (addresses or CIDRs, comma-separated) whose X-Forwarded-For gives the source address',
+          parseList,
+        )
+        .option(
+          '--request-timeout <ms>',
+          'time allowed to receive a whole request, ms (then 408)',
+          parsePositiveMilliseconds,
+          DEFAULT_REQUEST_TIMEOUT_MS,
+        )
+        .option(
+          '--shutdown-timeout <ms>',
+          'on SIGTERM/SIGINT, how long in-flight requests may take before connections are closed, ms',
+          parsePositiveMilliseconds,
+          DEFAULT_SHUTDOWN_TIMEOUT_MS,
         ),
     ),
   )
@@ -74,6 +152,7 @@ export function registerServeCommand(program: Command): void {
       examples(
         'm2m-auth serve',
         'm2m-auth serve --port 9000 --host 0.0.0.0 --issuer https://auth.internal.example',
+        'm2m-auth serve --audit-store --audit-retention 30d --trust-proxy 10.0.0.0/8',
         'DATABASE_URL=sqlite:/var/lib/m2m-auth/db.sqlite m2m-auth serve',
         'DATABASE_URL=postgres://m2m@db:5432/m2m_auth M2M_AUTH_KEK=… m2m-auth serve --host 0.0.0.0 --issuer https://auth.internal.example --pg-pool-max 20',
       ),
@@ -91,6 +170,11 @@ export function registerServeCommand(program: Command): void {
       }
       // Loaded here so that the other commands do not pay for loading Fastify at startup.
       const { startServer } = await import('../../server/start-server.js');
+      const { pino } = await import('pino');
+      // Asynchronous writes: a request never waits for stdout (a pipe or a file) to accept its
+      // audit line; the buffer is flushed at shutdown.
+      const destination = pino.destination({ dest: 1, sync: false });
+      const logger = pino({ level: opts.logLevel }, destination);
       const server = await startServer({
         databaseUrl,
         pool: poolOptionsOf(opts),
@@ -102,7 +186,19 @@ export function registerServeCommand(program: Command): void {
         ...(opts.revisionCheckInterval === undefined
           ? {}
           : { revisionCheckIntervalMs: opts.revisionCheckInterval }),
-        logger: { level: opts.logLevel },
+        logger,
+        auditStore: opts.auditStore === true ? { retentionSec: opts.auditRetention } : false,
+        authFailureLimit:
+          opts.authFailureLimit &&
+          ({
+            windowSec: opts.authFailureWindow,
+            blockSec: opts.authFailureBlock,
+            maxPerClientAndAddress: opts.maxFailuresPerClientAddress,
+            maxPerAddress: opts.maxFailuresPerAddress,
+            maxPerClient: opts.maxFailuresPerClient,
+          } as const),
+        requestTimeoutMs: opts.requestTimeout,
+        ...(opts.trustProxy === undefined ? {} : { trustProxy: opts.trustProxy }),
       });
       const { generatedKey } = server;
       if (generatedKey !== undefined) {
@@ -116,20 +212,24 @@ export function registerServeCommand(program: Command): void {
       }
       server.app.log.info({ url: server.url, issuer: server.issuer }, 'm2m-auth serving');
       say(`listening on ${server.url} (issuer ${server.issuer}); stop with Ctrl-C`);
-      await untilSignal(server);
+      await untilSignal(server, opts.shutdownTimeout);
+      await new Promise<void>((resolve) => destination.flush(() => resolve()));
       say('stopped');
     });
 }
 
 /** Resolves after SIGINT or SIGTERM has closed the server; a second signal kills the process. */
-function untilSignal(server: RunningServer): Promise<void> {
+function untilSignal(server: RunningServer, shutdownTimeoutMs: number): Promise<void> {
   return new Promise((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {
       // Once removed, a second signal gets Node's default behaviour: immediate termination.
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       server.app.log.info({ signal }, 'shutting down: finishing in-flight requests');
-      const force = setTimeout(() => server.app.server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+      const force = setTimeout(() => {
+        server.app.log.warn({ shutdownTimeoutMs }, 'shutdown timeout: closing open connections');
+        server.app.server.closeAllConnections();
+      }, shutdownTimeoutMs);
       force.unref();
       server
         .close()
@@ -150,6 +250,19 @@ function parsePort(value: string): number {
     throw new InvalidArgumentError('expected a port number from 0 to 65535');
   }
   return port;
+}
+
+function parseCount(value: string): number {
+  if (!/^\d{1,9}$/.test(value.trim()) || Number(value.trim()) < 1) {
+    throw new InvalidArgumentError('expected a whole number of at least 1');
+  }
+  return Number(value.trim());
+}
+
+function parsePositiveMilliseconds(value: string): number {
+  const ms = parseMilliseconds(value);
+  if (ms < 1) throw new InvalidArgumentError('expected at least 1 millisecond');
+  return ms;
 }
 
 function parseMilliseconds(value: string): number {
