@@ -5,6 +5,7 @@ import {
   type PostgresPoolOptions,
 } from '../store/internal/open-postgres.js';
 import { type OpenStoreOptions, openStore } from '../store/open-store.js';
+import { StoreError } from '../store/store-error.js';
 import type { SigningAlg, SigningKeyRecord, Store } from '../store/types.js';
 
 /** Options of {@link startServer}: buildServer's, plus where to listen and which store to use. */
@@ -108,9 +109,13 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   try {
     let generatedKey: SigningKeyRecord | undefined;
     if (generateKeyIfMissing !== false && (await store.keys.active()) === undefined) {
-      // generate() makes the key active when none is (another instance starting at the same
-      // moment may win; the loser's key then waits as `next`, which is harmless).
-      generatedKey = await store.keys.generate(generateKeyIfMissing);
+      try {
+        generatedKey = await store.keys.generate(generateKeyIfMissing, { state: 'active' });
+      } catch (err) {
+        // Another instance starting at the same moment made its key active first (the database
+        // allows one): serve that one rather than leave a second key waiting as `next`.
+        if (!(err instanceof StoreError && err.code === 'ACTIVE_KEY_EXISTS')) throw err;
+      }
     }
     const { app, context } = createServerApp({
       ...serverOptions,

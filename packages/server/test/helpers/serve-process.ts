@@ -1,0 +1,126 @@
+/**
+ * `m2m-auth serve` and the other CLI commands as subprocesses of the compiled CLI (the vitest
+ * global setup builds dist/), for tests where the point is the system: several instances, a
+ * database that goes away.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { basicAuth } from './auth-server.js';
+import { CLI_BIN } from './run-cli.js';
+
+/** A running `m2m-auth serve`. */
+export interface ServeProcess {
+  child: ChildProcess;
+  /** Base URL it listens on. */
+  url: string;
+  stderr(): string;
+  /** JSON log lines (pino) written so far. */
+  stdout(): string;
+  /** Resolves with the exit code (null when killed by a signal). */
+  exited: Promise<number | null>;
+  /** Whether the process is still running. */
+  alive(): boolean;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves with the exit code. */
+  stop(graceMs?: number): Promise<number | null>;
+}
+
+/** Starts `m2m-auth serve --port 0 …args` and resolves once it says where it listens. */
+export function startServeProcess(
+  args: readonly string[],
+  options: { env: NodeJS.ProcessEnv; cwd: string; startTimeoutMs?: number },
+): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [CLI_BIN, 'serve', '--port', '0', ...args], {
+    env: options.env,
+    cwd: options.cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  let stdout = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString('utf8');
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const alive = () => child.exitCode === null && child.signalCode === null;
+  const stop = async (graceMs = 10_000) => {
+    if (alive()) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      try {
+        return await exited;
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+    return child.exitCode;
+  };
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`serve did not start:\n${stderr}`));
+    }, options.startTimeoutMs ?? 30_000);
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+      const match = /listening on (http:\/\/\S+)/.exec(stderr);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve({
+          child,
+          url: match[1],
+          stderr: () => stderr,
+          stdout: () => stdout,
+          exited,
+          alive,
+          stop,
+        });
+      }
+    });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`serve exited with ${code}:\n${stderr}`));
+    });
+  });
+}
+
+/** Runs one CLI command; rejects with its stderr when it fails. Resolves to stdout. */
+export function runCli(
+  args: readonly string[],
+  options: { env: NodeJS.ProcessEnv; cwd: string },
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [CLI_BIN, ...args],
+      { env: options.env, cwd: options.cwd, timeout: 30_000 },
+      (error, stdout, stderr) => {
+        if (error) reject(new Error(`m2m-auth ${args.join(' ')} failed: ${stderr || error}`));
+        else resolve(stdout);
+      },
+    );
+  });
+}
+
+/** Runs a CLI command with `--json` and parses its output. */
+export async function runCliJson<T>(
+  args: readonly string[],
+  options: { env: NodeJS.ProcessEnv; cwd: string },
+): Promise<T> {
+  return JSON.parse(await runCli([...args, '--json'], options)) as T;
+}
+
+/** POST /oauth/token with client_secret_basic; `timeoutMs` aborts a request that hangs. */
+export function requestToken(
+  url: string,
+  credentials: { clientId: string; clientSecret: string },
+  options: { scope?: string; timeoutMs?: number } = {},
+): Promise<Response> {
+  const body = new URLSearchParams({ grant_type: 'client_credentials' });
+  if (options.scope !== undefined) body.set('scope', options.scope);
+  return fetch(`${url}/oauth/token`, {
+    method: 'POST',
+    headers: {
+      authorization: basicAuth(credentials.clientId, credentials.clientSecret),
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body,
+    signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+  });
+}
