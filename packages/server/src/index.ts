@@ -43,10 +43,20 @@ export { importSigningKey } from './keys/import-signing-key.js';
 export type { KeyEncryptionKey } from './keys/key-encryption-key.js';
 export {
   DEFAULT_PROPAGATION_SEC,
+  MAX_PROPAGATION_SEC,
   RETIRED_KEY_MARGIN_SEC,
   retiredKeyRemoveAt,
 } from './keys/key-lifecycle-timing.js';
 export { readPrivateKeyPem } from './keys/read-private-key-pem.js';
+export type {
+  KeyRotationLogger,
+  KeyRotationSchedule,
+  KeyRotationScheduleOptions,
+} from './keys/schedule-key-rotation.js';
+export {
+  DEFAULT_ROTATION_CHECK_INTERVAL_MS,
+  scheduleKeyRotation,
+} from './keys/schedule-key-rotation.js';
 export type { SigningKeyPair } from './keys/signing-key-pair.js';
 export { DEFAULT_SIGNING_ALG, SIGNING_ALGS } from './keys/signing-key-pair.js';
 export type {

@@ -7,6 +7,9 @@ import { DEFAULT_TOKEN_TTL_SEC } from '../clients/validate-client-fields.js';
  */
 export const DEFAULT_PROPAGATION_SEC = 600;
 
+/** Longest propagation delay a rotation accepts, seconds (30 days). */
+export const MAX_PROPAGATION_SEC = 30 * 86_400;
+
 /**
  * Extra time a `retired` key stays published after the longest token it can have signed expires,
  * seconds: verifiers' clock tolerance (60 s) plus the time other server instances may take to

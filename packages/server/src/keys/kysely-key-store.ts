@@ -16,7 +16,11 @@ import type {
 } from '../store/types.js';
 import { generateSigningKeyPair } from './generate-signing-key-pair.js';
 import { decryptPrivateKey, encryptPrivateKey } from './internal/private-key-encryption.js';
-import { DEFAULT_PROPAGATION_SEC, retiredKeyRemoveAt } from './key-lifecycle-timing.js';
+import {
+  DEFAULT_PROPAGATION_SEC,
+  MAX_PROPAGATION_SEC,
+  retiredKeyRemoveAt,
+} from './key-lifecycle-timing.js';
 import { readPrivateKeyPem } from './read-private-key-pem.js';
 import {
   DEFAULT_SIGNING_ALG,
@@ -24,9 +28,6 @@ import {
   SIGNING_ALGS,
   type SigningKeyPair,
 } from './signing-key-pair.js';
-
-/** Longest propagation delay accepted, seconds (30 days). */
-const MAX_PROPAGATION_SEC = 30 * 86_400;
 
 /**
  * Signing keys over the store's database, private parts encrypted under the key-encryption key.
@@ -196,7 +197,7 @@ export function createKeyStore(ctx: StoreContext): KeyStore {
     },
 
     async rotate(options: RotateOptions = {}): Promise<KeyLifecycleChange> {
-      const now = options.now ?? ctx.now();
+      const startedAt = options.now ?? ctx.now();
       const propagationSec = validateSeconds(
         options.propagationSec ?? DEFAULT_PROPAGATION_SEC,
         'propagation delay',
@@ -219,7 +220,7 @@ export function createKeyStore(ctx: StoreContext): KeyStore {
       // A cheap look outside the transaction decides whether a key must be generated (RSA takes
       // a moment; scheduled rotation asks often); the transaction re-checks everything.
       const before = await db.selectFrom('m2m_signing_keys').selectAll().execute();
-      if (!isRotationDue(before, options, now)) return { ...change, skipped: true };
+      if (!isRotationDue(before, options, startedAt)) return { ...change, skipped: true };
       const beforeActive = before.find((row) => row.state === 'active');
       const pending = before.some((row) => row.state === 'next');
       const alg =
@@ -228,6 +229,9 @@ export function createKeyStore(ctx: StoreContext): KeyStore {
       const jwe = pair === undefined ? undefined : await encryptPair(pair);
 
       return writeTransaction(ctx, async (trx, changed) => {
+        // Read the clock again: generating an RSA key can take a second, and the propagation delay
+        // must count from the moment the key is published, not from when the call started.
+        const now = options.now ?? ctx.now();
         const rows = await trx.selectFrom('m2m_signing_keys').selectAll().execute();
         if (!isRotationDue(rows, options, now)) return { ...change, skipped: true };
         const active = rows.find((row) => row.state === 'active');
