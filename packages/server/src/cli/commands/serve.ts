@@ -5,10 +5,12 @@ import {
   DEFAULT_POSTGRES_REVISION_CHECK_INTERVAL_MS,
   DEFAULT_REQUEST_TIMEOUT_MS,
 } from '../../http/server-defaults.js';
+import { DEFAULT_PROPAGATION_SEC } from '../../keys/key-lifecycle-timing.js';
 import { SIGNING_ALGS } from '../../keys/signing-key-pair.js';
 import { DEFAULT_AUTH_FAILURE_LIMITS } from '../../limits/auth-failure-limiter.js';
 import type { RunningServer } from '../../server/start-server.js';
 import type { SigningAlg } from '../../store/types.js';
+import { CliError } from '../internal/cli-error.js';
 import { examples } from '../internal/output.js';
 import { parseList, parseSeconds } from '../internal/parse-arguments.js';
 import { parseDuration } from '../internal/parse-duration.js';
@@ -37,6 +39,10 @@ interface ServeOptions extends PoolFlags {
   trustProxy?: string[];
   requestTimeout: number;
   shutdownTimeout: number;
+  /** --rotate-every, seconds. */
+  rotateEvery?: number;
+  /** --propagation, seconds. */
+  propagation?: number;
 }
 
 /**
@@ -144,6 +150,17 @@ export function registerServeCommand(program: Command): void {
           'on SIGTERM/SIGINT, how long in-flight requests may take before connections are closed, ms',
           parsePositiveMilliseconds,
           DEFAULT_SHUTDOWN_TIMEOUT_MS,
+        )
+        // Scheduled key rotation; see README "Key rotation".
+        .option(
+          '--rotate-every <duration>',
+          'rotate the signing key when the active one is this old: seconds, or 90s, 45m, 12h, 30d (run it on every instance: the database lets one act per step)',
+          parsePositiveDuration,
+        )
+        .option(
+          '--propagation <sec>',
+          `with --rotate-every: seconds between publishing the next key and signing with it (default: twice --jwks-max-age, at least ${DEFAULT_PROPAGATION_SEC})`,
+          parseSeconds,
         ),
     ),
   )
@@ -153,6 +170,7 @@ export function registerServeCommand(program: Command): void {
         'm2m-auth serve',
         'm2m-auth serve --port 9000 --host 0.0.0.0 --issuer https://auth.internal.example',
         'm2m-auth serve --audit-store --audit-retention 30d --trust-proxy 10.0.0.0/8',
+        'm2m-auth serve --rotate-every 30d',
         'DATABASE_URL=sqlite:/var/lib/m2m-auth/db.sqlite m2m-auth serve',
         'DATABASE_URL=postgres://m2m@db:5432/m2m_auth M2M_AUTH_KEK=… m2m-auth serve --host 0.0.0.0 --issuer https://auth.internal.example --pg-pool-max 20',
       ),
@@ -163,6 +181,21 @@ export function registerServeCommand(program: Command): void {
         // Human lines go to stderr so stdout stays pure JSON log lines for log collectors.
         if (!json) process.stderr.write(`m2m-auth: ${line}\n`);
       };
+      if (opts.propagation !== undefined && opts.rotateEvery === undefined) {
+        throw new CliError(
+          'USAGE',
+          '--propagation applies to --rotate-every (for a one-off rotation: m2m-auth keys rotate --propagation <sec>)',
+        );
+      }
+      // Verifiers may hold the JWKS for its max-age: the next key must be published that long
+      // before it signs. Twice that leaves room for a verifier's fetch that started just before.
+      const propagationSec =
+        opts.propagation ?? Math.max(DEFAULT_PROPAGATION_SEC, 2 * opts.jwksMaxAge);
+      if (opts.rotateEvery !== undefined && propagationSec < opts.jwksMaxAge) {
+        say(
+          `warning: --propagation ${propagationSec} is shorter than --jwks-max-age ${opts.jwksMaxAge}: verifiers may see tokens signed by a key they have not fetched yet`,
+        );
+      }
       if (opts.issuer === undefined && (opts.host === '0.0.0.0' || opts.host === '::')) {
         say(
           `warning: binding ${opts.host} without --issuer; tokens will carry iss http://${opts.host}:…; pass --issuer with the URL callers use`,
@@ -210,16 +243,41 @@ export function registerServeCommand(program: Command): void {
           `no signing key in the database: generated ${generatedKey.alg} key ${generatedKey.kid} (${generatedKey.state}); export its public key with: m2m-auth keys export-public`,
         );
       }
+      // Every instance runs the schedule; each step is one database transaction that re-checks
+      // the keys, so with several instances exactly one performs it.
+      let rotation: { stop(): Promise<void> } | undefined;
+      if (opts.rotateEvery !== undefined) {
+        const { scheduleKeyRotation } = await import('../../keys/schedule-key-rotation.js');
+        rotation = scheduleKeyRotation(server.store, {
+          rotateEverySec: opts.rotateEvery,
+          propagationSec,
+          logger: server.app.log,
+        });
+        server.app.log.info(
+          { rotateEverySec: opts.rotateEvery, propagationSec },
+          'scheduled key rotation on',
+        );
+        say(
+          `rotating the signing key every ${opts.rotateEvery} s (published ${propagationSec} s before it signs)`,
+        );
+      }
       server.app.log.info({ url: server.url, issuer: server.issuer }, 'm2m-auth serving');
       say(`listening on ${server.url} (issuer ${server.issuer}); stop with Ctrl-C`);
-      await untilSignal(server, opts.shutdownTimeout);
+      await untilSignal(server, opts.shutdownTimeout, () => rotation?.stop());
       await new Promise<void>((resolve) => destination.flush(() => resolve()));
       say('stopped');
     });
 }
 
-/** Resolves after SIGINT or SIGTERM has closed the server; a second signal kills the process. */
-function untilSignal(server: RunningServer, shutdownTimeoutMs: number): Promise<void> {
+/**
+ * Resolves after SIGINT or SIGTERM has closed the server; a second signal kills the process.
+ * `beforeClose` stops background work that uses the store (scheduled rotation) before it closes.
+ */
+function untilSignal(
+  server: RunningServer,
+  shutdownTimeoutMs: number,
+  beforeClose: () => Promise<void> | undefined = () => undefined,
+): Promise<void> {
   return new Promise((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {
       // Once removed, a second signal gets Node's default behaviour: immediate termination.
@@ -231,8 +289,8 @@ function untilSignal(server: RunningServer, shutdownTimeoutMs: number): Promise<
         server.app.server.closeAllConnections();
       }, shutdownTimeoutMs);
       force.unref();
-      server
-        .close()
+      Promise.resolve(beforeClose())
+        .then(() => server.close())
         .catch((err: unknown) => server.app.log.error({ err }, 'error while shutting down'))
         .finally(() => {
           clearTimeout(force);
@@ -250,6 +308,12 @@ function parsePort(value: string): number {
     throw new InvalidArgumentError('expected a port number from 0 to 65535');
   }
   return port;
+}
+
+function parsePositiveDuration(value: string): number {
+  const sec = parseDuration(value);
+  if (sec < 1) throw new InvalidArgumentError('expected a duration of at least 1 second');
+  return sec;
 }
 
 function parseCount(value: string): number {
