@@ -4,7 +4,7 @@ import { addedUs, perPass } from './stats.js';
 
 /**
  * @param rows - `{ tokenEndpoint, verification, client }` as the rows return them.
- * @returns `{ tokenEndpoint, verification, client, targets }`: ratios per pass and their means,
+ * @returns `{ tokenEndpoint, verification, client, targets }`: ratios per pass and their medians,
  *   and `targets: [{ name, goal, figure, met }]`.
  */
 export function evaluate(rows) {
@@ -12,33 +12,49 @@ export function evaluate(rows) {
   const token = rows.tokenEndpoint.passes;
   const tokenEndpoint = {
     rs256VsOidc: perPass(token, (p) => p.oursRs256.rps / p.oidcProvider.rps),
-    rs256VsCeiling: perPass(token, (p) => p.oursRs256.rps / p.ceiling.rs256),
+    rs256VsCeiling: perPass(token, (p) => p.oursRs256.rps / p.ceiling.rs256.perSec),
     eddsaVsOidc: perPass(token, (p) => p.oursEdDSA.rps / p.oidcProvider.rps),
-    eddsaVsCeiling: perPass(token, (p) => p.oursEdDSA.rps / p.ceiling.ed25519),
+    eddsaVsCeiling: perPass(token, (p) => p.oursEdDSA.rps / p.ceiling.ed25519.perSec),
     rs256VsBare: perPass(token, (p) => p.oursRs256.rps / p.bareFastify.rps),
+    // Server CPU µs per token beyond the HTTP ceiling's and node:crypto's signature: what the
+    // rest (jose, client authentication, the store check, logging) costs.
+    rs256CpuRest: perPass(
+      token,
+      (p) =>
+        p.oursRs256.serverCpuUsPerRequest -
+        p.bareFastify.serverCpuUsPerRequest -
+        p.ceiling.rs256.cpuUs,
+    ),
+    eddsaCpuRest: perPass(
+      token,
+      (p) =>
+        p.oursEdDSA.serverCpuUsPerRequest -
+        p.bareFastify.serverCpuUsPerRequest -
+        p.ceiling.ed25519.cpuUs,
+    ),
   };
   const x = (ratio) =>
-    `${ratio.mean.toFixed(2)}× (passes: ${ratio.values.map((v) => v.toFixed(2)).join(', ')})`;
+    `${ratio.median.toFixed(2)}× (passes: ${ratio.values.map((v) => v.toFixed(2)).join(', ')})`;
   const pct = (ratio) =>
-    `${(ratio.mean * 100).toFixed(0)} % (passes: ${ratio.values.map((v) => `${(v * 100).toFixed(0)} %`).join(', ')})`;
+    `${(ratio.median * 100).toFixed(0)} % (passes: ${ratio.values.map((v) => `${(v * 100).toFixed(0)} %`).join(', ')})`;
   targets.push(
     {
       name: 'token endpoint RS256 vs oidc-provider',
       goal: '≥ 2×',
       figure: x(tokenEndpoint.rs256VsOidc),
-      met: tokenEndpoint.rs256VsOidc.mean >= 2,
+      met: tokenEndpoint.rs256VsOidc.median >= 2,
     },
     {
       name: 'token endpoint RS256 vs the single-core signing ceiling',
       goal: '≥ 80 %',
       figure: pct(tokenEndpoint.rs256VsCeiling),
-      met: tokenEndpoint.rs256VsCeiling.mean >= 0.8,
+      met: tokenEndpoint.rs256VsCeiling.median >= 0.8,
     },
     {
       name: "token endpoint EdDSA vs oidc-provider's RS256",
       goal: '≥ 5×',
       figure: x(tokenEndpoint.eddsaVsOidc),
-      met: tokenEndpoint.eddsaVsOidc.mean >= 5,
+      met: tokenEndpoint.eddsaVsOidc.median >= 5,
     },
   );
 
@@ -58,9 +74,9 @@ export function evaluate(rows) {
       };
     }
   }
-  const us = (figure) => `${figure.mean.toFixed(0)} µs`;
+  const us = (figure) => `${figure.median.toFixed(0)} µs`;
   const bestPeer = Math.min(
-    ...FRAMEWORKS.map(({ key }) => verification.distinct[key].peerAddedUs.mean),
+    ...FRAMEWORKS.map(({ key }) => verification.distinct[key].peerAddedUs.median),
   );
   for (const { key, label } of FRAMEWORKS) {
     const d = verification.distinct[key];
@@ -68,7 +84,7 @@ export function evaluate(rows) {
       name: `distinct tokens, ${label}: our added cost vs the best peer's`,
       goal: `≤ ${bestPeer.toFixed(0)} µs (best peer)`,
       figure: `${us(d.oursAddedUs)} (its own peer: ${us(d.peerAddedUs)})`,
-      met: d.oursAddedUs.mean <= bestPeer,
+      met: d.oursAddedUs.median <= bestPeer,
     });
   }
   for (const { key, label } of FRAMEWORKS) {
@@ -77,7 +93,7 @@ export function evaluate(rows) {
       name: `one token repeated (cache on), ${label}: share of the unprotected route`,
       goal: '≥ 90 %',
       figure: pct(r.oursVsNone),
-      met: r.oursVsNone.mean >= 0.9,
+      met: r.oursVsNone.median >= 0.9,
     });
   }
 

@@ -29,7 +29,7 @@ function load(spec, durationSec) {
 }
 
 async function measure({ spec, id }) {
-  if (spec.warmupSec > 0) await load(spec, spec.warmupSec);
+  const warmup = spec.warmupSec > 0 ? await load(spec, spec.warmupSec) : undefined;
   process.send?.({ type: 'started', id });
   const cpuBefore = process.cpuUsage();
   const result = await load(spec, spec.durationSec);
@@ -38,6 +38,7 @@ async function measure({ spec, id }) {
   return {
     rps: ok / result.duration,
     ok,
+    warmupOk: warmup?.['2xx'] ?? 0,
     non2xx: result.non2xx,
     errors: result.errors,
     timeouts: result.timeouts,

@@ -1,6 +1,6 @@
 // Bounded loads from the load core against servers on the server core.
 import { fileURLToPath } from 'node:url';
-import { LOAD_CORE, processCpuSec, startPinned } from './processes.js';
+import { coreBusySec, LOAD_CORE, processCpuSec, SERVER_CORE, startPinned } from './processes.js';
 
 const LOAD_GENERATOR = fileURLToPath(new URL('./load-generator.js', import.meta.url));
 
@@ -19,20 +19,25 @@ export async function startLoadGenerator() {
      * @param spec - `{ url, method?, headers?, body?, authorizations?, connections, durationSec,
      *   warmupSec? }`.
      * @param serverPid - the server process, whose CPU time is read around the recorded load.
-     * @returns `{ rps, ok, latencyMs: { mean, p50, p99, max }, serverCpuUsPerRequest, … }`.
+     * @returns `{ rps, ok, latencyMs: { mean, p50, p99, max }, serverCpuUsPerRequest,
+     *   foreignShare, … }`.
      * @throws Error when any request failed or answered other than 2xx: such a figure means
      *   nothing.
      */
     async measure(spec, serverPid) {
       let cpuAtStart;
+      let coreAtStart;
       const result = await generator.request(
         { type: 'load', spec },
         (spec.durationSec + (spec.warmupSec ?? 0) + 30) * 1000,
         (message) => {
-          if (message.type === 'started') cpuAtStart = processCpuSec(serverPid);
+          if (message.type !== 'started') return;
+          cpuAtStart = processCpuSec(serverPid);
+          coreAtStart = coreBusySec(SERVER_CORE);
         },
       );
       const cpuAtEnd = processCpuSec(serverPid);
+      const coreAtEnd = coreBusySec(SERVER_CORE);
       if (result.non2xx > 0 || result.errors > 0 || result.ok === 0) {
         throw new Error(
           `load on ${spec.url} failed: ${result.ok} ok, ${result.non2xx} non-2xx, ${result.errors} errors`,
@@ -44,6 +49,11 @@ export async function startLoadGenerator() {
         cpuAtStart === undefined || cpuAtEnd === undefined
           ? undefined
           : ((cpuAtEnd - cpuAtStart) * 1e6) / result.ok;
+      // Share of the server core that other processes took meanwhile: the noise of this figure.
+      result.foreignShare =
+        coreAtStart === undefined || coreAtEnd === undefined || cpuAtStart === undefined
+          ? undefined
+          : Math.max(0, (coreAtEnd - coreAtStart - (cpuAtEnd - cpuAtStart)) / result.durationSec);
       return result;
     },
     stop: () => generator.stop(),

@@ -42,14 +42,15 @@ export async function prepareStore(dir, name, alg) {
 
 /**
  * Runs `m2m-auth serve --database … --port 0` on the server core, its stdout (the JSON log) into
- * `logPath`.
+ * `logPath`; `nodeArgs` go to node (e.g. `--cpu-prof`).
  *
  * @returns the startPinned handle with `url`.
  */
-export async function startCliServer(prepared, logPath) {
+export async function startCliServer(prepared, logPath, nodeArgs = []) {
   const handle = await startPinned({
     core: SERVER_CORE,
     script: CLI,
+    nodeArgs,
     args: ['serve', '--database', prepared.databaseUrl, '--port', '0'],
     env: { M2M_AUTH_KEK: prepared.kek },
     stdout: openSync(logPath, 'w'),

@@ -180,3 +180,24 @@ export function processCpuSec(pid) {
 const CLOCK_TICKS_PER_SEC = Number(
   spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim() || 100,
 );
+
+/**
+ * CPU seconds core `core` has spent busy so far (user, nice, system, irq, softirq and steal, all
+ * processes); undefined without /proc. Minus what a process pinned there used, it tells how much
+ * of the core other processes took during a measurement.
+ */
+export function coreBusySec(core) {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8')
+      .split('\n')
+      .find((row) => row.startsWith(`cpu${core} `));
+    const [user, nice, system, , , irq, softirq, steal] = line
+      .trim()
+      .split(/\s+/)
+      .slice(1)
+      .map(Number);
+    return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS_PER_SEC;
+  } catch {
+    return undefined;
+  }
+}

@@ -2,7 +2,7 @@
 
 import { TOKEN_TARGETS } from '../rows/token-endpoint.js';
 import { FRAMEWORKS, MODES } from '../rows/verification.js';
-import { mean } from './stats.js';
+import { median } from './stats.js';
 
 const n0 = (value) => (Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : '—');
 const n1 = (value) => (Number.isFinite(value) ? value.toFixed(1) : '—');
@@ -14,11 +14,28 @@ const table = (head, rows) =>
     `| ${head.map(() => '---').join(' | ')} |`,
     ...rows.map((row) => `| ${row.join(' | ')} |`),
   ].join('\n');
-/** "a / b → mean" for the per-pass values of one figure. */
+/** "a / b → median" for the per-pass values of one figure. */
 const passes = (values, format) =>
   values.length === 1
     ? format(values[0])
-    : `${values.map(format).join(' / ')} → **${format(mean(values))}**`;
+    : `${values.map(format).join(' / ')} → **${format(median(values))}**`;
+
+/** Operations per second and CPU µs per operation of micro-benchmark passes. */
+const opsTable = (passesOfOps, operations) =>
+  table(
+    ['operation', 'per second', 'CPU µs/operation'],
+    operations.map(([key, label]) => [
+      label,
+      passes(
+        passesOfOps.map((ops) => ops[key].perSec),
+        n0,
+      ),
+      passes(
+        passesOfOps.map((ops) => ops[key].cpuUs),
+        n1,
+      ),
+    ]),
+  );
 
 /**
  * Renders the whole report.
@@ -31,7 +48,7 @@ export function renderReport(run) {
   out.push(
     '# m2m-auth benchmarks',
     '',
-    `Measured by \`npm run bench\`${run.mode === 'quick' ? ' -- --quick (smoke check: short loads, one pass; not for comparisons)' : ''} on ${run.date}, commit ${machine.commit}, in ${Math.round(run.durationSec)} s. Every comparison below is between figures taken in the same run, interleaved (peer, ours, peer, ours) over ${plan.passes} pass${plan.passes > 1 ? 'es' : ''}; a cell "a / b → **m**" gives each pass and their mean. These machines are shared and noisy: read ratios and added microseconds, not lone absolute numbers.`,
+    `Measured by \`npm run bench\`${run.mode === 'quick' ? ' -- --quick (smoke check: short loads, one pass; not for comparisons)' : ''} on ${run.date}, commit ${machine.commit}, in ${Math.round(run.durationSec)} s. Every comparison below is between figures taken in the same run, interleaved (peer, ours, peer, ours) over ${plan.passes} pass${plan.passes > 1 ? 'es' : ''}; a cell "a / b → **m**" gives each pass and their median. These machines are shared and noisy: read ratios and added microseconds, not lone absolute numbers.`,
     '',
     '## Targets',
     '',
@@ -43,7 +60,7 @@ export function renderReport(run) {
     '## Machine and method',
     '',
     `- CPU: ${machine.cpu}, ${machine.cores} cores; memory ${machine.memoryGiB.toFixed(1)} GiB; ${machine.os}; Node.js ${machine.node}.`,
-    `- Load average when the run started: ${machine.loadAverage.map((v) => v.toFixed(2)).join(', ')} (other processes share these cores).`,
+    `- Load average when the run started: ${machine.loadAverage.map((v) => v.toFixed(2)).join(', ')}. Other processes share these cores: ${run.foreignLoad === undefined ? 'how much they took of core 0 could not be read' : `during the measurements they took on average ${percent(run.foreignLoad.mean)} of core 0 (at worst ${percent(run.foreignLoad.max)}), read from /proc/stat`}. That is why every figure is given per pass and compared within its pass, and why targets are judged on the median.`,
     machine.taskset
       ? '- Every server process runs under `taskset -c 0`, every load generator and caller under `taskset -c 1`; node:crypto and jose ceilings run on core 0 too. Loopback only.'
       : '- **taskset was not found: nothing was pinned.** Loopback only.',
@@ -62,6 +79,8 @@ export function renderReport(run) {
   const token = rows.tokenEndpoint;
   const t = derived.tokenEndpoint;
   const values = (key, pick) => token.passes.map((p) => pick(p[key]));
+  const logLines = token.logging.oursRs256.lines + token.logging.oursEdDSA.lines;
+  const logTokens = token.logging.oursRs256.tokens + token.logging.oursEdDSA.tokens;
   out.push(
     '## 1. Token endpoint',
     '',
@@ -90,39 +109,15 @@ export function renderReport(run) {
       ]),
     ),
     '',
-    'Single-core ceilings (core 0, one process): node:crypto signing in a synchronous loop, and jose `SignJWT` (WebCrypto, what our server calls) with 10 signatures in flight.',
+    'Single-core ceilings (core 0, one process): node:crypto signing in a synchronous loop, and jose `SignJWT` (WebCrypto, what our server calls) with 10 signatures in flight. CPU µs per operation counts every thread of the process.',
     '',
-    table(
-      ['operation', 'per second'],
+    opsTable(
+      token.passes.map((p) => p.ceiling),
       [
-        [
-          'node:crypto sign, RS256 (RSA 2048) — crypto ceiling',
-          passes(
-            token.passes.map((p) => p.ceiling.rs256),
-            n0,
-          ),
-        ],
-        [
-          'node:crypto sign, Ed25519 — crypto ceiling',
-          passes(
-            token.passes.map((p) => p.ceiling.ed25519),
-            n0,
-          ),
-        ],
-        [
-          'jose SignJWT, RS256',
-          passes(
-            token.passes.map((p) => p.ceiling.joseRs256),
-            n0,
-          ),
-        ],
-        [
-          'jose SignJWT, EdDSA',
-          passes(
-            token.passes.map((p) => p.ceiling.joseEd25519),
-            n0,
-          ),
-        ],
+        ['rs256', 'node:crypto sign, RS256 (RSA 2048): crypto ceiling'],
+        ['ed25519', 'node:crypto sign, Ed25519: crypto ceiling'],
+        ['joseRs256', 'jose SignJWT, RS256'],
+        ['joseEd25519', 'jose SignJWT, EdDSA'],
       ],
     ),
     '',
@@ -134,10 +129,18 @@ export function renderReport(run) {
         ['ours EdDSA / oidc-provider RS256', passes(t.eddsaVsOidc.values, ratio)],
         ['ours EdDSA / Ed25519 signing ceiling', passes(t.eddsaVsCeiling.values, percent)],
         ['ours RS256 / bare Fastify route', passes(t.rs256VsBare.values, percent)],
+        [
+          'server CPU µs/token, RS256, beyond bare Fastify + one node:crypto signature',
+          passes(t.rs256CpuRest.values, n0),
+        ],
+        [
+          'server CPU µs/token, EdDSA, beyond bare Fastify + one node:crypto signature',
+          passes(t.eddsaCpuRest.values, n0),
+        ],
       ],
     ),
     '',
-    `Logging: our server ran as \`m2m-auth serve\` with its defaults (pino at \`--log-level info\`, JSON lines on stdout, here into a file), the configuration a deployment gets. During the measured loads it wrote ${token.logging.oursRs256.lines + token.logging.oursEdDSA.lines} log lines for ${n0(token.logging.oursRs256.measuredTokens + token.logging.oursEdDSA.measuredTokens)} tokens issued (and warm-ups).`,
+    `Logging: our server ran as \`m2m-auth serve\` with its defaults (pino at \`--log-level info\`, JSON lines on stdout, here into a file), the configuration a deployment gets. During the measured loads it wrote ${n0(logLines)} log lines while issuing ${n0(logTokens)} tokens: ${(logLines / logTokens).toFixed(2)} per token (the audit line of each issued token).`,
     '',
   );
 
@@ -213,41 +216,14 @@ export function renderReport(run) {
   }
   const micro = verification.passes.map((p) => p.micro);
   out.push(
-    'Raw verification on one core (core 0): node:crypto in a synchronous loop; the others with 10 calls in flight.',
+    'Raw verification on one core (core 0): node:crypto in a synchronous loop; the others with 10 calls in flight. CPU µs per operation counts every thread of the process.',
     '',
-    table(
-      ['operation', 'per second'],
-      [
-        [
-          'node:crypto verify, RS256',
-          passes(
-            micro.map((m) => m.cryptoVerify),
-            n0,
-          ),
-        ],
-        [
-          'jose.jwtVerify (iss, aud, typ checked)',
-          passes(
-            micro.map((m) => m.joseJwtVerify),
-            n0,
-          ),
-        ],
-        [
-          'our verifier.verify, distinct tokens, cache off',
-          passes(
-            micro.map((m) => m.oursVerifyDistinct),
-            n0,
-          ),
-        ],
-        [
-          'our verifier.verify, one token, cache on',
-          passes(
-            micro.map((m) => m.oursVerifyCached),
-            n0,
-          ),
-        ],
-      ],
-    ),
+    opsTable(micro, [
+      ['cryptoVerify', 'node:crypto verify, RS256'],
+      ['joseJwtVerify', 'jose.jwtVerify (iss, aud, typ checked)'],
+      ['oursVerifyDistinct', 'our verifier.verify, distinct tokens, cache off'],
+      ['oursVerifyCached', 'our verifier.verify, one token, cache on'],
+    ]),
     '',
   );
 

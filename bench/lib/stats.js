@@ -1,6 +1,12 @@
-// Arithmetic of the results: means over passes, ratios and added microseconds per request.
+// Arithmetic of the results: medians over passes, ratios and added microseconds per request.
 
-export const mean = (values) => values.reduce((sum, value) => sum + value, 0) / values.length;
+/** The median: robust to the one pass that another process's burst of work spoiled. */
+export function median(values) {
+  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
 
 /** Time a request costs at `rps` requests per second, µs. */
 export const usPerRequest = (rps) => 1e6 / rps;
@@ -9,8 +15,12 @@ export const usPerRequest = (rps) => 1e6 / rps;
 export const addedUs = (protectedRps, unprotectedRps) =>
   usPerRequest(protectedRps) - usPerRequest(unprotectedRps);
 
-/** Per-pass values of `pick(pass)`, and their mean. */
+/**
+ * Per-pass values of `pick(pass)` (each from figures of that same pass), and their median.
+ *
+ * @returns `{ values, median }`.
+ */
 export function perPass(passes, pick) {
   const values = passes.map(pick);
-  return { values, mean: mean(values) };
+  return { values, median: median(values) };
 }

@@ -1,7 +1,15 @@
-// Time-bounded operation loops for the single-core ceilings.
+// Time-bounded operation loops for the single-core ceilings (run pinned to the server core).
+import { coreBusySec, SERVER_CORE } from '../lib/processes.js';
 
-/** Runs the synchronous `op` for `durationSec` seconds; returns operations per second. */
+/**
+ * Runs the synchronous `op` for `durationSec` seconds.
+ *
+ * @returns `{ perSec, cpuUs, foreignShare }`: operations per second of wall time, CPU µs per
+ *   operation (this process, all threads), and the share of the core other processes took.
+ */
 export function syncRate(op, durationSec) {
+  const cpuStart = process.cpuUsage();
+  const coreStart = coreBusySec(SERVER_CORE);
   const start = performance.now();
   const end = start + durationSec * 1000;
   let count = 0;
@@ -11,14 +19,18 @@ export function syncRate(op, durationSec) {
     for (let i = 0; i < 16; i++) op(count++);
     now = performance.now();
   }
-  return (count * 1000) / (now - start);
+  return figures(count, now - start, process.cpuUsage(cpuStart), coreStart);
 }
 
 /**
  * Runs the asynchronous `op` for `durationSec` seconds with `inFlight` calls outstanding at a time
- * (as a server with that many connections would); returns operations per second.
+ * (as a server with that many connections would).
+ *
+ * @returns `{ perSec, cpuUs }` as {@link syncRate}.
  */
 export async function asyncRate(op, durationSec, inFlight) {
+  const cpuStart = process.cpuUsage();
+  const coreStart = coreBusySec(SERVER_CORE);
   const start = performance.now();
   const end = start + durationSec * 1000;
   let count = 0;
@@ -26,5 +38,19 @@ export async function asyncRate(op, durationSec, inFlight) {
     while (performance.now() < end) await op(count++);
   };
   await Promise.all(Array.from({ length: inFlight }, worker));
-  return (count * 1000) / (performance.now() - start);
+  return figures(count, performance.now() - start, process.cpuUsage(cpuStart), coreStart);
+}
+
+function figures(count, elapsedMs, cpu, coreStart) {
+  const coreEnd = coreBusySec(SERVER_CORE);
+  const ownSec = (cpu.user + cpu.system) / 1e6;
+  return {
+    perSec: (count * 1000) / elapsedMs,
+    cpuUs: (cpu.user + cpu.system) / count,
+    // Share of the core that other processes took meanwhile.
+    foreignShare:
+      coreStart === undefined || coreEnd === undefined
+        ? undefined
+        : Math.max(0, (coreEnd - coreStart - ownSec) / (elapsedMs / 1000)),
+  };
 }
