@@ -3,16 +3,15 @@
  * in flight still gets its answer, queued audit events reach the table, and a request that never
  * finishes is cut off after `--shutdown-timeout` so the process always exits.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { basicAuth } from './helpers/auth-server.js';
-import { CLI_BIN, runCliProcess } from './helpers/run-cli.js';
+import { runCliProcess } from './helpers/run-cli.js';
+import { type ServeProcess, startServeProcess } from './helpers/serve-process.js';
 import { createTestDatabase, randomKek, type TestDatabase } from './helpers/test-database.js';
 
 let database: TestDatabase;
 let env: Record<string, string>;
-let children: ChildProcess[] = [];
 let sockets: Socket[] = [];
 
 beforeEach(async () => {
@@ -22,41 +21,19 @@ beforeEach(async () => {
 afterEach(async () => {
   for (const socket of sockets) socket.destroy();
   sockets = [];
-  for (const child of children) {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  }
-  children = [];
+  for (const served of started.splice(0)) if (served.alive()) served.child.kill('SIGKILL');
   await database?.drop();
 });
 
-interface Served {
-  child: ChildProcess;
-  url: URL;
-  stdout: () => string;
-  exited: Promise<number | null>;
-}
+const started: ServeProcess[] = [];
 
-function serve(...args: string[]): Promise<Served> {
-  const child = spawn(process.execPath, [CLI_BIN, 'serve', '--port', '0', ...args], {
+async function serve(...args: string[]): Promise<ServeProcess & { origin: URL }> {
+  const served = await startServeProcess(args, {
+    cwd: database.dir ?? '.',
     env: { ...process.env, ...env },
-    cwd: database.dir,
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  children.push(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString('utf8');
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  return new Promise((resolve, reject) => {
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-      const match = /listening on (http:\/\/\S+)/.exec(stderr);
-      if (match?.[1]) resolve({ child, url: new URL(match[1]), stdout: () => stdout, exited });
-    });
-    void exited.then((code) => reject(new Error(`serve exited with ${code}:\n${stderr}`)));
-  });
+  started.push(served);
+  return { ...served, origin: new URL(served.url) };
 }
 
 /** Resolves once `predicate` holds for the text `read()` returns, checking as data arrives. */
@@ -105,14 +82,14 @@ describe('graceful shutdown of m2m-auth serve', { timeout: 90_000 }, () => {
     const { client_id, client_secret } = JSON.parse(created.stdout) as Record<string, string>;
     const served = await serve('--audit-store');
     const inFlight = await startRequest(
-      served.url,
+      served.origin,
       basicAuth(client_id ?? '', client_secret ?? ''),
     );
 
     served.child.kill('SIGTERM');
     await until(served.stdout, (text) => text.includes('shutting down'));
     // New connections are no longer accepted...
-    await expect(fetch(`${served.url.origin}/healthz`)).rejects.toThrow();
+    await expect(fetch(`${served.url}/healthz`)).rejects.toThrow();
     // ...but the request already received is answered.
     inFlight.finish();
     const reply = await inFlight.received;
@@ -131,7 +108,7 @@ describe('graceful shutdown of m2m-auth serve', { timeout: 90_000 }, () => {
 
   it('closes a request that does not finish within --shutdown-timeout, and exits', async () => {
     const served = await serve('--shutdown-timeout', '300', '--request-timeout', '600000');
-    const stuck = await startRequest(served.url, basicAuth('someone', 'something'));
+    const stuck = await startRequest(served.origin, basicAuth('someone', 'something'));
     served.child.kill('SIGTERM');
     // Never finished: the server closes the connection once the shutdown timeout has passed.
     await stuck.received;
