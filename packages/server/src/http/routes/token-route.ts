@@ -40,6 +40,11 @@ export function registerTokenRoute(app: FastifyInstance, context: ServerContext)
     },
     findClient: (clientId) =>
       clientId.length > MAX_CLIENT_ID_LENGTH ? NO_CLIENT : cache.findClient(clientId),
+    // Every request compares its secret with the stored hashes (one SHA-256, a microsecond; see
+    // clients/hash-client-secret.ts for why that is enough): no cache of *verified* secrets
+    // exists that could outlive a revocation or rotation. The hashes are cached per store
+    // revision, which every rotation and revocation moves, and a grace period's end is checked
+    // here, on every comparison.
     verifySecret: (credentials: ClientCredentials | undefined, secret, nowSec) =>
       verifyClientSecret(secret, credentials?.secrets ?? DECOY_HASHES, nowSec),
     signingKey: (nowSec) => cache.signingKey(nowSec),
