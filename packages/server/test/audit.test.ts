@@ -358,6 +358,30 @@ describe('audit table writer', () => {
     expect(await opened.audit.list()).toHaveLength(3);
   });
 
+  it('holds at most maxQueuedEvents while the database cannot take them, and logs how many it dropped', async () => {
+    const opened = await openTestStore();
+    const { server, lines } = serveWithLog(opened, {
+      auditStore: { maxQueuedEvents: 3, flushIntervalMs: 3_600_000 },
+    });
+    await server.ready();
+    await opened.close(); // the database is gone: every request is refused (503) and audited
+    for (let i = 0; i < 10; i += 1) {
+      const res = await post(server, 'grant_type=client_credentials', {
+        authorization: basicAuth(crypto.randomUUID(), 'x'),
+      });
+      expect(res.statusCode).toBe(503);
+    }
+    await server.close();
+    app = undefined;
+    const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(entries.filter((e) => e['msg'] === 'token request refused')).toHaveLength(10);
+    const dropped = entries
+      .filter((e) => String(e['msg']).startsWith('audit table writer fell behind'))
+      .reduce((sum, e) => sum + Number(e['dropped']), 0);
+    expect(dropped).toBeGreaterThanOrEqual(7);
+    expect(entries.some((e) => e['msg'] === 'writing audit events failed; will retry')).toBe(true);
+  });
+
   it('refuses misused audit options with a TypeError at construction', async () => {
     const opened = await openTestStore();
     for (const bad of [{ retentionSec: 0 }, { flushIntervalMs: -5 }, { maxQueued: 3 }]) {
