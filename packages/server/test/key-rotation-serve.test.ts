@@ -92,11 +92,7 @@ function serve(env: NodeJS.ProcessEnv, cwd: string): Promise<Served> {
 }
 
 /** Polls `check` every 100 ms until it returns true; fails after the scenario's deadline. */
-async function until(
-  what: string,
-  deadline: number,
-  check: () => Promise<boolean>,
-): Promise<void> {
+async function until(what: string, deadline: number, check: () => Promise<boolean>): Promise<void> {
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
