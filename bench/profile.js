@@ -1,10 +1,20 @@
-// Where a server's time goes under load: runs one target with `node --cpu-prof` on the server
-// core, loads it from the load core for a bounded time, and prints its hottest functions (self
-// time) and the share of each package.
+// Where a server's time goes under load: runs one target on the server core, loads it from the
+// load core for a bounded time, and prints a profile of the measured window.
 //
-//   node bench/profile.js token-rs256|token-eddsa|verify-fastify|verify-express [--durationSec 10]
-//     [--tokens distinct|repeated] [--keep DIR]   (--keep: leave the .cpuprofile in DIR)
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+//   node bench/profile.js <target> [--durationSec 8] [--tokens distinct|repeated]
+//     [--variant none|peer|ours|ours-nocache] [--profiler perf|v8] [--keep DIR]
+//
+//   target: token-rs256 | token-eddsa (m2m-auth serve, defaults) | verify-fastify | verify-express
+//   --profiler perf (default where Linux perf exists): on-CPU samples of every thread of the server
+//     (main thread, libuv threadpool, V8's GC and compiler threads), native frames included,
+//     grouped by component. Sampling CPU time, not wall time, it is little moved by other
+//     processes sharing the core.
+//   --profiler v8: node --cpu-prof (main thread, wall-clock samples; time the main thread spends
+//     preempted or waiting shows up in whatever it was running), hottest functions.
+//   --keep DIR: leave the raw profile (perf.data or .cpuprofile) in DIR.
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,20 +24,102 @@ import { AUDIENCE, prepareStore, SCOPE, startCliServer } from './lib/our-server.
 import { startPinned } from './lib/processes.js';
 import { makeTokens } from './lib/tokens.js';
 
+/**
+ * Components, tried on each sample's frames from the leaf up: the first frame that matches one
+ * names the component the sample's CPU time goes to.
+ */
+const COMPONENTS = [
+  [
+    'OpenSSL arithmetic (signatures, hashes)',
+    /\b(__bn_|bn_|BN_|rsa_|RSA_|ossl_|EVP_|ed25519|x25519|fe_mul|fe_sq|ge_|sha\d*_block|SHA\d+_)/,
+  ],
+  ['OpenSSL arithmetic (signatures, hashes)', /DoThreadPoolWork|SignTraits::DeriveBits/],
+  ['V8 optimizing compiler', /OptimizingCompileDispatcher|compiler::Pipeline|Turbofan|Maglev/i],
+  ['V8 garbage collector', /Heap::|Scavenge|MarkCompact|Sweeper|ConcurrentMarking|\(garbage/],
+  ['SQLite (store revision check)', /kysely|better.sqlite3|sqlite3/],
+  ['logging (pino)', /pino|sonic-boom|thread-stream/],
+  ['jose (JS)', /jose\/dist/],
+  [
+    'node:crypto and WebCrypto bindings (argument checks, job dispatch to the threadpool)',
+    /node:internal\/crypto|crypto::CryptoJob|DeriveBitsJob|webcrypto/,
+  ],
+  ['m2m-auth server (JS)', /packages\/server\/dist/],
+  ['m2m-auth verifier (JS)', /packages\/verifier\/dist/],
+  ['@fastify/jwt / fast-jwt', /fast-jwt|@fastify\/jwt/],
+  ['express-oauth2-jwt-bearer', /express-oauth2-jwt-bearer/],
+  ['Fastify', /node_modules\/(fastify|find-my-way|avvio|fast-json-stringify|@fastify)\//],
+  ['Express', /node_modules\/(express|router|body-parser|finalhandler|send)\//],
+  [
+    'Node HTTP, streams, sockets',
+    /node:_http|node:net|node:internal\/streams|node:internal\/stream_base|llhttp|Parser::|StreamBase|LibuvStreamWrap|uv__(read|write|stream)|tcp_|sock_/,
+  ],
+];
+
 const [target, ...rest] = process.argv.slice(2);
 const options = parseArgs(rest);
-const durationSec = Number(options.durationSec ?? 10);
+const durationSec = Number(options.durationSec ?? 8);
+const hasPerf = spawnSync('perf', ['--version']).status === 0;
+const profiler = options.profiler ?? (hasPerf ? 'perf' : 'v8');
 const workDir = mkdtempSync(join(tmpdir(), 'm2m-auth-profile-'));
 const profileDir = options.keep ?? join(workDir, 'profile');
-const nodeArgs = ['--cpu-prof', '--cpu-prof-dir', profileDir];
+mkdirSync(profileDir, { recursive: true });
+const nodeArgs =
+  profiler === 'perf' ? ['--perf-basic-prof'] : ['--cpu-prof', '--cpu-prof-dir', profileDir];
+
 const load = await startLoadGenerator();
 let server;
+let summary;
 try {
-  let spec;
+  const spec = await startTarget();
+  // Warm the JIT before anything is recorded.
+  await load.measure({ ...spec, connections: 10, durationSec: 3 }, server.pid);
+  const perfData = join(profileDir, 'perf.data');
+  const recorder =
+    profiler === 'perf'
+      ? spawn(
+          'perf',
+          [
+            'record',
+            '-e',
+            'cpu-clock',
+            '-F',
+            '1999',
+            '-g',
+            '-o',
+            perfData,
+            '-p',
+            String(server.pid),
+          ],
+          { stdio: 'ignore' },
+        )
+      : undefined;
+  const result = await load.measure({ ...spec, connections: 10, durationSec }, server.pid);
+  if (recorder !== undefined) {
+    recorder.kill('SIGINT');
+    await once(recorder, 'exit');
+  }
+  process.stdout.write(
+    `${target}: ${Math.round(result.rps)} requests/s, server CPU ${Math.round(result.serverCpuUsPerRequest)} µs/request, other processes took ${Math.round(result.foreignShare * 100)} % of the core\n\n`,
+  );
+  if (profiler === 'perf') summary = summarizePerf(perfData, server.pid);
+} finally {
+  await server?.stop();
+  await load.stop();
+  if (profiler === 'perf' && server !== undefined)
+    rmSync(`/tmp/perf-${server.pid}.map`, { force: true });
+}
+if (profiler === 'v8') {
+  const file = readdirSync(profileDir).find((name) => name.endsWith('.cpuprofile'));
+  summary = summarizeCpuProfile(JSON.parse(readFileSync(join(profileDir, file), 'utf8')));
+}
+process.stdout.write(summary);
+rmSync(workDir, { recursive: true, force: true });
+
+async function startTarget() {
   if (target === 'token-rs256' || target === 'token-eddsa') {
     const prepared = await prepareStore(workDir, 'p', target === 'token-rs256' ? 'RS256' : 'EdDSA');
     server = await startCliServer(prepared, join(workDir, 'serve.log'), nodeArgs);
-    spec = {
+    return {
       url: `${server.url}/oauth/token`,
       method: 'POST',
       headers: {
@@ -36,7 +128,8 @@ try {
       },
       body: `grant_type=client_credentials&audience=${AUDIENCE}&scope=${encodeURIComponent(SCOPE)}`,
     };
-  } else if (target === 'verify-fastify' || target === 'verify-express') {
+  }
+  if (target === 'verify-fastify' || target === 'verify-express') {
     const issuer = 'http://127.0.0.1:8080';
     const { publicKeyPem, tokens } = await makeTokens({
       issuer,
@@ -61,30 +154,78 @@ try {
       nodeArgs,
     });
     const authorizations = tokens.map((token) => `Bearer ${token}`);
-    spec = {
+    return {
       url: server.info.url,
       ...(repeated ? { headers: { authorization: authorizations[0] } } : { authorizations }),
     };
-  } else {
-    throw new Error('target: token-rs256, token-eddsa, verify-fastify or verify-express');
   }
-  const result = await load.measure(
-    { ...spec, connections: 10, durationSec, warmupSec: 1 },
-    server.pid,
-  );
-  process.stdout.write(
-    `${target}: ${Math.round(result.rps)} requests/s, server CPU ${Math.round(result.serverCpuUsPerRequest)} µs/request\n\n`,
-  );
-} finally {
-  await server?.stop();
-  await load.stop();
+  throw new Error('target: token-rs256, token-eddsa, verify-fastify or verify-express');
 }
-const file = readdirSync(profileDir).find((name) => name.endsWith('.cpuprofile'));
-process.stdout.write(summarize(JSON.parse(readFileSync(join(profileDir, file), 'utf8'))));
-if (options.keep === undefined) rmSync(workDir, { recursive: true, force: true });
 
-/** Top self-time functions and the share of each package (main thread only). */
-function summarize(profile) {
+function summarizePerf(perfData, pid) {
+  const script = spawnSync('perf', ['script', '-i', perfData, '-F', 'tid,ip,sym,dso'], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+  });
+  const byComponent = new Map();
+  const byThread = new Map();
+  const bySymbol = new Map();
+  let total = 0;
+  for (const sample of script.stdout.split('\n\n')) {
+    const lines = sample.trim().split('\n');
+    const tid = lines[0]?.trim().split(/\s+/)[0];
+    if (tid === undefined || tid === '') continue;
+    const frames = lines.slice(1);
+    const [component, frame] = componentOf(frames);
+    byComponent.set(component, (byComponent.get(component) ?? 0) + 1);
+    const symbols = bySymbol.get(component) ?? new Map();
+    const symbol = symbolOf(frame);
+    symbols.set(symbol, (symbols.get(symbol) ?? 0) + 1);
+    bySymbol.set(component, symbols);
+    const thread =
+      tid === String(pid)
+        ? 'main thread'
+        : frames.some((frame) => /DoThreadPoolWork|uv__work|\sworker\s/.test(frame))
+          ? 'libuv threadpool'
+          : 'V8 background threads';
+    byThread.set(thread, (byThread.get(thread) ?? 0) + 1);
+    total++;
+  }
+  const list = (map) =>
+    [...map]
+      .sort((a, b) => b[1] - a[1])
+      .map(([key, count]) => `${((count / total) * 100).toFixed(1).padStart(5)} %  ${key}`)
+      .join('\n');
+  const details = [...byComponent]
+    .sort((a, b) => b[1] - a[1])
+    .map(([component]) => {
+      const top = [...bySymbol.get(component)].sort((a, b) => b[1] - a[1]).slice(0, 4);
+      return `${component}:\n${top.map(([symbol, count]) => `  ${((count / total) * 100).toFixed(1).padStart(5)} %  ${symbol.slice(0, 150)}`).join('\n')}`;
+    })
+    .join('\n');
+  return `CPU samples: ${total} (perf, cpu-clock, all threads of the server)\n\nby thread:\n${list(byThread)}\n\nby component (innermost matching frame):\n${list(byComponent)}\n\nwhere in each component (the frame that matched):\n${details}\n`;
+}
+
+/** The component of the innermost frame (leaf first) that matches one, and that frame. */
+function componentOf(frames) {
+  for (const frame of frames) {
+    const found = COMPONENTS.find(([, pattern]) => pattern.test(frame));
+    if (found !== undefined) return [found[0], frame];
+  }
+  return ['other (event loop, kernel, V8 runtime)', frames[0] ?? ''];
+}
+
+/** A frame of `perf script` without its address and offset. */
+function symbolOf(frame) {
+  return frame
+    .trim()
+    .replace(/^[0-9a-f]+\s+/, '')
+    .replace(/\+0x[0-9a-f]+/, '')
+    .replace(/\s+\(\/tmp\/perf-\d+\.map\)$/, '');
+}
+
+/** Top self-time functions and the share of each package (main thread, wall clock). */
+function summarizeCpuProfile(profile) {
   const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
   const byFunction = new Map();
   const byPackage = new Map();
@@ -105,7 +246,7 @@ function summarize(profile) {
       .slice(0, count)
       .map(([key, value]) => `${((value / total) * 100).toFixed(1).padStart(5)} %  ${key}`)
       .join('\n');
-  return `by package (self time, main thread):\n${top(byPackage, 15)}\n\nhottest functions:\n${top(byFunction, 30)}\n`;
+  return `by package (self time, main thread, wall clock):\n${top(byPackage, 15)}\n\nhottest functions:\n${top(byFunction, 30)}\n`;
 }
 
 function packageOf(url, functionName) {

@@ -1,7 +1,8 @@
 // `npm run bench`: every row of issue 9 in one run, then bench/RESULTS.md.
 //
 //   npm run bench                      full run (3 s per load, 4 passes, about 5 minutes)
-//   npm run bench -- --quick           smoke check (< 1 min, one pass); prints, writes to a temp dir
+//   npm run bench -- --quick           smoke check (< 1 min, one pass); prints the report and writes
+//                                      it to <tmpdir>/m2m-auth-bench-quick/RESULTS.md
 //   npm run bench -- --out FILE        where to write the Markdown report (default: see above)
 //   npm run bench -- --json FILE       also write every figure as JSON
 //
@@ -96,7 +97,7 @@ async function main() {
     const out =
       options.out ??
       (options.quick
-        ? join(mkdtempSync(join(tmpdir(), 'm2m-auth-bench-quick-')), 'RESULTS.md')
+        ? join(tmpdir(), 'm2m-auth-bench-quick', 'RESULTS.md')
         : join(HERE, 'RESULTS.md'));
     mkdirSync(dirname(out), { recursive: true });
     writeFileSync(out, report);
