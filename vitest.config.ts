@@ -1,11 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
-  resolve: {
-    // Workspace packages export their TypeScript sources under the `source` condition,
-    // so tests import them through their public `exports` without a rebuild.
-    conditions: ['source'],
-  },
+  // Tests import the packages by name, through their package.json `exports`: they run the
+  // compiled dist/ that users get. The global setup runs `tsc -b` first, so it is never stale.
   test: {
     include: [
       'packages/*/test/**/*.test.ts',
@@ -16,7 +13,7 @@ export default defineConfig({
     globalSetup: ['test/global-setup.ts'],
     pool: 'forks',
     maxWorkers: 2,
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
   },
 });

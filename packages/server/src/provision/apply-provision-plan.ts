@@ -1,3 +1,4 @@
+import { StoreError } from '../store/store-error.js';
 import type { SigningAlg, SigningKeyRecord, Store } from '../store/types.js';
 import type { ProvisionPlan } from './compute-provision-plan.js';
 import type { EnvCredentials } from './internal/find-env-secrets.js';
@@ -14,6 +15,11 @@ export interface ApplyOptions {
 export interface AppliedPlan {
   /** The key generated, when the plan asked for one and it was made. */
   generatedKey: SigningKeyRecord | undefined;
+  /**
+   * The key that became active while the plan was applied by someone else (a first `serve`
+   * generating its key at the same moment), adopted instead of generating a second one.
+   */
+  adoptedKey: SigningKeyRecord | undefined;
   /** Credentials of the clients created or given a new secret, by name: the only copy. */
   newCredentials: Map<string, EnvCredentials>;
   /** Number of store changes made. */
@@ -42,16 +48,24 @@ export async function applyProvisionPlan(
 ): Promise<AppliedPlan> {
   const result: AppliedPlan = {
     generatedKey: undefined,
+    adoptedKey: undefined,
     newCredentials: new Map(),
     applied: 0,
     error: undefined,
   };
   try {
     if (plan.generateKey) {
-      result.generatedKey = await store.keys.generate(options.keyAlg ?? 'RS256', {
-        state: 'active',
-      });
-      result.applied++;
+      try {
+        result.generatedKey = await store.keys.generate(options.keyAlg ?? 'RS256', {
+          state: 'active',
+        });
+        result.applied++;
+      } catch (err) {
+        // The plan saw no active key, but one appeared since (e.g. `serve` started alongside):
+        // use it rather than fail, since a second active key is exactly what the store forbids.
+        if (!(err instanceof StoreError && err.code === 'ACTIVE_KEY_EXISTS')) throw err;
+        result.adoptedKey = (await store.keys.list()).find((k) => k.state === 'active');
+      }
     }
     for (const client of plan.clients) {
       const ttl = client.tokenTtlSec === undefined ? {} : { tokenTtlSec: client.tokenTtlSec };

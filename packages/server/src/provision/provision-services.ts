@@ -131,10 +131,16 @@ export async function provisionServices(
   }
 
   const applied = dryRun
-    ? { generatedKey: undefined, newCredentials: new Map(), applied: 0, error: undefined }
+    ? {
+        generatedKey: undefined,
+        adoptedKey: undefined,
+        newCredentials: new Map(),
+        applied: 0,
+        error: undefined,
+      }
     : await applyProvisionPlan(store, plan, options);
   const failed = applied.error !== undefined;
-  const key = applied.generatedKey ?? activeKey;
+  const key = applied.generatedKey ?? applied.adoptedKey ?? activeKey;
 
   const { files, warnings } = await writeEnvFiles({
     manifest,
@@ -183,7 +189,7 @@ export async function provisionServices(
     envDir,
     endpoints,
     signingKey: {
-      action: plan.generateKey ? 'generate' : 'keep',
+      action: plan.generateKey && !applied.adoptedKey ? 'generate' : 'keep',
       kid: key?.kid,
       alg: key?.alg ?? options.keyAlg ?? 'RS256',
     },
