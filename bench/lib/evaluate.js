@@ -1,11 +1,27 @@
 // Derived figures and the issue's targets, each comparison between figures of the same pass.
+//
+// Every target is judged on requests per second, as the issue defines it. Each also gets the same
+// comparison made with the server's CPU µs per request instead (throughput a whole core would
+// give: 1e6 / CPU µs), which other processes sharing the core move far less: a second opinion
+// printed next to the first, not a replacement.
 import { FRAMEWORKS, MODES } from '../rows/verification.js';
 import { addedUs, perPass } from './stats.js';
+
+/** Requests per second a whole core would give at this figure's server CPU time per request. */
+const cpuRate = (figure) =>
+  figure.serverCpuUsPerRequest === undefined ? Number.NaN : 1e6 / figure.serverCpuUsPerRequest;
+
+const times = (ratio) =>
+  `${ratio.median.toFixed(2)}× (passes: ${ratio.values.map((v) => v.toFixed(2)).join(', ')})`;
+const percent = (ratio) =>
+  `${(ratio.median * 100).toFixed(0)} % (passes: ${ratio.values.map((v) => `${(v * 100).toFixed(0)} %`).join(', ')})`;
+const micros = (figure) =>
+  `${figure.median.toFixed(0)} µs (passes: ${figure.values.map((v) => v.toFixed(0)).join(', ')})`;
 
 /**
  * @param rows - `{ tokenEndpoint, verification, client }` as the rows return them.
  * @returns `{ tokenEndpoint, verification, client, targets }`: ratios per pass and their medians,
- *   and `targets: [{ name, goal, figure, met }]`.
+ *   and `targets: [{ name, goal, figure, met, cpuFigure, cpuMet }]`.
  */
 export function evaluate(rows) {
   const targets = [];
@@ -16,6 +32,14 @@ export function evaluate(rows) {
     eddsaVsOidc: perPass(token, (p) => p.oursEdDSA.rps / p.oidcProvider.rps),
     eddsaVsCeiling: perPass(token, (p) => p.oursEdDSA.rps / p.ceiling.ed25519.perSec),
     rs256VsBare: perPass(token, (p) => p.oursRs256.rps / p.bareFastify.rps),
+    cpu: {
+      rs256VsOidc: perPass(token, (p) => cpuRate(p.oursRs256) / cpuRate(p.oidcProvider)),
+      rs256VsCeiling: perPass(
+        token,
+        (p) => p.ceiling.rs256.cpuUs / p.oursRs256.serverCpuUsPerRequest,
+      ),
+      eddsaVsOidc: perPass(token, (p) => cpuRate(p.oursEdDSA) / cpuRate(p.oidcProvider)),
+    },
     // Server CPU µs per token beyond the HTTP ceiling's and node:crypto's signature: what the
     // rest (jose, client authentication, the store check, logging) costs.
     rs256CpuRest: perPass(
@@ -33,28 +57,31 @@ export function evaluate(rows) {
         p.ceiling.ed25519.cpuUs,
     ),
   };
-  const x = (ratio) =>
-    `${ratio.median.toFixed(2)}× (passes: ${ratio.values.map((v) => v.toFixed(2)).join(', ')})`;
-  const pct = (ratio) =>
-    `${(ratio.median * 100).toFixed(0)} % (passes: ${ratio.values.map((v) => `${(v * 100).toFixed(0)} %`).join(', ')})`;
+  const t = tokenEndpoint;
   targets.push(
     {
       name: 'token endpoint RS256 vs oidc-provider',
       goal: '≥ 2×',
-      figure: x(tokenEndpoint.rs256VsOidc),
-      met: tokenEndpoint.rs256VsOidc.median >= 2,
+      figure: times(t.rs256VsOidc),
+      met: t.rs256VsOidc.median >= 2,
+      cpuFigure: times(t.cpu.rs256VsOidc),
+      cpuMet: t.cpu.rs256VsOidc.median >= 2,
     },
     {
       name: 'token endpoint RS256 vs the single-core signing ceiling',
       goal: '≥ 80 %',
-      figure: pct(tokenEndpoint.rs256VsCeiling),
-      met: tokenEndpoint.rs256VsCeiling.median >= 0.8,
+      figure: percent(t.rs256VsCeiling),
+      met: t.rs256VsCeiling.median >= 0.8,
+      cpuFigure: percent(t.cpu.rs256VsCeiling),
+      cpuMet: t.cpu.rs256VsCeiling.median >= 0.8,
     },
     {
       name: "token endpoint EdDSA vs oidc-provider's RS256",
       goal: '≥ 5×',
-      figure: x(tokenEndpoint.eddsaVsOidc),
-      met: tokenEndpoint.eddsaVsOidc.median >= 5,
+      figure: times(t.eddsaVsOidc),
+      met: t.eddsaVsOidc.median >= 5,
+      cpuFigure: times(t.cpu.eddsaVsOidc),
+      cpuMet: t.cpu.eddsaVsOidc.median >= 5,
     },
   );
 
@@ -71,20 +98,23 @@ export function evaluate(rows) {
         peerVsNone: perPass(verify, (p) => of(p).peer.rps / of(p).none.rps),
         peerCpuAddedUs: perPass(verify, (p) => cpuAdded(of(p).peer, of(p).none)),
         oursCpuAddedUs: perPass(verify, (p) => cpuAdded(of(p).ours, of(p).none)),
+        oursCpuVsNone: perPass(verify, (p) => cpuRate(of(p).ours) / cpuRate(of(p).none)),
       };
     }
   }
-  const us = (figure) => `${figure.median.toFixed(0)} µs`;
-  const bestPeer = Math.min(
-    ...FRAMEWORKS.map(({ key }) => verification.distinct[key].peerAddedUs.median),
-  );
+  const best = (pick) =>
+    Math.min(...FRAMEWORKS.map(({ key }) => pick(verification.distinct[key]).median));
+  const bestPeer = best((d) => d.peerAddedUs);
+  const bestPeerCpu = best((d) => d.peerCpuAddedUs);
   for (const { key, label } of FRAMEWORKS) {
     const d = verification.distinct[key];
     targets.push({
       name: `distinct tokens, ${label}: our added cost vs the best peer's`,
-      goal: `≤ ${bestPeer.toFixed(0)} µs (best peer)`,
-      figure: `${us(d.oursAddedUs)} (its own peer: ${us(d.peerAddedUs)})`,
+      goal: '≤ the best peer’s',
+      figure: `${micros(d.oursAddedUs)}; best peer ${bestPeer.toFixed(0)} µs`,
       met: d.oursAddedUs.median <= bestPeer,
+      cpuFigure: `${micros(d.oursCpuAddedUs)}; best peer ${bestPeerCpu.toFixed(0)} µs`,
+      cpuMet: d.oursCpuAddedUs.median <= bestPeerCpu,
     });
   }
   for (const { key, label } of FRAMEWORKS) {
@@ -92,8 +122,10 @@ export function evaluate(rows) {
     targets.push({
       name: `one token repeated (cache on), ${label}: share of the unprotected route`,
       goal: '≥ 90 %',
-      figure: pct(r.oursVsNone),
+      figure: percent(r.oursVsNone),
       met: r.oursVsNone.median >= 0.9,
+      cpuFigure: percent(r.oursCpuVsNone),
+      cpuMet: r.oursCpuVsNone.median >= 0.9,
     });
   }
 
@@ -113,11 +145,15 @@ export function evaluate(rows) {
       addedUs(con(p, 'client').callsPerSec, con(p, 'plain').callsPerSec),
     ),
   };
+  const counted =
+    c.burstTokenRequests === 1 && c.burst.failed === 0 && c.burst.elapsedSec < c.tokenTtlSec;
   targets.push({
-    name: `client: token requests during ${c.burst.calls} calls from concurrent callers`,
+    name: `client: token requests during ${c.burst.calls} calls from ${c.concurrency} concurrent callers`,
     goal: 'exactly 1',
     figure: String(c.burstTokenRequests),
-    met: c.burstTokenRequests === 1 && c.burst.failed === 0 && c.burst.elapsedSec < c.tokenTtlSec,
+    met: counted,
+    cpuFigure: '(a count)',
+    cpuMet: counted,
   });
   return { tokenEndpoint, verification, client, targets };
 }

@@ -59,3 +59,22 @@ export async function startLoadGenerator() {
     stop: () => generator.stop(),
   };
 }
+
+/**
+ * Waits, at most `maxWaitSec` seconds, until other processes leave the server core alone: until
+ * they take under `share` of it over half a second. A pass that starts in a quiet moment is less
+ * likely to be spoiled halfway; the wait is bounded, so a busy machine only delays the run.
+ *
+ * @returns the share other processes took in the last half second before the pass started.
+ */
+export async function waitForQuietCore({ maxWaitSec, share = 0.25 }) {
+  const deadline = performance.now() + maxWaitSec * 1000;
+  for (;;) {
+    const before = coreBusySec(SERVER_CORE);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const after = coreBusySec(SERVER_CORE);
+    if (before === undefined || after === undefined) return undefined;
+    const busy = (after - before) / 0.5;
+    if (busy < share || performance.now() >= deadline) return busy;
+  }
+}

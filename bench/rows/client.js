@@ -60,6 +60,7 @@ export async function runClientRow(plan, { workDir, say }) {
     const latencyTokenRequests = (await count()) - burstTokenRequests;
     return {
       burst,
+      concurrency: plan.clientConcurrency,
       burstTokenRequests,
       latency,
       latencyTokenRequests,

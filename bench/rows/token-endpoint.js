@@ -5,6 +5,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { waitForQuietCore } from '../lib/measure.js';
 import { AUDIENCE, countLogLines, prepareStore, SCOPE, startCliServer } from '../lib/our-server.js';
 import { runPinned, SERVER_CORE, startPinned } from '../lib/processes.js';
 
@@ -108,6 +109,7 @@ export async function runTokenEndpointRow(plan, { workDir, say, load }) {
 
     const passes = [];
     for (let pass = 0; pass < plan.passes; pass++) {
+      await waitForQuietCore({ maxWaitSec: plan.quietWaitSec });
       const figures = {};
       for (const { key, label } of TOKEN_TARGETS) {
         say(`token endpoint, pass ${pass + 1}: ${label}`);

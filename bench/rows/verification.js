@@ -5,6 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { waitForQuietCore } from '../lib/measure.js';
 import { AUDIENCE, SCOPE } from '../lib/our-server.js';
 import { runPinned, SERVER_CORE, startPinned } from '../lib/processes.js';
 import { makeTokens } from '../lib/tokens.js';
@@ -73,6 +74,7 @@ export async function runVerificationRow(plan, { workDir, say, load }) {
     const warmed = new Set();
     const passes = [];
     for (let pass = 0; pass < plan.passes; pass++) {
+      await waitForQuietCore({ maxWaitSec: plan.quietWaitSec });
       const figures = {};
       for (const mode of MODES) {
         figures[mode.key] = {};
