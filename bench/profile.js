@@ -4,7 +4,8 @@
 //   node bench/profile.js <target> [--durationSec 8] [--tokens distinct|repeated]
 //     [--variant none|peer|ours|ours-nocache] [--profiler perf|v8] [--keep DIR]
 //
-//   target: token-rs256 | token-eddsa (m2m-auth serve, defaults) | verify-fastify | verify-express
+//   target: token-rs256 | token-eddsa (m2m-auth serve, defaults) | token-oidc-provider |
+//     verify-fastify | verify-express
 //   --profiler perf (default where Linux perf exists): on-CPU samples of every thread of the server
 //     (main thread, libuv threadpool, V8's GC and compiler threads), native frames included,
 //     grouped by component. Sampling CPU time, not wall time, it is little moved by other
@@ -39,6 +40,7 @@ const COMPONENTS = [
   ['SQLite (store revision check)', /kysely|better.sqlite3|sqlite3/],
   ['logging (pino)', /pino|sonic-boom|thread-stream/],
   ['jose (JS)', /jose\/dist/],
+  ['oidc-provider and Koa', /node_modules\/(oidc-provider|koa|@koa|koa-compose|quick-lru)\//],
   [
     'node:crypto and WebCrypto bindings (argument checks, job dispatch to the threadpool)',
     /node:internal\/crypto|crypto::CryptoJob|DeriveBitsJob|webcrypto/,
@@ -129,6 +131,37 @@ async function startTarget() {
       body: `grant_type=client_credentials&audience=${AUDIENCE}&scope=${encodeURIComponent(SCOPE)}`,
     };
   }
+  if (target === 'token-oidc-provider') {
+    const { generateKeyPairSync } = await import('node:crypto');
+    const config = {
+      privateJwk: {
+        ...generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' }),
+        alg: 'RS256',
+        use: 'sig',
+        kid: 'profile',
+      },
+      clientId: 'profile_client',
+      clientSecret: 'profile-secret-profile-secret-profile-secret',
+      resource: 'urn:bench:api',
+      scope: SCOPE,
+    };
+    const configPath = join(workDir, 'oidc-provider.json');
+    writeFileSync(configPath, JSON.stringify(config));
+    server = await startPinned({
+      script: fileURLToPath(new URL('./servers/oidc-provider.js', import.meta.url)),
+      args: ['--config', configPath],
+      nodeArgs,
+    });
+    return {
+      url: `${server.info.url}/token`,
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`${config.clientId}:${config.clientSecret}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: `grant_type=client_credentials&scope=${encodeURIComponent(SCOPE)}&resource=${encodeURIComponent(config.resource)}`,
+    };
+  }
   if (target === 'verify-fastify' || target === 'verify-express') {
     const issuer = 'http://127.0.0.1:8080';
     const { publicKeyPem, tokens } = await makeTokens({
@@ -159,7 +192,9 @@ async function startTarget() {
       ...(repeated ? { headers: { authorization: authorizations[0] } } : { authorizations }),
     };
   }
-  throw new Error('target: token-rs256, token-eddsa, verify-fastify or verify-express');
+  throw new Error(
+    'target: token-rs256, token-eddsa, token-oidc-provider, verify-fastify or verify-express',
+  );
 }
 
 function summarizePerf(perfData, pid) {
