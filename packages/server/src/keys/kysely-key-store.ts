@@ -15,6 +15,7 @@ import type {
   SigningKeyRecord,
 } from '../store/types.js';
 import { generateSigningKeyPair } from './generate-signing-key-pair.js';
+import { emptyKeyLifecycleChange } from './internal/empty-key-lifecycle-change.js';
 import { decryptPrivateKey, encryptPrivateKey } from './internal/private-key-encryption.js';
 import {
   DEFAULT_PROPAGATION_SEC,
@@ -215,7 +216,7 @@ export function createKeyStore(ctx: StoreContext): KeyStore {
       if (options.alg !== undefined && !isSigningAlg(options.alg)) {
         throw unsupportedAlg(options.alg);
       }
-      const change = emptyChange();
+      const change = emptyKeyLifecycleChange();
 
       // A cheap look outside the transaction decides whether a key must be generated (RSA takes
       // a moment; scheduled rotation asks often); the transaction re-checks everything.
@@ -294,7 +295,7 @@ export function createKeyStore(ctx: StoreContext): KeyStore {
 
     async revoke(kid: string, options = {}): Promise<KeyLifecycleChange> {
       const now = options.now ?? ctx.now();
-      const change = emptyChange();
+      const change = emptyKeyLifecycleChange();
       const before = await getRow(db, kid);
       if (before === undefined) throw keyNotFound(kid);
       if (before.state === 'revoked') return { ...change, skipped: true };
@@ -360,7 +361,7 @@ export function createKeyStore(ctx: StoreContext): KeyStore {
 
     async advance(now = ctx.now()): Promise<KeyLifecycleChange> {
       return writeTransaction(ctx, async (trx, changed) => {
-        const change = emptyChange();
+        const change = emptyKeyLifecycleChange();
         const expired = await trx
           .selectFrom('m2m_signing_keys')
           .select('kid')
@@ -467,18 +468,6 @@ function toRecord(row: SigningKeysTable): SigningKeyRecord {
     retiredAt: num(row.retired_at),
     removeAt: num(row.remove_at),
     revokedAt: num(row.revoked_at),
-  };
-}
-
-function emptyChange(): KeyLifecycleChange {
-  return {
-    created: [],
-    scheduled: [],
-    activated: [],
-    retired: [],
-    revoked: [],
-    removed: [],
-    skipped: false,
   };
 }
 

@@ -1,5 +1,6 @@
 import { StoreError } from '../store/store-error.js';
 import type { KeyLifecycleChange, SigningAlg, SigningKeyRecord, Store } from '../store/types.js';
+import { emptyKeyLifecycleChange } from './internal/empty-key-lifecycle-change.js';
 import { DEFAULT_PROPAGATION_SEC, MAX_PROPAGATION_SEC } from './key-lifecycle-timing.js';
 import { isSigningAlg } from './signing-key-pair.js';
 
@@ -106,7 +107,7 @@ export function scheduleKeyRotation(
   /** One look at the keys and the steps that are due; returns when to look again (Unix s). */
   async function step(): Promise<{ change: KeyLifecycleChange; nextDueSec: number | undefined }> {
     const now = clock();
-    const change = emptyChange();
+    const change = emptyKeyLifecycleChange();
     let keys = await store.keys.list();
 
     if (isAdvanceDue(keys, now)) {
@@ -359,16 +360,4 @@ function addChange(into: KeyLifecycleChange, from: KeyLifecycleChange): void {
   into.retired.push(...from.retired);
   into.revoked.push(...from.revoked);
   into.removed.push(...from.removed);
-}
-
-function emptyChange(): KeyLifecycleChange {
-  return {
-    created: [],
-    scheduled: [],
-    activated: [],
-    retired: [],
-    revoked: [],
-    removed: [],
-    skipped: false,
-  };
 }
