@@ -8,6 +8,7 @@ import type {
   ClientCredentials,
   ClientPatch,
   ClientRecord,
+  ClientSecretHash,
   ClientStore,
   NewClient,
 } from '../store/types.js';
@@ -91,17 +92,7 @@ export function createClientStore(ctx: StoreContext): ClientStore {
             .executeTakeFirst();
           if (taken !== undefined) throw nameTaken(name);
           await trx.insertInto('m2m_clients').values(row).execute();
-          await trx
-            .insertInto('m2m_client_secrets')
-            .values({
-              secret_id: randomUUID(),
-              client_id: row.client_id,
-              scheme: secretHash.scheme,
-              hash: secretHash.hash,
-              created_at: now,
-              expires_at: null,
-            })
-            .execute();
+          await insertSecret(trx, row.client_id, secretHash, now);
           changed();
         });
       } catch (err) {
@@ -221,17 +212,7 @@ export function createClientStore(ctx: StoreContext): ClientStore {
             .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', graceEnd)]))
             .execute();
         }
-        await trx
-          .insertInto('m2m_client_secrets')
-          .values({
-            secret_id: randomUUID(),
-            client_id: row.client_id,
-            scheme: secretHash.scheme,
-            hash: secretHash.hash,
-            created_at: now,
-            expires_at: null,
-          })
-          .execute();
+        await insertSecret(trx, row.client_id, secretHash, now);
         await trx
           .updateTable('m2m_clients')
           .set({ updated_at: now })
@@ -242,6 +223,26 @@ export function createClientStore(ctx: StoreContext): ClientStore {
       });
     },
   };
+}
+
+/** Stores a client's new secret hash, valid until a later rotation gives it an end. */
+async function insertSecret(
+  trx: Trx,
+  clientId: string,
+  secretHash: ClientSecretHash,
+  now: number,
+): Promise<void> {
+  await trx
+    .insertInto('m2m_client_secrets')
+    .values({
+      secret_id: randomUUID(),
+      client_id: clientId,
+      scheme: secretHash.scheme,
+      hash: secretHash.hash,
+      created_at: now,
+      expires_at: null,
+    })
+    .execute();
 }
 
 function nameTaken(name: string): StoreError {
