@@ -3,11 +3,11 @@ import {
   type NewClient,
   openStore,
   type Store,
-  StoreError,
   type StoreErrorCode,
   verifyClientSecret,
 } from '@m2m-auth/server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { expectStoreError } from './helpers/expect-store-error.js';
 import {
   createTestDatabase,
   dialectUnavailable,
@@ -17,19 +17,6 @@ import {
 } from './helpers/test-database.js';
 
 const T0 = 1_800_000_000;
-
-async function expectStoreError(
-  promise: Promise<unknown>,
-  code: StoreErrorCode,
-): Promise<StoreError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(StoreError);
-  expect((err as StoreError).code).toBe(code);
-  return err as StoreError;
-}
 
 describe.each(TEST_DIALECTS)('client registry on %s', (dialect) => {
   let database: TestDatabase;
