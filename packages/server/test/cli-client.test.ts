@@ -2,28 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore, verifyClientSecret } from '@m2m-auth/server';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { dumpSqlite, runCliProcess } from './helpers/run-cli.js';
-
-let failureDb: Promise<{ dir: string; file: string }> | undefined;
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { dumpSqlite, runCliProcess, sharedCliDatabase } from './helpers/run-cli.js';
 
 /** A database set up once for the failing-command cases (removed after the file's tests). */
-function failureDatabase(): Promise<{ dir: string; file: string }> {
-  failureDb ??= (async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'm2m-auth-cli-fail-'));
-    const file = join(dir, 'auth.db');
-    await runCliProcess(
-      ['--database', `sqlite:${file}`, ...['client', 'create', 'ms_admin', '--scopes', 'a']],
-      { cwd: dir },
-    );
-    return { dir, file };
-  })();
-  return failureDb;
-}
-
-afterAll(async () => {
-  if (failureDb) rmSync((await failureDb).dir, { recursive: true, force: true });
-});
+const failureDatabase = sharedCliDatabase([['client', 'create', 'ms_admin', '--scopes', 'a']]);
 
 describe('m2m-auth client', () => {
   let dir: string;

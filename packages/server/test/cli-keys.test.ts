@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { importSigningKey, openStore } from '@m2m-auth/server';
 import { createLocalJWKSet, importSPKI, jwtVerify, SignJWT } from 'jose';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { dumpSqlite, runCliProcess } from './helpers/run-cli.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { dumpSqlite, runCliProcess, sharedCliDatabase } from './helpers/run-cli.js';
 import {
   createTestDatabase,
   dialectUnavailable,
@@ -13,26 +13,11 @@ import {
   type TestDatabase,
 } from './helpers/test-database.js';
 
-let failureDb: Promise<{ dir: string; file: string }> | undefined;
-
 /** A database set up once for the failing-command cases (removed after the file's tests). */
-function failureDatabase(): Promise<{ dir: string; file: string }> {
-  failureDb ??= (async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'm2m-auth-cli-fail-'));
-    const file = join(dir, 'auth.db');
-    await runCliProcess(
-      ['--database', `sqlite:${file}`, ...['keys', 'generate', '--alg', 'ES256']],
-      { cwd: dir },
-    );
-    await runCliProcess(['--database', `sqlite:${file}`, ...['keys', 'rotate']], { cwd: dir });
-    return { dir, file };
-  })();
-  return failureDb;
-}
-
-afterAll(async () => {
-  if (failureDb) rmSync((await failureDb).dir, { recursive: true, force: true });
-});
+const failureDatabase = sharedCliDatabase([
+  ['keys', 'generate', '--alg', 'ES256'],
+  ['keys', 'rotate'],
+]);
 
 describe('m2m-auth keys', () => {
   let dir: string;

@@ -3,8 +3,11 @@
  * The vitest global setup builds dist/ first.
  */
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { afterAll } from 'vitest';
 
 export const CLI_BIN = join(import.meta.dirname, '..', '..', 'bin', 'm2m-auth.js');
 
@@ -36,6 +39,33 @@ export function runCliProcess(
       },
     );
   });
+}
+
+/**
+ * A SQLite database that `commands` (CLI arguments after `--database`) set up once, on first use,
+ * shared by a file's failing-command cases; removed after the file's tests. Call it at the top
+ * level of a test file (it registers an `afterAll`).
+ *
+ * @returns a function that resolves to the database's folder and file.
+ */
+export function sharedCliDatabase(
+  commands: readonly (readonly string[])[],
+): () => Promise<{ dir: string; file: string }> {
+  let shared: Promise<{ dir: string; file: string }> | undefined;
+  afterAll(async () => {
+    if (shared) rmSync((await shared).dir, { recursive: true, force: true });
+  });
+  return () => {
+    shared ??= (async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'm2m-auth-cli-fail-'));
+      const file = join(dir, 'auth.db');
+      for (const args of commands) {
+        await runCliProcess(['--database', `sqlite:${file}`, ...args], { cwd: dir });
+      }
+      return { dir, file };
+    })();
+    return shared;
+  };
 }
 
 /** Every row of every table of a SQLite database, as one string, to compare before/after. */
