@@ -2,11 +2,11 @@
  * HTTP hygiene over real HTTP: security headers on every response, no caching of token answers,
  * no framework banner, no CORS.
  */
-import { connect } from 'node:net';
 import { buildServer } from '@m2m-auth/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   basicAuth,
+  exchangeRaw,
   postForm,
   startTestAuthServer,
   type TestAuthServer,
@@ -72,18 +72,7 @@ describe('security headers', () => {
   });
 
   it('are on the answers written before Fastify sees a request (malformed HTTP)', async () => {
-    const url = new URL(auth.url);
-    const reply = await new Promise<string>((resolve, reject) => {
-      const socket = connect(Number(url.port), url.hostname, () => {
-        socket.write('NOT HTTP AT ALL\r\n\r\n');
-      });
-      let data = '';
-      socket.on('data', (chunk) => {
-        data += chunk.toString('utf8');
-      });
-      socket.on('close', () => resolve(data));
-      socket.on('error', reject);
-    });
+    const reply = await exchangeRaw(auth.url, ['NOT HTTP AT ALL\r\n\r\n']);
     expect(reply).toMatch(/^HTTP\/1\.1 400 /);
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) {
       expect(reply.toLowerCase()).toContain(`${name}: ${value.toLowerCase()}`);

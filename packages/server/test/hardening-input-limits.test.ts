@@ -4,10 +4,10 @@
  * input gets a 4xx RFC 6749 §5.2 JSON answer — never a 500, never a hang.
  */
 import { randomBytes } from 'node:crypto';
-import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   basicAuth,
+  exchangeRaw,
   postForm,
   readResponse,
   startTestAuthServer,
@@ -39,26 +39,9 @@ function postRaw(body: string | Buffer, contentType: string, headers: Record<str
   });
 }
 
-/** Writes raw bytes on a new connection and resolves to everything the server sends back. */
-function exchange(parts: (string | Buffer)[], keepOpen = true): Promise<string> {
-  const url = new URL(auth.url);
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(url.port), url.hostname, () => {
-      for (const part of parts) socket.write(part);
-      if (!keepOpen) socket.end();
-    });
-    let data = '';
-    socket.on('data', (chunk) => {
-      data += chunk.toString('utf8');
-    });
-    socket.on('close', () => resolve(data));
-    socket.on('error', reject);
-  });
-}
-
 describe('sizes and counts', () => {
   it('answers a request head over maxHeaderBytes with 431 and a JSON error', async () => {
-    const reply = await exchange([
+    const reply = await exchangeRaw(auth.url, [
       `POST /oauth/token HTTP/1.1\r\nHost: x\r\nX-Pad: ${'a'.repeat(8000)}\r\n\r\n`,
     ]);
     expect(reply).toMatch(/^HTTP\/1\.1 431 /);
@@ -170,7 +153,7 @@ describe('encodings and content types', () => {
 
 describe('slow senders', () => {
   it('answers a body that stops arriving with 408 and closes the connection', async () => {
-    const reply = await exchange([
+    const reply = await exchangeRaw(auth.url, [
       'POST /oauth/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n' +
         'Content-Length: 100\r\n\r\ngrant_type=',
     ]);
@@ -179,7 +162,9 @@ describe('slow senders', () => {
   });
 
   it('answers headers that never end with 408 and closes the connection', async () => {
-    const reply = await exchange(['POST /oauth/token HTTP/1.1\r\nHost: x\r\nX-Slow: ']);
+    const reply = await exchangeRaw(auth.url, [
+      'POST /oauth/token HTTP/1.1\r\nHost: x\r\nX-Slow: ',
+    ]);
     expect(reply).toMatch(/^HTTP\/1\.1 408 /);
   });
 });

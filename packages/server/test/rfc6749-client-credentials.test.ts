@@ -1,8 +1,8 @@
-import { connect } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   basicAuth,
   decodeJwt,
+  exchangeRaw,
   postForm,
   postJson,
   readResponse,
@@ -373,18 +373,7 @@ describe('malformed requests get invalid_request, never a 500 or HTML', () => {
   });
 
   it('answers bytes that are not HTTP with a JSON 400', async () => {
-    const url = new URL(auth.url);
-    const reply = await new Promise<string>((resolve, reject) => {
-      const socket = connect(Number(url.port), url.hostname, () => {
-        socket.write('THIS IS NOT HTTP\r\n\r\n');
-      });
-      let data = '';
-      socket.on('data', (chunk) => {
-        data += chunk.toString('utf8');
-      });
-      socket.on('close', () => resolve(data));
-      socket.on('error', reject);
-    });
+    const reply = await exchangeRaw(auth.url, ['THIS IS NOT HTTP\r\n\r\n']);
     expect(reply).toMatch(/^HTTP\/1\.1 400 /);
     expect(reply).toMatch(/content-type: application\/json/i);
     expect(reply).toContain('"error":"invalid_request"');

@@ -3,6 +3,7 @@
  * `startServer` on 127.0.0.1 port 0, plus a second store on the same file that plays the CLI (a
  * separate connection, as `m2m-auth client revoke` would be).
  */
+import { connect } from 'node:net';
 import {
   type NewClient,
   openStore,
@@ -122,4 +123,30 @@ export async function readResponse(
     );
   }
   return { status: response.status, headers: response.headers, body };
+}
+
+/**
+ * Writes raw bytes to the server at `baseUrl` on a new connection and resolves to everything it
+ * sends back before closing (for input that is not well-formed HTTP).
+ *
+ * @param keepOpen - leave our side open after writing (default true) rather than ending it.
+ */
+export function exchangeRaw(
+  baseUrl: string,
+  parts: readonly (string | Buffer)[],
+  keepOpen = true,
+): Promise<string> {
+  const url = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(url.port), url.hostname, () => {
+      for (const part of parts) socket.write(part);
+      if (!keepOpen) socket.end();
+    });
+    let data = '';
+    socket.on('data', (chunk) => {
+      data += chunk.toString('utf8');
+    });
+    socket.on('close', () => resolve(data));
+    socket.on('error', reject);
+  });
 }
