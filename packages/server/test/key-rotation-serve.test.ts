@@ -4,12 +4,12 @@
  * activated (the old key retired), retired key removed — is performed by exactly one of them.
  * Evidence: the keys in the store, and the JSON log lines of both processes.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { openStore, type SigningKeyRecord, type Store } from '@m2m-auth/server';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
+import { type ServeProcess, startServeProcess } from './helpers/serve-process.js';
 import {
   createTestDatabase,
   dialectUnavailable,
@@ -18,8 +18,6 @@ import {
   type TestDatabase,
 } from './helpers/test-database.js';
 
-const BIN = join(import.meta.dirname, '..', 'bin', 'm2m-auth.js');
-
 /** Rotation interval and propagation delay of the test servers, seconds: a rotation every ~4 s. */
 const ROTATE_EVERY_SEC = 3;
 const PROPAGATION_SEC = 1;
@@ -27,13 +25,6 @@ const PROPAGATION_SEC = 1;
 const ROTATIONS = 2;
 /** Upper bound of the whole scenario, milliseconds (startup of two processes included). */
 const DEADLINE_MS = 40_000;
-
-interface Served {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<number | null>;
-}
 
 let children: ChildProcess[] = [];
 let database: TestDatabase | undefined;
@@ -51,14 +42,9 @@ afterEach(async () => {
 });
 
 /** Starts `m2m-auth serve` with scheduled rotation; resolves once it listens. */
-function serve(env: NodeJS.ProcessEnv, cwd: string): Promise<Served> {
-  const child = spawn(
-    process.execPath,
+async function serve(env: NodeJS.ProcessEnv, cwd: string): Promise<ServeProcess> {
+  const served = await startServeProcess(
     [
-      BIN,
-      'serve',
-      '--port',
-      '0',
       '--rotate-every',
       `${ROTATE_EVERY_SEC}s`,
       '--propagation',
@@ -66,29 +52,10 @@ function serve(env: NodeJS.ProcessEnv, cwd: string): Promise<Served> {
       '--jwks-max-age',
       '1',
     ],
-    { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] },
+    { env, cwd, startTimeoutMs: 20_000 },
   );
-  children.push(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString('utf8');
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${stderr}`)), 20_000);
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-      if (/listening on http:\/\/\S+/.test(stderr)) {
-        clearTimeout(timer);
-        resolve({ child, stdout: () => stdout, stderr: () => stderr, exited });
-      }
-    });
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`serve exited with ${code}:\n${stderr}`));
-    });
-  });
+  children.push(served.child);
+  return served;
 }
 
 /** Polls `check` every 100 ms until it returns true; fails after the scenario's deadline. */

@@ -2,16 +2,17 @@
  * `m2m-auth serve` end to end: the compiled CLI in subprocesses (the vitest global setup builds
  * dist/), a temporary SQLite database, and plain fetch as the caller — the README's quick start.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createRemoteJWKSet, importSPKI, jwtVerify } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { basicAuth } from './helpers/auth-server.js';
+import { CLI_BIN } from './helpers/run-cli.js';
+import { type ServeProcess, startServeProcess } from './helpers/serve-process.js';
 import { createTestDatabase, randomKek, type TestDatabase } from './helpers/test-database.js';
 
-const BIN = join(import.meta.dirname, '..', 'bin', 'm2m-auth.js');
 const run = promisify(execFile);
 
 let database: TestDatabase;
@@ -32,52 +33,18 @@ afterEach(async () => {
 });
 
 function cli(...args: string[]): Promise<{ stdout: string; stderr: string }> {
-  return run(process.execPath, [BIN, ...args], { env, cwd: database.dir });
-}
-
-interface Served {
-  child: ChildProcess;
-  url: string;
-  stderr: () => string;
-  stdout: () => string;
-  exited: Promise<number | null>;
+  return run(process.execPath, [CLI_BIN, ...args], { env, cwd: database.dir });
 }
 
 /** Starts `m2m-auth serve` and resolves once it says where it listens. */
-function serve(...args: string[]): Promise<Served> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], {
+async function serve(...args: string[]): Promise<ServeProcess> {
+  const served = await startServeProcess(args, {
     env,
-    cwd: database.dir,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: database.dir ?? process.cwd(),
+    startTimeoutMs: 20_000,
   });
-  children.push(child);
-  let stderr = '';
-  let stdout = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString('utf8');
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${stderr}`)), 20_000);
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-      const match = /listening on (http:\/\/\S+)/.exec(stderr);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolve({
-          child,
-          url: match[1],
-          stderr: () => stderr,
-          stdout: () => stdout,
-          exited,
-        });
-      }
-    });
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`serve exited with ${code}:\n${stderr}`));
-    });
-  });
+  children.push(served.child);
+  return served;
 }
 
 function requestToken(url: string, clientId: string, clientSecret: string): Promise<Response> {
