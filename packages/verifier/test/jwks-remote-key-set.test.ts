@@ -12,6 +12,8 @@ import {
 } from '@m2m-auth/verifier';
 import { exportJWK } from 'jose';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { codeOf } from './helpers/code-of.js';
+import { advanceSec } from './helpers/fake-clock.js';
 import { type JwksServer, startJwksServer } from './helpers/jwks-server.js';
 import { AUDIENCE, createTestKey, ISSUER, mintToken, weakRsaKey } from './helpers/tokens.js';
 
@@ -38,20 +40,6 @@ function jwksVerifier(options: Partial<VerifierOptions> = {}): Verifier {
     logger: { warn: (message) => warnings.push(message) },
     ...options,
   });
-}
-
-function advanceSec(seconds: number): void {
-  vi.setSystemTime(Date.now() + seconds * 1000);
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return 'accepted';
-  } catch (err) {
-    expect(err).toBeInstanceOf(VerifierError);
-    return (err as VerifierError).code;
-  }
 }
 
 describe('fetching and caching', () => {

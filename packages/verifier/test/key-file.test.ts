@@ -6,13 +6,10 @@
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  createVerifier,
-  type Verifier,
-  VerifierError,
-  type VerifierOptions,
-} from '@m2m-auth/verifier';
+import { createVerifier, type Verifier, type VerifierOptions } from '@m2m-auth/verifier';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { codeOf } from './helpers/code-of.js';
+import { advanceSec } from './helpers/fake-clock.js';
 import { AUDIENCE, createTestKey, ISSUER, mintToken, weakRsaKey } from './helpers/tokens.js';
 
 let dir: string;
@@ -45,20 +42,6 @@ function fileVerifier(path: string, options: Partial<VerifierOptions> = {}): Ver
 function replaceFile(path: string, content: string): void {
   writeFileSync(`${path}.tmp`, content);
   renameSync(`${path}.tmp`, path);
-}
-
-function advanceSec(seconds: number): void {
-  vi.setSystemTime(Date.now() + seconds * 1000);
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return 'accepted';
-  } catch (err) {
-    expect(err).toBeInstanceOf(VerifierError);
-    return (err as VerifierError).code;
-  }
 }
 
 describe('PEM key file', () => {

@@ -7,13 +7,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  createVerifier,
-  type Verifier,
-  VerifierError,
-  type VerifierOptions,
-} from '@m2m-auth/verifier';
+import { createVerifier, type Verifier, type VerifierOptions } from '@m2m-auth/verifier';
 import { describe, expect, it } from 'vitest';
+import { codeOf } from './helpers/code-of.js';
 import { AUDIENCE, ISSUER } from './helpers/tokens.js';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures', 'passport');
@@ -45,16 +41,6 @@ function passportVerifier(options: Partial<VerifierOptions> = {}): Verifier {
     logger: false,
     ...options,
   });
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return 'accepted';
-  } catch (err) {
-    expect(err).toBeInstanceOf(VerifierError);
-    return (err as VerifierError).code;
-  }
 }
 
 describe('real Laravel Passport tokens in passport mode', () => {

@@ -2,13 +2,9 @@
  * The verified-token cache: keyed by a hash of the whole token, successes only, `exp`/`nbf`
  * re-checked on every hit, bounded, switchable off. Date is faked.
  */
-import {
-  createVerifier,
-  type Verifier,
-  VerifierError,
-  type VerifierOptions,
-} from '@m2m-auth/verifier';
+import { createVerifier, type Verifier, type VerifierOptions } from '@m2m-auth/verifier';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { codeOf } from './helpers/code-of.js';
 import { AUDIENCE, createTestKey, ISSUER, mintToken, type TestKey } from './helpers/tokens.js';
 
 let key: TestKey;
@@ -35,16 +31,6 @@ function cachingVerifier(options: Partial<VerifierOptions> = {}): Verifier {
     logger: false,
     ...options,
   });
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return 'accepted';
-  } catch (err) {
-    expect(err).toBeInstanceOf(VerifierError);
-    return (err as VerifierError).code;
-  }
 }
 
 describe('verified-token cache', () => {
