@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { AUTH_SERVER_ERRORS, AuthServerError, type AuthServerErrorCode } from '@m2m-auth/server';
 import { describe, expect, it } from 'vitest';
+import { errorsMdSection } from './helpers/errors-md.js';
 
 describe('AuthServerError', () => {
   it('carries the fixed wire form of its code and keeps the cause private', () => {
@@ -29,11 +28,10 @@ describe('AuthServerError', () => {
 
 describe('ERRORS.md', () => {
   it('lists exactly the AuthServerError codes, in order, with their error and status', () => {
-    const doc = readFileSync(join(import.meta.dirname, '..', 'ERRORS.md'), 'utf8');
-    const section = doc.split(/^## /m).find((s) => s.startsWith('AuthServerError'));
-    expect(section).toBeDefined();
     const rows = [
-      ...(section ?? '').matchAll(/^\|\s*`([A-Z_]+)`\s*\|\s*`([a-z_]+)`\s*\|\s*(\d{3})\s*\|/gm),
+      ...errorsMdSection('AuthServerError').matchAll(
+        /^\|\s*`([A-Z_]+)`\s*\|\s*`([a-z_]+)`\s*\|\s*(\d{3})\s*\|/gm,
+      ),
     ].map((m) => ({ code: m[1], error: m[2], status: Number(m[3]) }));
     const expected = (Object.keys(AUTH_SERVER_ERRORS) as AuthServerErrorCode[]).map((code) => ({
       code,

@@ -1,15 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { STORE_ERROR_CODES, StoreError } from '@m2m-auth/server';
 import { describe, expect, it } from 'vitest';
+import { errorsMdCodes } from './helpers/errors-md.js';
 
 describe('StoreError', () => {
   it('is listed in ERRORS.md with exactly its codes, in order', () => {
-    const doc = readFileSync(join(import.meta.dirname, '..', 'ERRORS.md'), 'utf8');
-    const section = doc.split(/^## /m).find((s) => s.startsWith('StoreError'));
-    expect(section).toBeDefined();
-    const codes = [...(section ?? '').matchAll(/^\| `([A-Z_]+)` \|/gm)].map((m) => m[1]);
-    expect(codes).toEqual([...STORE_ERROR_CODES]);
+    expect(errorsMdCodes('StoreError')).toEqual([...STORE_ERROR_CODES]);
   });
 
   it('carries its code and its cause', () => {
