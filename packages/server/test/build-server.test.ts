@@ -1,22 +1,20 @@
 import { Writable } from 'node:stream';
-import { buildServer, openStore, type Store, startServer } from '@m2m-auth/server';
+import { buildServer, type Store, startServer } from '@m2m-auth/server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { basicAuth, readResponse } from './helpers/auth-server.js';
-import { createTestDatabase, randomKek, type TestDatabase } from './helpers/test-database.js';
+import { randomKek, type TestDatabase } from './helpers/test-database.js';
+import { openTestStores, type TestStores } from './helpers/test-stores.js';
 
+let stores: TestStores;
 let database: TestDatabase;
 let store: Store;
 let cli: Store;
 beforeEach(async () => {
-  database = await createTestDatabase('sqlite');
-  const kek = randomKek();
-  store = await openStore({ databaseUrl: database.url, kek });
-  cli = await openStore({ databaseUrl: database.url, kek });
+  stores = await openTestStores('sqlite');
+  ({ database, store, cli } = stores);
 });
 afterEach(async () => {
-  await store?.close();
-  await cli?.close();
-  await database?.drop();
+  await stores?.close();
 });
 
 describe('buildServer', () => {

@@ -1,28 +1,20 @@
-import { openStore, type Store, startServer } from '@m2m-auth/server';
+import { type Store, startServer } from '@m2m-auth/server';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { basicAuth, readResponse } from './helpers/auth-server.js';
-import {
-  createTestDatabase,
-  dialectUnavailable,
-  randomKek,
-  type TestDatabase,
-} from './helpers/test-database.js';
+import { dialectUnavailable } from './helpers/test-database.js';
+import { openTestStores, type TestStores } from './helpers/test-stores.js';
 
 describe.skipIf(dialectUnavailable('postgres'))('the authorization server on PostgreSQL', () => {
-  let database: TestDatabase;
+  let stores: TestStores;
   let store: Store;
   let cli: Store;
   beforeEach(async () => {
-    database = await createTestDatabase('postgres');
-    const kek = randomKek();
-    store = await openStore({ databaseUrl: database.url, kek });
-    cli = await openStore({ databaseUrl: database.url, kek });
+    stores = await openTestStores('postgres');
+    ({ store, cli } = stores);
   });
   afterEach(async () => {
-    await store?.close();
-    await cli?.close();
-    await database?.drop();
+    await stores?.close();
   });
 
   it('issues tokens that verify against its JWKS, and applies a revocation within the check interval', async () => {

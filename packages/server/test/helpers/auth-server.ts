@@ -6,13 +6,13 @@
 import { connect } from 'node:net';
 import {
   type NewClient,
-  openStore,
   type RunningServer,
   type StartServerOptions,
   type Store,
   startServer,
 } from '@m2m-auth/server';
-import { createTestDatabase, randomKek, type TestDatabase } from './test-database.js';
+import type { TestDatabase } from './test-database.js';
+import { openTestStores } from './test-stores.js';
 
 export interface TestAuthServer {
   /** Base URL, e.g. `http://127.0.0.1:41234`. */
@@ -34,10 +34,8 @@ export interface TestAuthServer {
 export async function startTestAuthServer(
   options: Omit<StartServerOptions, 'store' | 'databaseUrl' | 'port' | 'host'> = {},
 ): Promise<TestAuthServer> {
-  const database = await createTestDatabase('sqlite');
-  const kek = randomKek();
-  const store = await openStore({ databaseUrl: database.url, kek });
-  const cli = await openStore({ databaseUrl: database.url, kek });
+  const stores = await openTestStores('sqlite');
+  const { database, store, cli } = stores;
   const server = await startServer({ ...options, store, port: 0, host: '127.0.0.1' });
   return {
     url: server.url,
@@ -53,9 +51,7 @@ export async function startTestAuthServer(
     },
     async close() {
       await server.close();
-      await store.close();
-      await cli.close();
-      await database.drop();
+      await stores.close();
     },
   };
 }
