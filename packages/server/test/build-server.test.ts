@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { buildServer, type Store, startServer } from '@m2m-auth/server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { basicAuth, readResponse } from './helpers/auth-server.js';
+import { basicAuth, readResponse, requestClientCredentials } from './helpers/auth-server.js';
 import { randomKek, type TestDatabase } from './helpers/test-database.js';
 import { openTestStores, type TestStores } from './helpers/test-stores.js';
 
@@ -144,15 +144,7 @@ describe('startServer and /healthz', () => {
       const health = await readResponse(await fetch(`${server.url}/healthz`));
       expect(health.status).toBe(503);
       expect(health.body).toEqual({ status: 'unavailable', reason: 'no_signing_key' });
-      const request = () =>
-        fetch(`${server.url}/oauth/token`, {
-          method: 'POST',
-          headers: {
-            authorization: basicAuth(client.clientId, clientSecret),
-            'content-type': 'application/x-www-form-urlencoded',
-          },
-          body: 'grant_type=client_credentials',
-        });
+      const request = () => requestClientCredentials(server.url, client.clientId, clientSecret);
       const refused = await readResponse(await request());
       expect(refused.status).toBe(503);
       expect(refused.body.error).toBe('temporarily_unavailable');
@@ -171,14 +163,7 @@ describe('startServer and /healthz', () => {
     try {
       await store.close();
       const res = await readResponse(
-        await fetch(`${server.url}/oauth/token`, {
-          method: 'POST',
-          headers: {
-            authorization: basicAuth(client.clientId, clientSecret),
-            'content-type': 'application/x-www-form-urlencoded',
-          },
-          body: 'grant_type=client_credentials',
-        }),
+        await requestClientCredentials(server.url, client.clientId, clientSecret),
       );
       expect(res.status).toBe(503);
       expect(res.body).toEqual({

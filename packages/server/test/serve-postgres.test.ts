@@ -1,7 +1,7 @@
 import { type Store, startServer } from '@m2m-auth/server';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { basicAuth, readResponse } from './helpers/auth-server.js';
+import { readResponse, requestClientCredentials } from './helpers/auth-server.js';
 import { dialectUnavailable } from './helpers/test-database.js';
 import { openTestStores, type TestStores } from './helpers/test-stores.js';
 
@@ -24,15 +24,7 @@ describe.skipIf(dialectUnavailable('postgres'))('the authorization server on Pos
     });
     const server = await startServer({ store, port: 0, revisionCheckIntervalMs: 100 });
     try {
-      const request = () =>
-        fetch(`${server.url}/oauth/token`, {
-          method: 'POST',
-          headers: {
-            authorization: basicAuth(client.clientId, clientSecret),
-            'content-type': 'application/x-www-form-urlencoded',
-          },
-          body: 'grant_type=client_credentials',
-        });
+      const request = () => requestClientCredentials(server.url, client.clientId, clientSecret);
       const res = await readResponse(await request());
       expect(res.status).toBe(200);
       const jwks = createRemoteJWKSet(new URL(`${server.url}/.well-known/jwks.json`));

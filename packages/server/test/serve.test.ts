@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createRemoteJWKSet, importSPKI, jwtVerify } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { basicAuth } from './helpers/auth-server.js';
+import { requestClientCredentials } from './helpers/auth-server.js';
 import { CLI_BIN } from './helpers/run-cli.js';
 import { type ServeProcess, startServeProcess } from './helpers/serve-process.js';
 import { createTestDatabase, randomKek, type TestDatabase } from './helpers/test-database.js';
@@ -47,17 +47,6 @@ async function serve(...args: string[]): Promise<ServeProcess> {
   return served;
 }
 
-function requestToken(url: string, clientId: string, clientSecret: string): Promise<Response> {
-  return fetch(`${url}/oauth/token`, {
-    method: 'POST',
-    headers: {
-      authorization: basicAuth(clientId, clientSecret),
-      'content-type': 'application/x-www-form-urlencoded',
-    },
-    body: 'grant_type=client_credentials',
-  });
-}
-
 // Each test spawns several CLI processes; on a loaded machine each takes seconds to start.
 describe('m2m-auth serve', { timeout: 90_000 }, () => {
   it('generates a key on an empty database, serves tokens that verify against the JWKS and the exported PEM, and stops on SIGTERM', async () => {
@@ -80,7 +69,11 @@ describe('m2m-auth serve', { timeout: 90_000 }, () => {
     expect(served.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(served.stderr()).toMatch(/no signing key in the database: generated RS256 key \S+/);
 
-    const res = await requestToken(served.url, created.client_id, created.client_secret);
+    const res = await requestClientCredentials(
+      served.url,
+      created.client_id,
+      created.client_secret,
+    );
     expect(res.status).toBe(200);
     const body = (await res.json()) as { access_token: string; scope: string };
     expect(body.scope).toBe('doctors:read');
@@ -117,11 +110,15 @@ describe('m2m-auth serve', { timeout: 90_000 }, () => {
       (await cli('client', 'create', 'ms_admin', '--audiences', 'ms_doctor', '--json')).stdout,
     ) as { client_id: string; client_secret: string };
     const served = await serve();
-    expect((await requestToken(served.url, created.client_id, created.client_secret)).status).toBe(
-      200,
-    );
+    expect(
+      (await requestClientCredentials(served.url, created.client_id, created.client_secret)).status,
+    ).toBe(200);
     await cli('client', 'revoke', 'ms_admin');
-    const refused = await requestToken(served.url, created.client_id, created.client_secret);
+    const refused = await requestClientCredentials(
+      served.url,
+      created.client_id,
+      created.client_secret,
+    );
     expect(refused.status).toBe(401);
     expect(await refused.json()).toMatchObject({ error: 'invalid_client' });
     served.child.kill('SIGINT');

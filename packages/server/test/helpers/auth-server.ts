@@ -80,6 +80,25 @@ export function postForm(
   });
 }
 
+/**
+ * The plain token request of a registered client: POST `${baseUrl}/oauth/token` with
+ * `grant_type=client_credentials` and client_secret_basic (RFC 6749 §4.4.2, §2.3.1).
+ */
+export function requestClientCredentials(
+  baseUrl: string,
+  clientId: string,
+  clientSecret: string,
+): Promise<Response> {
+  return fetch(`${baseUrl}/oauth/token`, {
+    method: 'POST',
+    headers: {
+      authorization: basicAuth(clientId, clientSecret),
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: 'grant_type=client_credentials',
+  });
+}
+
 /** POSTs a JSON body. */
 export function postJson(
   url: string,
