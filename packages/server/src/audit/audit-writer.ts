@@ -1,3 +1,4 @@
+import { resolvePositiveIntegerOptions } from '../internal/resolve-positive-integer-options.js';
 import type { AuditEvent } from './audit-event.js';
 import type { AuditStore } from './audit-store.js';
 
@@ -55,19 +56,12 @@ export class AuditWriter {
    * @throws TypeError when an option is not a positive integer.
    */
   constructor(store: AuditStore, options: AuditStoreOptions, logger: AuditWriterLogger) {
-    const settings = { ...DEFAULT_AUDIT_STORE_OPTIONS };
-    for (const [name, value] of Object.entries(options)) {
-      if (!(name in DEFAULT_AUDIT_STORE_OPTIONS)) {
-        throw new TypeError(`auditStore: unknown option ${name}`);
-      }
-      if (value === undefined) continue;
-      if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
-        throw new TypeError(`auditStore.${name} must be a positive integer`);
-      }
-      settings[name as keyof AuditStoreOptions] = value;
-    }
+    this.#options = resolvePositiveIntegerOptions(
+      'auditStore',
+      DEFAULT_AUDIT_STORE_OPTIONS,
+      options,
+    );
     this.#store = store;
-    this.#options = settings;
     this.#logger = logger;
   }
 

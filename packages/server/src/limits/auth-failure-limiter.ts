@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { resolvePositiveIntegerOptions } from '../internal/resolve-positive-integer-options.js';
 import { addressKey } from './internal/address-key.js';
 import { BoundedLruMap } from './internal/bounded-lru-map.js';
 
@@ -117,17 +118,11 @@ export class AuthFailureLimiter {
    * @throws TypeError when a field is not a positive integer.
    */
   constructor(options: AuthFailureLimitOptions = {}) {
-    const settings = { ...DEFAULT_AUTH_FAILURE_LIMITS };
-    for (const [name, value] of Object.entries(options)) {
-      if (!(name in DEFAULT_AUTH_FAILURE_LIMITS)) {
-        throw new TypeError(`authFailureLimit: unknown option ${name}`);
-      }
-      if (value === undefined) continue;
-      if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
-        throw new TypeError(`authFailureLimit.${name} must be a positive integer`);
-      }
-      settings[name as keyof AuthFailureLimitOptions] = value;
-    }
+    const settings = resolvePositiveIntegerOptions(
+      'authFailureLimit',
+      DEFAULT_AUTH_FAILURE_LIMITS,
+      options,
+    );
     this.#windowMs = settings.windowSec * 1000;
     this.#blockMs = settings.blockSec * 1000;
     this.#trustedMs = settings.trustedPairTtlSec * 1000;
