@@ -183,7 +183,7 @@ export function createServerApp(options: BuildServerOptions): {
     auditWriter?.start();
   });
   app.addHook('onClose', async () => {
-    cache.stop();
+    await cache.stop();
     await auditWriter?.close();
   });
   app.addHook('onSend', (_request, reply, payload, done) => {

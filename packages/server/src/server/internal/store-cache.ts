@@ -98,10 +98,14 @@ export class StoreCache {
     }
   }
 
-  /** Stops the background check. */
-  stop(): void {
+  /**
+   * Stops the background check and waits for one already running, so that closing the store
+   * afterwards cannot fail it (and log a database outage) in the middle of a clean shutdown.
+   */
+  async stop(): Promise<void> {
     if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#timer = undefined;
+    await this.#checking?.catch(() => {});
   }
 
   /**
