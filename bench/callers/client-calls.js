@@ -70,10 +70,12 @@ if (args.phase === 'burst') {
   for (let pass = 0; pass < config.passes; pass++) {
     const sequential = {};
     const concurrent = {};
-    for (const [name, call] of [
+    const calls = [
       ['plain', plainFetch],
       ['client', clientFetch],
-    ]) {
+    ];
+    // Odd passes in reverse order, so that load drifting within a pass favours neither.
+    for (const [name, call] of pass % 2 === 0 ? calls : calls.reverse()) {
       sequential[name] = await callMany(call, { durationSec: config.durationSec, concurrency: 1 });
       concurrent[name] = await callMany(call, {
         durationSec: config.durationSec,

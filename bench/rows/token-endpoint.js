@@ -13,7 +13,7 @@ const script = (path) => fileURLToPath(new URL(path, import.meta.url));
 const FORM = 'application/x-www-form-urlencoded';
 const OIDC_RESOURCE = 'urn:bench:api';
 
-/** The targets, in the order of every pass: peer, ours, peer, ours. */
+/** The targets, in the order of even passes (peer, ours, peer, ours); odd passes reverse it. */
 export const TOKEN_TARGETS = [
   { key: 'oidcProvider', label: 'oidc-provider 9, RS256 (peer)' },
   { key: 'oursRs256', label: 'm2m-auth serve, RS256' },
@@ -111,7 +111,9 @@ export async function runTokenEndpointRow(plan, { workDir, say, load }) {
     for (let pass = 0; pass < plan.passes; pass++) {
       await waitForQuietCore({ maxWaitSec: plan.quietWaitSec });
       const figures = {};
-      for (const { key, label } of TOKEN_TARGETS) {
+      // Odd passes run in reverse order, so that load drifting within a pass favours no one.
+      const order = pass % 2 === 0 ? TOKEN_TARGETS : [...TOKEN_TARGETS].reverse();
+      for (const { key, label } of order) {
         say(`token endpoint, pass ${pass + 1}: ${label}`);
         const { alg: _alg, ...spec } = specs[key];
         figures[key] = await load.measure(

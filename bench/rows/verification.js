@@ -80,11 +80,13 @@ export async function runVerificationRow(plan, { workDir, say, load }) {
         figures[mode.key] = {};
         for (const { key: framework, label } of FRAMEWORKS) {
           const results = {};
-          for (const [role, variant] of [
+          const roles = [
             ['none', 'none'],
             ['peer', 'peer'],
             ['ours', mode.ours],
-          ]) {
+          ];
+          // Odd passes run in reverse order, so that load drifting within a pass favours no one.
+          for (const [role, variant] of pass % 2 === 0 ? roles : roles.reverse()) {
             const name = `${framework}/${variant}`;
             say(`verification, pass ${pass + 1}, ${mode.label}: ${label} ${variant}`);
             const server = servers[name];
