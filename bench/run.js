@@ -83,13 +83,16 @@ async function main() {
       verification: await runVerificationRow(plan, context),
       client: await runClientRow(plan, context),
     };
+    const usable = withoutSpoiled(rows);
     const run = {
       date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
       mode,
       plan,
       machine,
       rows,
-      derived: evaluate(rows),
+      usable,
+      spoiledShare: SPOILED_SHARE,
+      derived: evaluate(usable),
       durationSec: (performance.now() - started) / 1000,
       maxGeneratorCpu: maxGeneratorCpu(rows),
       foreignLoad: foreignLoad(rows),
@@ -116,6 +119,34 @@ async function main() {
     await load?.stop();
     rmSync(workDir, { recursive: true, force: true });
   }
+}
+
+/** A measurement during which other processes took more than this share of core 0 is spoiled. */
+const SPOILED_SHARE = 0.5;
+
+/**
+ * The rows with every figure of a spoiled measurement replaced by NaN, so that it shows as "—" and
+ * stays out of medians and ratios; the JSON output keeps the raw rows.
+ */
+function withoutSpoiled(rows) {
+  const copy = structuredClone(rows);
+  const blank = (value) => {
+    for (const [key, child] of Object.entries(value)) {
+      if (key === 'foreignShare' || key === 'generatorCpu') continue;
+      if (typeof child === 'number') value[key] = Number.NaN;
+      else if (child !== null && typeof child === 'object') blank(child);
+    }
+  };
+  const visit = (value) => {
+    if (value === null || typeof value !== 'object') return;
+    if (typeof value.foreignShare === 'number' && value.foreignShare > SPOILED_SHARE) {
+      blank(value);
+      return;
+    }
+    for (const child of Object.values(value)) visit(child);
+  };
+  visit(copy);
+  return copy;
 }
 
 /** Every number called `name` anywhere in the rows' figures. */

@@ -11,12 +11,13 @@ import { addedUs, perPass } from './stats.js';
 const cpuRate = (figure) =>
   figure.serverCpuUsPerRequest === undefined ? Number.NaN : 1e6 / figure.serverCpuUsPerRequest;
 
-const times = (ratio) =>
-  `${ratio.median.toFixed(2)}× (passes: ${ratio.values.map((v) => v.toFixed(2)).join(', ')})`;
-const percent = (ratio) =>
-  `${(ratio.median * 100).toFixed(0)} % (passes: ${ratio.values.map((v) => `${(v * 100).toFixed(0)} %`).join(', ')})`;
-const micros = (figure) =>
-  `${figure.median.toFixed(0)} µs (passes: ${figure.values.map((v) => v.toFixed(0)).join(', ')})`;
+const show = (format) => (value) => (Number.isFinite(value) ? format(value) : '—');
+const x = show((v) => `${v.toFixed(2)}×`);
+const pc = show((v) => `${(v * 100).toFixed(0)} %`);
+const us = show((v) => `${v.toFixed(0)} µs`);
+const times = (ratio) => `${x(ratio.median)} (passes: ${ratio.values.map(x).join(', ')})`;
+const percent = (ratio) => `${pc(ratio.median)} (passes: ${ratio.values.map(pc).join(', ')})`;
+const micros = (figure) => `${us(figure.median)} (passes: ${figure.values.map(us).join(', ')})`;
 
 /**
  * @param rows - `{ tokenEndpoint, verification, client }` as the rows return them.
@@ -111,9 +112,9 @@ export function evaluate(rows) {
     targets.push({
       name: `distinct tokens, ${label}: our added cost vs the best peer's`,
       goal: '≤ the best peer’s',
-      figure: `${micros(d.oursAddedUs)}; best peer ${bestPeer.toFixed(0)} µs`,
+      figure: `${micros(d.oursAddedUs)}; best peer ${us(bestPeer)}`,
       met: d.oursAddedUs.median <= bestPeer,
-      cpuFigure: `${micros(d.oursCpuAddedUs)}; best peer ${bestPeerCpu.toFixed(0)} µs`,
+      cpuFigure: `${micros(d.oursCpuAddedUs)}; best peer ${us(bestPeerCpu)}`,
       cpuMet: d.oursCpuAddedUs.median <= bestPeerCpu,
     });
   }

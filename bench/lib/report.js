@@ -6,8 +6,8 @@ import { median } from './stats.js';
 
 const n0 = (value) => (Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : '—');
 const n1 = (value) => (Number.isFinite(value) ? value.toFixed(1) : '—');
-const ratio = (value) => `${value.toFixed(2)}×`;
-const percent = (value) => `${(value * 100).toFixed(0)} %`;
+const ratio = (value) => (Number.isFinite(value) ? `${value.toFixed(2)}×` : '—');
+const percent = (value) => (Number.isFinite(value) ? `${(value * 100).toFixed(0)} %` : '—');
 const table = (head, rows) =>
   [
     `| ${head.join(' | ')} |`,
@@ -43,7 +43,8 @@ const opsTable = (passesOfOps, operations) =>
  * @param run - `{ date, mode, plan, machine, rows, derived, analysis, durationSec }`.
  */
 export function renderReport(run) {
-  const { plan, machine, rows, derived } = run;
+  const { plan, machine, derived } = run;
+  const rows = run.usable;
   const out = [];
   out.push(
     '# m2m-auth benchmarks',
@@ -73,8 +74,10 @@ export function renderReport(run) {
     machine.taskset
       ? '- Every server process runs under `taskset -c 0`, every load generator and caller under `taskset -c 1`; node:crypto and jose ceilings run on core 0 too. Loopback only.'
       : '- **taskset was not found: nothing was pinned.** Loopback only.',
-    `- Load: autocannon, ${plan.connections} keep-alive connections, ${plan.durationSec} s per measurement after a ${plan.warmupSec} s warm-up of each server; a load with any error or non-2xx answer aborts the run. The generator's own CPU use is recorded: it stayed under ${percent(run.maxGeneratorCpu)} of its core, so the servers, not the generator, set the rates.`,
+    `- Load: autocannon, ${plan.connections} keep-alive connections, ${plan.durationSec} s per measurement after a ${plan.warmupSec} s warm-up of each server; a load with any error or non-2xx answer aborts the run. The generator's own CPU use is recorded (at most ${percent(run.maxGeneratorCpu)} of its core).`,
     "- Added µs per request = 1e6/rps(protected) − 1e6/rps(unprotected). Server CPU µs per request: the server process's CPU time (all threads, from /proc) over the measured load divided by its requests; it is far less moved by other processes than requests/s.",
+    `- A measurement during which other processes took more than ${percent(run.spoiledShare)} of core 0 is shown as "—" and left out of every median and ratio (the \`--json\` output keeps it).`,
+    ...generatorBound(run.rows),
     '- All server processes run with `NODE_ENV=production`.',
     '',
     table(
@@ -294,4 +297,31 @@ export function renderReport(run) {
 
   if (run.analysis) out.push(run.analysis.trim(), '');
   return `${out.join('\n')}\n`;
+}
+
+/** A line naming the loads where the generator was near its core's limit, if any. */
+function generatorBound(rows) {
+  const bound = [];
+  rows.tokenEndpoint.passes.forEach((pass, i) => {
+    for (const { key, label } of TOKEN_TARGETS) {
+      if (pass[key].generatorCpu > 0.85) bound.push(`${label} (pass ${i + 1})`);
+    }
+  });
+  rows.verification.passes.forEach((pass, i) => {
+    for (const mode of MODES) {
+      for (const { key, label } of FRAMEWORKS) {
+        for (const role of ['none', 'peer', 'ours']) {
+          if (pass[mode.key][key][role].generatorCpu > 0.85) {
+            bound.push(
+              `${label} ${role === 'none' ? 'unprotected' : role}, ${mode.label} (pass ${i + 1})`,
+            );
+          }
+        }
+      }
+    }
+  });
+  if (bound.length === 0) return [];
+  return [
+    `- In these loads the generator used more than 85 % of its core, so it may have set the rate rather than the server (which makes the server look slower, and its ratio to a slower route look closer to 1): ${bound.join('; ')}.`,
+  ];
 }
