@@ -5,6 +5,7 @@
 //                                      it to <tmpdir>/m2m-auth-bench-quick/RESULTS.md
 //   npm run bench -- --out FILE        where to write the Markdown report (default: see above)
 //   npm run bench -- --json FILE       also write every figure as JSON
+//   npm run bench -- --render FILE     write the report of a run saved with --json again (no load)
 //
 // Servers run pinned to core 0 and load generators to core 1 (taskset); loopback only; every load
 // is bounded in time. Imports the built packages (npm ci builds them; else `npx tsc -b`).
@@ -51,21 +52,45 @@ const PLANS = {
 };
 
 function parseCommandLine(argv) {
-  const options = { quick: false, out: undefined, json: undefined };
+  const options = { quick: false, out: undefined, json: undefined, render: undefined };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--quick') options.quick = true;
-    else if (arg === '--out' || arg === '--json') {
+    else if (arg === '--out' || arg === '--json' || arg === '--render') {
       const value = argv[++i];
       if (value === undefined) throw new Error(`${arg} needs a file name`);
       options[arg.slice(2)] = value;
-    } else throw new Error(`unknown argument ${arg}; use --quick, --out FILE, --json FILE`);
+    } else {
+      throw new Error(
+        `unknown argument ${arg}; use --quick, --out FILE, --json FILE, --render FILE`,
+      );
+    }
   }
   return options;
 }
 
+/** Renders the report of a run saved with --json again (after ANALYSIS.md or the report changed). */
+function renderSaved(options) {
+  const saved = JSON.parse(readFileSync(options.render, 'utf8'));
+  const usable = withoutSpoiled(saved.rows);
+  const run = {
+    ...saved,
+    usable,
+    spoiledShare: SPOILED_SHARE,
+    derived: evaluate(usable),
+    analysis: readAnalysis(),
+  };
+  const out = options.out ?? join(HERE, 'RESULTS.md');
+  writeFileSync(out, renderReport(run));
+  process.stderr.write(`bench: report of the run of ${saved.date} written to ${out}\n`);
+}
+
 async function main() {
   const options = parseCommandLine(process.argv.slice(2));
+  if (options.render !== undefined) {
+    renderSaved(options);
+    return;
+  }
   const mode = options.quick ? 'quick' : 'full';
   const plan = PLANS[mode];
   const started = performance.now();
