@@ -38,8 +38,9 @@ const PLANS = {
     clientSec: 3,
   },
   quick: {
+    // A smoke check: no warm-up (a second autocannon start per server costs more than it buys).
     durationSec: 0.6,
-    warmupSec: 0.3,
+    warmupSec: 0,
     passes: 1,
     microSec: 0.3,
     quietWaitSec: 0,
