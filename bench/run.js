@@ -35,7 +35,7 @@ const PLANS = {
     distinctTokens: 1000,
     clientCalls: 10_000,
     clientConcurrency: 100,
-    clientSec: 3,
+    clientSec: 2,
   },
   quick: {
     // A smoke check: no warm-up (a second autocannon start per server costs more than it buys).

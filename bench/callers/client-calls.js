@@ -2,7 +2,8 @@
 //
 //   --phase burst: one token client, `calls` calls of client.fetch from `concurrency` concurrent
 //     callers, all started at once (the token request count is read at the server afterwards).
-//   --phase latency: plain fetch and client.fetch interleaved, `passes` times each, sequential
+//   --phase latency: plain fetch, fetch with the same Authorization header, and client.fetch
+//     interleaved, `passes` times each, sequential
 //     calls for `durationSec` (latency per call) and `concurrency` callers for `durationSec`
 //     (calls per second).
 //
@@ -64,7 +65,12 @@ if (args.phase === 'burst') {
   result = await callMany(clientFetch, { count: config.calls, concurrency: config.concurrency });
 } else {
   // Warm both paths (and get the token) before anything is recorded.
+  // The same request as client.fetch sends, made by hand with a token got once: separates what
+  // the client costs from what carrying a bearer token costs (undici's header handling, bytes).
+  const headerInit = { headers: { authorization: `Bearer ${await client.getToken()}` } };
+  const headerFetch = (url) => fetch(url, headerInit);
   await callMany(plainFetch, { durationSec: config.durationSec / 2, concurrency: 1 });
+  await callMany(headerFetch, { durationSec: config.durationSec / 2, concurrency: 1 });
   await callMany(clientFetch, { durationSec: config.durationSec / 2, concurrency: 1 });
   result = { passes: [] };
   for (let pass = 0; pass < config.passes; pass++) {
@@ -72,9 +78,10 @@ if (args.phase === 'burst') {
     const concurrent = {};
     const calls = [
       ['plain', plainFetch],
+      ['header', headerFetch],
       ['client', clientFetch],
     ];
-    // Odd passes in reverse order, so that load drifting within a pass favours neither.
+    // Odd passes in reverse order, so that load drifting within a pass favours no one.
     for (const [name, call] of pass % 2 === 0 ? calls : calls.reverse()) {
       sequential[name] = await callMany(call, { durationSec: config.durationSec, concurrency: 1 });
       concurrent[name] = await callMany(call, {

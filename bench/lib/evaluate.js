@@ -145,6 +145,18 @@ export function evaluate(rows) {
     concurrentAddedUs: perPass(c.latency.passes, (p) =>
       addedUs(con(p, 'client').callsPerSec, con(p, 'plain').callsPerSec),
     ),
+    // Over fetch carrying the same Authorization header: what the client itself adds.
+    sequentialOverHeaderUs: perPass(
+      c.latency.passes,
+      (p) => seq(p, 'client').meanUs - seq(p, 'header').meanUs,
+    ),
+    sequentialP50OverHeaderUs: perPass(
+      c.latency.passes,
+      (p) => seq(p, 'client').p50Us - seq(p, 'header').p50Us,
+    ),
+    concurrentOverHeaderUs: perPass(c.latency.passes, (p) =>
+      addedUs(con(p, 'client').callsPerSec, con(p, 'header').callsPerSec),
+    ),
   };
   const counted =
     c.burstTokenRequests === 1 && c.burst.failed === 0 && c.burst.elapsedSec < c.tokenTtlSec;
