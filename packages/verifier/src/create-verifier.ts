@@ -175,10 +175,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
     if (nowMs >= keys.softRefreshAt) await keys.refreshIfDue(nowMs);
     const nowSec = (options?.currentDate?.getTime() ?? nowMs) / 1000;
 
-    let cacheKey: string | undefined;
     if (cache !== undefined) {
-      cacheKey = VerifiedTokenCache.keyOf(token);
-      const entry = cache.get(cacheKey);
+      const entry = cache.get(token);
       if (entry !== undefined) {
         if (entry.record.trusted) {
           const cached = entry.token;
@@ -187,7 +185,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
           checkScopes(cached, options?.scopes);
           return cached;
         }
-        cache.delete(cacheKey);
+        cache.delete(token);
       }
     }
 
@@ -214,8 +212,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
     }
     const validated = validateClaims(parseJsonObject(payload, 'claims'), policy, nowSec);
     // Cached before the scope check: the token is valid, only this route wants more.
-    if (cache !== undefined && cacheKey !== undefined && record.trusted) {
-      cache.set(cacheKey, { token: validated, record });
+    if (cache !== undefined && record.trusted) {
+      cache.set(token, { token: validated, record });
     }
     checkScopes(validated, options?.scopes);
     return validated;
@@ -236,7 +234,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
       if (token === undefined || token.length > maxTokenLength) return undefined;
       const nowMs = Date.now();
       if (nowMs >= keys.softRefreshAt) return undefined;
-      const entry = cache.get(VerifiedTokenCache.keyOf(token));
+      const entry = cache.get(token);
       if (entry === undefined || !entry.record.trusted) return undefined;
       const cached = entry.token;
       const nowSec = (options?.currentDate?.getTime() ?? nowMs) / 1000;

@@ -52,9 +52,11 @@ export interface VerifierOptions {
   /** Longest token accepted, in characters, checked before any parsing. Default 8192. */
   maxTokenLength?: number;
   /**
-   * In-memory cache of verified tokens, keyed by the SHA-256 of the whole token; only successes
-   * are cached, `exp`/`nbf`/`iat` are re-checked on every hit, and entries go when the key that
-   * verified them leaves the key set. `false` turns it off. Default `{ maxEntries: 1000 }`.
+   * In-memory cache of verified tokens, keyed by the whole token (a hit needs the exact same
+   * characters); only successes are cached, `exp`/`nbf`/`iat` and the route's scopes are re-checked
+   * on every hit, and entries go when the key that verified them leaves the key set. It holds at
+   * most `maxEntries` accepted tokens (each at most `maxTokenLength` characters) until they expire
+   * or are evicted. `false` turns it off. Default `{ maxEntries: 1000 }`.
    */
   tokenCache?: boolean | { maxEntries?: number };
   /**

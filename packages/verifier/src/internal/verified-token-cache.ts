@@ -1,4 +1,3 @@
-import { hash } from 'node:crypto';
 import type { KeyRecord } from './import-keys.js';
 import type { ValidatedToken } from './validate-claims.js';
 
@@ -9,11 +8,15 @@ export interface CacheEntry {
 }
 
 /**
- * A bounded map of tokens that verified, keyed by the SHA-256 of the whole token, so the cache
- * holds no bearer token and a hit means the exact same bytes verified before (a fast
- * non-cryptographic hash would let a crafted token collide with a cached one and borrow its
- * claims). Only successes are stored; callers re-check `exp`/`nbf` and the key's trust on every
- * hit. When full, the oldest insertion is evicted (Map iteration order).
+ * A bounded map of tokens that verified, keyed by the whole token string: a hit means the exact
+ * same characters verified before, so no crafted token can collide with a cached one and borrow
+ * its claims (which a short hash of the token could allow), and a hit costs one string hash and
+ * compare instead of a digest (a SHA-256 key cost about 5 µs per request, a quarter of a light
+ * route's time: bench/ANALYSIS.md). The price is that the cache holds accepted bearer tokens
+ * until they expire or are evicted; a token issued by m2m-auth is bound to this receiver's
+ * audience, so one read from this process's memory is good only against this process. Only
+ * successes are stored; callers re-check `exp`/`nbf` and the key's trust on every hit. When full,
+ * the oldest insertion is evicted (Map iteration order).
  */
 export class VerifiedTokenCache {
   private readonly entries = new Map<string, CacheEntry>();
@@ -21,30 +24,24 @@ export class VerifiedTokenCache {
   /** @param maxEntries - most entries kept. */
   constructor(private readonly maxEntries: number) {}
 
-  /** The cache key of a token: its SHA-256, as a 44-character base64 string. */
-  static keyOf(token: string): string {
-    // node:crypto because jose has no hash API; the one-shot `hash` avoids a Hash object.
-    return hash('sha256', token, 'base64');
-  }
-
   get size(): number {
     return this.entries.size;
   }
 
-  get(key: string): CacheEntry | undefined {
-    return this.entries.get(key);
+  get(token: string): CacheEntry | undefined {
+    return this.entries.get(token);
   }
 
-  set(key: string, entry: CacheEntry): void {
-    if (this.entries.size >= this.maxEntries && !this.entries.has(key)) {
+  set(token: string, entry: CacheEntry): void {
+    if (this.entries.size >= this.maxEntries && !this.entries.has(token)) {
       const oldest = this.entries.keys().next();
       if (!oldest.done) this.entries.delete(oldest.value);
     }
-    this.entries.set(key, entry);
+    this.entries.set(token, entry);
   }
 
-  delete(key: string): void {
-    this.entries.delete(key);
+  delete(token: string): void {
+    this.entries.delete(token);
   }
 
   /** Drops every entry verified by a key that is no longer trusted. */
