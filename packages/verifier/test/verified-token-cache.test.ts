@@ -100,6 +100,21 @@ describe('verified-token cache', () => {
     expect(await codeOf(verifier.verify(` ${token}`))).toBe('ERR_TOKEN_MALFORMED');
   });
 
+  it("a token that shares a cached one's signature but not its claims is a miss, and fails", async () => {
+    const verifier = cachingVerifier();
+    const token = await mintToken(key);
+    await verifier.verify(token);
+    // Same header and signature (so the same tail the cache indexes by), other claims.
+    const [header, payload, signature] = token.split('.');
+    const claims = JSON.parse(Buffer.from(payload as string, 'base64url').toString());
+    const forged = `${header}.${Buffer.from(JSON.stringify({ ...claims, scope: 'doctors:read doctors:write' })).toString('base64url')}.${signature}`;
+    expect(forged.slice(-32)).toBe(token.slice(-32));
+    expect(verifier.authenticateCached(`Bearer ${forged}`)).toBeUndefined();
+    expect(await codeOf(verifier.verify(forged))).toBe('ERR_SIGNATURE_INVALID');
+    // The forgery neither replaced nor evicted the real token's entry.
+    expect(verifier.authenticateCached(`Bearer ${token}`)).toBeDefined();
+  });
+
   it('serves only plain Bearer headers from the cache and leaves the rest to the full path', async () => {
     const verifier = cachingVerifier();
     const token = await mintToken(key);
