@@ -148,6 +148,8 @@ describe('startServer and /healthz', () => {
       const refused = await readResponse(await request());
       expect(refused.status).toBe(503);
       expect(refused.body.error).toBe('temporarily_unavailable');
+      // An operator must act: clients are told not to come back at once.
+      expect(refused.headers.get('retry-after')).toBe('30');
 
       await cli.keys.generate('RS256');
       expect((await request()).status).toBe(200);
@@ -157,7 +159,7 @@ describe('startServer and /healthz', () => {
     }
   });
 
-  it('answers 503 temporarily_unavailable, not 500, when the database cannot be read', async () => {
+  it('answers 503 temporarily_unavailable with Retry-After, not 500, when the database cannot be read', async () => {
     const { client, clientSecret } = await cli.clients.create({ name: 'a', audiences: ['b'] });
     const server = await startServer({ store, port: 0 });
     try {
@@ -170,6 +172,7 @@ describe('startServer and /healthz', () => {
         error: 'temporarily_unavailable',
         error_description: 'The authorization server cannot reach its database; retry later.',
       });
+      expect(res.headers.get('retry-after')).toBe('2');
       const health = await readResponse(await fetch(`${server.url}/healthz`));
       expect(health.status).toBe(503);
       expect(health.body).toEqual({ status: 'unavailable', reason: 'database' });

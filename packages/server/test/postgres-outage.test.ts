@@ -239,11 +239,13 @@ describe.skipIf(skip)(
             async () => {
               const res = await requestToken(instance.url, clients[0]!, { timeoutMs: 5_000 });
               expect(res.status).toBe(503);
+              expect(res.headers.get('retry-after')).toBe('2');
               expect(await res.json()).toMatchObject({ error: 'temporarily_unavailable' });
               const jwks = await fetch(`${instance.url}/.well-known/jwks.json`, {
                 signal: AbortSignal.timeout(5_000),
               });
               expect(jwks.status).toBe(503);
+              expect(jwks.headers.get('retry-after')).toBe('2');
               expect(await jwks.json()).toMatchObject({ error: 'temporarily_unavailable' });
             },
             { timeout: 15_000, interval: 200 },

@@ -57,6 +57,8 @@ export interface AuthServerErrorDefinition {
   readonly status: number;
   /** Fixed `error_description`: never built from input, never names a secret. */
   readonly description: string;
+  /** Default `Retry-After`, seconds, for a temporary refusal a client should retry (503). */
+  readonly retryAfterSec?: number;
 }
 
 /** Every code with its wire form; ERRORS.md is the human-readable copy of this table. */
@@ -188,11 +190,16 @@ export const AUTH_SERVER_ERRORS: Readonly<Record<AuthServerErrorCode, AuthServer
       error: 'temporarily_unavailable',
       status: 503,
       description: 'The authorization server has no signing key and cannot issue tokens right now.',
+      // An operator has to act (keys generate); clients should not poll fast meanwhile.
+      retryAfterSec: 30,
     },
     ERR_STORE_UNAVAILABLE: {
       error: 'temporarily_unavailable',
       status: 503,
       description: 'The authorization server cannot reach its database; retry later.',
+      // The server re-checks its database at least every second and serves again as soon as it
+      // answers: a short wait lets clients come back without a stampede of immediate retries.
+      retryAfterSec: 2,
     },
     ERR_INTERNAL: {
       error: 'server_error',
@@ -240,7 +247,7 @@ export class AuthServerError extends Error {
     this.code = code;
     this.error = definition.error;
     this.status = definition.status;
-    this.retryAfterSec = options?.retryAfterSec;
+    this.retryAfterSec = options?.retryAfterSec ?? definition.retryAfterSec;
   }
 
   /** The fixed public `error_description` (same as `message`). */
