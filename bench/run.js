@@ -1,6 +1,6 @@
 // `npm run bench`: every row of issue 9 in one run, then bench/RESULTS.md.
 //
-//   npm run bench                      full run (2 s per load, 6 passes, about 6 minutes)
+//   npm run bench                      full run (2 s per load, 8 passes, about 8 minutes)
 //   npm run bench -- --quick           smoke check (< 1 min, one pass); prints the report and writes
 //                                      it to <tmpdir>/m2m-auth-bench-quick/RESULTS.md
 //   npm run bench -- --out FILE        where to write the Markdown report (default: see above)
@@ -28,7 +28,12 @@ const PLANS = {
   full: {
     durationSec: 2,
     warmupSec: 2,
-    passes: 6,
+    // Before every later measurement too: a server idle for 20 s or more used up to 50 % more CPU
+    // per request in its first 2 s of load than right after (measured on Express; cold caches,
+    // code re-optimized), which penalized whichever server idled longest: the cached-token
+    // servers, loaded once per pass. Every server gets the same re-warm-up.
+    rewarmSec: 0.5,
+    passes: 8,
     microSec: 0.7,
     quietWaitSec: 10,
     connections: 10,
@@ -41,6 +46,7 @@ const PLANS = {
     // A smoke check: no warm-up (a second autocannon start per server costs more than it buys).
     durationSec: 0.6,
     warmupSec: 0,
+    rewarmSec: 0,
     passes: 1,
     microSec: 0.3,
     quietWaitSec: 0,

@@ -74,7 +74,7 @@ export function renderReport(run) {
     machine.taskset
       ? '- Every server process runs under `taskset -c 0`, every load generator and caller under `taskset -c 1`; node:crypto and jose ceilings run on core 0 too. Loopback only.'
       : '- **taskset was not found: nothing was pinned.** Loopback only.',
-    `- Load: autocannon, ${plan.connections} keep-alive connections, ${plan.durationSec} s per measurement after a ${plan.warmupSec} s warm-up of each server; a load with any error or non-2xx answer aborts the run. The generator's own CPU use is recorded (at most ${percent(run.maxGeneratorCpu)} of its core).`,
+    `- Load: autocannon, ${plan.connections} keep-alive connections, ${plan.durationSec} s per measurement after a ${plan.warmupSec} s warm-up of each server (${plan.rewarmSec ?? 0} s before each later measurement); a load with any error or non-2xx answer aborts the run. The generator's own CPU use is recorded (at most ${percent(run.maxGeneratorCpu)} of its core).`,
     "- Added µs per request = 1e6/rps(protected) − 1e6/rps(unprotected). Server CPU µs per request: the server process's CPU time (all threads, from /proc) over the measured load divided by its requests; it is far less moved by other processes than requests/s.",
     `- A measurement during which other processes took more than ${percent(run.spoiledShare)} of core 0 is shown as "—" and left out of every median and ratio (the \`--json\` output keeps it).`,
     ...generatorBound(run.rows),

@@ -27,7 +27,7 @@ const basic = (id, secret) =>
 /**
  * Runs row 1.
  *
- * @param plan - `{ durationSec, warmupSec, passes, microSec, connections }`.
+ * @param plan - `{ durationSec, warmupSec, rewarmSec, passes, microSec, connections }`.
  * @param context - `{ workDir, say, load }` (`load`: the load generator).
  * @returns `{ passes: [{ oidcProvider, oursRs256, bareFastify, oursEdDSA, ceiling }], logging }`.
  */
@@ -122,7 +122,7 @@ export async function runTokenEndpointRow(plan, { workDir, say, load }) {
             method: 'POST',
             connections: plan.connections,
             durationSec: plan.durationSec,
-            warmupSec: pass === 0 ? plan.warmupSec : 0,
+            warmupSec: pass === 0 ? plan.warmupSec : plan.rewarmSec,
           },
           servers[key].pid,
         );

@@ -32,7 +32,7 @@ export const MODES = [
 /**
  * Runs row 2.
  *
- * @param plan - `{ durationSec, warmupSec, passes, microSec, connections, distinctTokens }`.
+ * @param plan - `{ durationSec, warmupSec, rewarmSec, passes, microSec, connections, distinctTokens }`.
  * @param context - `{ workDir, say, load }` (`load`: the load generator).
  * @returns `{ passes: [{ distinct: { fastify: { none, peer, ours } … }, repeated: …, micro }] }`.
  */
@@ -98,7 +98,7 @@ export async function runVerificationRow(plan, { workDir, say, load }) {
                   : { headers: { authorization: authorizations[0] } }),
                 connections: plan.connections,
                 durationSec: plan.durationSec,
-                warmupSec: warmed.has(name) ? 0 : plan.warmupSec,
+                warmupSec: warmed.has(name) ? plan.rewarmSec : plan.warmupSec,
               },
               server.pid,
             );
