@@ -231,7 +231,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     authenticateCached(authorization, options) {
       if (cache === undefined || typeof authorization !== 'string') return undefined;
       const token = peekBearerToken(authorization);
-      if (token === undefined || token.length > maxTokenLength) return undefined;
+      if (token === undefined) return undefined;
       const nowMs = Date.now();
       if (nowMs >= keys.softRefreshAt) return undefined;
       const entry = cache.get(token);

@@ -97,6 +97,7 @@ export function peekBearerToken(authorization: string): string | undefined {
   ) {
     return undefined;
   }
-  const token = authorization.slice(7);
-  return token.indexOf(' ') === -1 ? token : undefined;
+  // No scan for spaces or length: the caller only compares the result with tokens that passed
+  // every check, so anything malformed is simply not found.
+  return authorization.slice(7);
 }
