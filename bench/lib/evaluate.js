@@ -168,7 +168,59 @@ export function evaluate(rows) {
     cpuFigure: '(a count)',
     cpuMet: counted,
   });
-  return { tokenEndpoint, verification, client, targets };
+  return {
+    tokenEndpoint,
+    verification,
+    client,
+    targets,
+    josePath: josePathCost(rows, bestPeerCpu),
+  };
+}
+
+/**
+ * What signing and verifying through jose costs beyond node:crypto's synchronous calls, measured in
+ * the same pass (CPU µs per operation, jose's asynchronous WebCrypto path minus node:crypto's), and
+ * what our figures would be without that difference: our server's CPU µs per request minus it. This
+ * is an estimate of a path the project does not take (DEVELOPERS.md: signing and verification go
+ * through jose), given so that each target's gap can be split between jose's path and the rest.
+ *
+ * @returns `{ rs256SignExtraUs, eddsaSignExtraUs, rs256VsOidc, rs256VsCeiling, eddsaVsOidc,
+ *   rs256OtherBudgetUs, rs256OtherUs, verifyExtraUs, distinct: { <framework>: addedUs } }`, each
+ *   `{ values, median }`; ratios by server CPU time.
+ */
+function josePathCost(rows, bestPeerCpu) {
+  const token = rows.tokenEndpoint.passes;
+  const cpu = (figure) => figure.serverCpuUsPerRequest;
+  const rs256Extra = (p) => p.ceiling.joseRs256.cpuUs - p.ceiling.rs256.cpuUs;
+  const eddsaExtra = (p) => p.ceiling.joseEd25519.cpuUs - p.ceiling.ed25519.cpuUs;
+  const verify = rows.verification.passes;
+  const verifyExtra = (p) => p.micro.joseJwtVerify.cpuUs - p.micro.cryptoVerify.cpuUs;
+  const distinct = {};
+  for (const { key } of FRAMEWORKS) {
+    distinct[key] = perPass(
+      verify,
+      (p) => cpuAdded(p.distinct[key].ours, p.distinct[key].none) - verifyExtra(p),
+    );
+  }
+  return {
+    rs256SignExtraUs: perPass(token, rs256Extra),
+    eddsaSignExtraUs: perPass(token, eddsaExtra),
+    rs256VsOidc: perPass(token, (p) => cpu(p.oidcProvider) / (cpu(p.oursRs256) - rs256Extra(p))),
+    rs256VsCeiling: perPass(
+      token,
+      (p) => p.ceiling.rs256.cpuUs / (cpu(p.oursRs256) - rs256Extra(p)),
+    ),
+    eddsaVsOidc: perPass(token, (p) => cpu(p.oidcProvider) / (cpu(p.oursEdDSA) - eddsaExtra(p))),
+    // For 2× oidc-provider, a token may cost half of oidc-provider's CPU time; minus one
+    // node:crypto signature, that is what everything else (HTTP included) may cost.
+    rs256OtherBudgetUs: perPass(token, (p) => cpu(p.oidcProvider) / 2 - p.ceiling.rs256.cpuUs),
+    // What everything but the signature costs our server, and a bare Fastify POST route alone.
+    rs256OtherUs: perPass(token, (p) => cpu(p.oursRs256) - p.ceiling.joseRs256.cpuUs),
+    bareFastifyUs: perPass(token, (p) => cpu(p.bareFastify)),
+    verifyExtraUs: perPass(verify, verifyExtra),
+    distinct,
+    bestPeerCpu,
+  };
 }
 
 /** Server CPU µs per request added over the unprotected route, when /proc gave both. */

@@ -239,6 +239,8 @@ export function renderReport(run) {
     '',
   );
 
+  out.push(...josePathSection(derived.josePath), '');
+
   // Row 3.
   const client = rows.client;
   const c = derived.client;
@@ -295,6 +297,58 @@ export function renderReport(run) {
 }
 
 /** A line naming the loads where the generator was near its core's limit, if any. */
+/** The table that splits each missed target between jose's WebCrypto path and the rest. */
+function josePathSection(j) {
+  const x = (v) => `${v.toFixed(2)}×`;
+  const pc = (v) => `${(v * 100).toFixed(0)} %`;
+  const n0 = (v) => Math.round(v).toLocaleString('en-US');
+  return [
+    "### What jose's WebCrypto path costs (same passes, by server CPU time)",
+    '',
+    "The project signs and verifies through jose (DEVELOPERS.md: node:crypto only where jose has no API). jose 6 calls only `crypto.subtle`, which Node runs as a libuv threadpool job; node:crypto's `sign`/`verify` run synchronously. The first rows are jose's CPU µs per operation minus node:crypto's, from the ceiling tables of the same pass; the others subtract that difference from our server's CPU µs per request, estimating what a synchronous node:crypto path would give. These are estimates of a path not taken, to show which share of each gap is jose's path and which is the rest.",
+    '',
+    table(
+      ['figure', 'value'],
+      [
+        [
+          'jose RS256 signature beyond node:crypto’s, CPU µs',
+          passes(j.rs256SignExtraUs.values, n0),
+        ],
+        [
+          'jose Ed25519 signature beyond node:crypto’s, CPU µs',
+          passes(j.eddsaSignExtraUs.values, n0),
+        ],
+        [
+          'token endpoint RS256 / oidc-provider, with node:crypto signing (estimate; goal ≥ 2×)',
+          passes(j.rs256VsOidc.values, x),
+        ],
+        [
+          'token endpoint RS256 / signing ceiling, with node:crypto signing (estimate; goal ≥ 80 %)',
+          passes(j.rs256VsCeiling.values, pc),
+        ],
+        [
+          'token endpoint EdDSA / oidc-provider RS256, with node:crypto signing (estimate; goal ≥ 5×)',
+          passes(j.eddsaVsOidc.values, x),
+        ],
+        [
+          'CPU µs per RS256 token left for everything but the signature at 2× oidc-provider',
+          passes(j.rs256OtherBudgetUs.values, n0),
+        ],
+        [
+          'CPU µs per RS256 token our server spends on everything but the (jose) signature',
+          passes(j.rs256OtherUs.values, n0),
+        ],
+        ['… of which a bare Fastify POST route alone', passes(j.bareFastifyUs.values, n0)],
+        ['jose.jwtVerify beyond node:crypto verify, CPU µs', passes(j.verifyExtraUs.values, n0)],
+        ...Object.entries(j.distinct).map(([framework, figure]) => [
+          `distinct tokens, ${framework}: our added CPU µs with node:crypto verification (estimate; best peer ${n0(j.bestPeerCpu)})`,
+          passes(figure.values, n0),
+        ]),
+      ],
+    ),
+  ];
+}
+
 function generatorBound(rows) {
   const bound = [];
   rows.tokenEndpoint.passes.forEach((pass, i) => {
