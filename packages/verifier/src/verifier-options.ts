@@ -52,7 +52,7 @@ export interface VerifierOptions {
   /** Longest token accepted, in characters, checked before any parsing. Default 8192. */
   maxTokenLength?: number;
   /**
-   * In-memory cache of verified tokens, keyed by the whole token (a hit needs the exact same
+   * In-memory cache of verified tokens, keyed by the token itself (a hit needs the exact same
    * characters); only successes are cached, `exp`/`nbf`/`iat` and the route's scopes are re-checked
    * on every hit, and entries go when the key that verified them leaves the key set. It holds at
    * most `maxEntries` accepted tokens (each at most `maxTokenLength` characters) until they expire
