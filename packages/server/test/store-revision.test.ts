@@ -19,7 +19,10 @@ describe('the SQLite revision read', () => {
     try {
       db.exec('create table m2m_store_state (id integer primary key, revision integer not null)');
       db.exec('insert into m2m_store_state (id, revision) values (1, 7)');
-      const read = sqliteRevisionReader(db, 'select revision from m2m_store_state where id = ?');
+      const read = sqliteRevisionReader(db, {
+        sql: 'select revision from m2m_store_state where id = ?',
+        parameters: [1],
+      });
       expect(read()).toBe(7);
       db.exec('begin immediate');
       db.exec('update m2m_store_state set revision = 8 where id = 1');

@@ -155,7 +155,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   // the query each time cost about half of the read (bench, issue 9).
   const revisionSelect = db.selectFrom('m2m_store_state').select('revision').where('id', '=', 1);
   const revisionQuery = revisionSelect.compile();
-  const readRevisionNow = sqliteDatabase && sqliteRevisionReader(sqliteDatabase, revisionQuery.sql);
+  const readRevisionNow = sqliteDatabase && sqliteRevisionReader(sqliteDatabase, revisionQuery);
 
   let closed = false;
   return {
