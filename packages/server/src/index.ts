@@ -1,7 +1,12 @@
 // Store, client registry and signing keys.
 
 // CLI.
-export type { AuditEvent, AuditEventJson, AuditOutcome } from './audit/audit-event.js';
+export type {
+  AuditEvent,
+  AuditEventJson,
+  AuditOutcome,
+  StoredAuditEvent,
+} from './audit/audit-event.js';
 export { auditEventToJson } from './audit/audit-event.js';
 export type { AuditQuery, AuditStore } from './audit/audit-store.js';
 export type { AuditStoreOptions } from './audit/audit-writer.js';

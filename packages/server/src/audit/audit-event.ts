@@ -34,6 +34,12 @@ export interface AuditEvent {
   status: number;
 }
 
+/** An {@link AuditEvent} read back from the audit table, with the row's identifier. */
+export interface StoredAuditEvent extends AuditEvent {
+  /** The row's unique identifier (a UUID), assigned when the event was stored. */
+  eventId: string;
+}
+
 /** The JSON form of an {@link AuditEvent} (snake_case, as OAuth writes names on the wire). */
 export interface AuditEventJson {
   time: string;

@@ -1,4 +1,4 @@
-import type { AuditEvent } from './audit-event.js';
+import type { AuditEvent, StoredAuditEvent } from './audit-event.js';
 
 /** Filter of {@link AuditStore.list}. */
 export interface AuditQuery {
@@ -17,8 +17,8 @@ export interface AuditQuery {
 export interface AuditStore {
   /** Appends events in one statement; an empty list does nothing. */
   append(events: readonly AuditEvent[]): Promise<void>;
-  /** The most recent events matching `query`, oldest first. */
-  list(query?: AuditQuery): Promise<AuditEvent[]>;
+  /** The most recent events matching `query`, oldest first, each with its row identifier. */
+  list(query?: AuditQuery): Promise<StoredAuditEvent[]>;
   /**
    * Deletes events older than `beforeMs` (Unix milliseconds) in batches of 1000, yielding between
    * batches so a large purge never blocks the server; resolves to how many were deleted.

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { StoreContext } from '../store/internal/context.js';
 import type { AuditEventsTable } from '../store/internal/database.js';
-import type { AuditEvent, AuditOutcome } from './audit-event.js';
+import type { AuditEvent, AuditOutcome, StoredAuditEvent } from './audit-event.js';
 import type { AuditQuery, AuditStore } from './audit-store.js';
 
 /** Rows deleted per statement by `purge`. */
@@ -79,8 +79,9 @@ function toRow(event: AuditEvent): AuditEventsTable {
   };
 }
 
-function toEvent(row: AuditEventsTable): AuditEvent {
+function toEvent(row: AuditEventsTable): StoredAuditEvent {
   return {
+    eventId: row.event_id,
     timeMs: Number(row.time_ms),
     outcome: row.outcome as AuditOutcome,
     clientId: row.client_id,

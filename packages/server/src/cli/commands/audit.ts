@@ -1,6 +1,15 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type Command, InvalidArgumentError } from 'commander';
 import { type AuditEvent, auditEventToJson } from '../../audit/audit-event.js';
-import { createOutput, examples, formatTable } from '../internal/output.js';
+import { AuditFollower, FOLLOW_LOOKBACK_MS } from '../../audit/audit-follower.js';
+import type { Store } from '../../store/types.js';
+import {
+  columnWidths,
+  createOutput,
+  examples,
+  formatRow,
+  formatTable,
+} from '../internal/output.js';
 import { parseDuration } from '../internal/parse-duration.js';
 import { addStoreOptions, storeOptionsOf, withStore } from '../internal/store-options.js';
 
@@ -13,6 +22,8 @@ interface TailOptions {
   client?: string;
   since?: number;
   limit: number;
+  follow?: boolean;
+  interval: number;
 }
 
 /**
@@ -37,12 +48,12 @@ export function registerAuditCommand(program: Command): void {
         'only events this recent: seconds, or 10m, 2h, 30d',
         parseDuration,
       )
+      .option('--limit <n>', 'most events to show', parseLimit, DEFAULT_LIMIT)
       .option(
-        '--limit <n>',
-        `most events to show (default ${DEFAULT_LIMIT})`,
-        parseLimit,
-        DEFAULT_LIMIT,
-      ),
+        '-f, --follow',
+        `keep running and print events as they are stored (with --json: one JSON object per line); an event stored over ${FOLLOW_LOOKBACK_MS / 1000} s after a newer one is not shown; Ctrl-C stops`,
+      )
+      .option('--interval <seconds>', 'with --follow: seconds between checks', parseInterval, 1),
   )
     .addHelpText(
       'after',
@@ -50,47 +61,132 @@ export function registerAuditCommand(program: Command): void {
         'm2m-auth audit tail',
         'm2m-auth audit tail --client ms_admin --since 10m',
         'm2m-auth audit tail --since 1h --json',
+        'm2m-auth audit tail --follow --client ms_admin',
       ),
     )
     .action(async (opts: TailOptions, cmd: Command) => {
       const options = storeOptionsOf(cmd);
+      if (opts.follow) {
+        await withStore(options, (store) => followAudit(store, opts, options.json));
+        return;
+      }
       const out = createOutput(options.json);
       const { events, names } = await withStore(options, async (store) => {
-        const clients = await store.clients.list();
-        let clientId: string | undefined;
-        if (opts.client !== undefined) {
-          // A name or client_id of a registered client; anything else is taken as a recorded
-          // client_id (an unknown or deleted client, or a `sha256:` digest from a refusal).
-          clientId =
-            clients.find((c) => c.clientId === opts.client || c.name === opts.client)?.clientId ??
-            opts.client;
-        }
-        const found = await store.audit.list({
-          limit: opts.limit,
-          ...(clientId === undefined ? {} : { clientId }),
-          ...(opts.since === undefined ? {} : { sinceMs: Date.now() - opts.since * 1000 }),
-        });
-        return { events: found, names: new Map(clients.map((c) => [c.clientId, c.name])) };
+        const { clientId, names } = await resolveClient(store, opts.client);
+        const found = await store.audit.list(tailQuery(opts, clientId, Date.now()));
+        return { events: found, names };
       });
-      out.data(
-        events.map((event) => ({
-          ...auditEventToJson(event),
-          client_name: (event.clientId !== null && names.get(event.clientId)) || null,
-        })),
-      );
+      out.data(events.map((event) => eventJson(event, names)));
       if (events.length === 0) {
         out.text(
           'No audit events. Events are kept in the database by: m2m-auth serve --audit-store',
         );
         return;
       }
-      out.text(
-        ...formatTable([
-          ['TIME', 'OUTCOME', 'CLIENT', 'AUDIENCE', 'SCOPES', 'JTI / REASON', 'SOURCE'],
-          ...events.map((event) => eventRow(event, names)),
-        ]),
-      );
+      out.text(...formatTable([HEADER, ...events.map((event) => eventRow(event, names))]));
     });
+}
+
+/** The client_id a `--client` value names, and the names of all clients for display. */
+async function resolveClient(
+  store: Store,
+  client: string | undefined,
+): Promise<{ clientId: string | undefined; names: Map<string, string> }> {
+  const clients = await store.clients.list();
+  // A name or client_id of a registered client; anything else is taken as a recorded client_id
+  // (an unknown or deleted client, or a `sha256:` digest from a refusal).
+  const clientId =
+    client === undefined
+      ? undefined
+      : (clients.find((c) => c.clientId === client || c.name === client)?.clientId ?? client);
+  return { clientId, names: new Map(clients.map((c) => [c.clientId, c.name])) };
+}
+
+function tailQuery(opts: TailOptions, clientId: string | undefined, nowMs: number) {
+  return {
+    limit: opts.limit,
+    ...(clientId === undefined ? {} : { clientId }),
+    ...(opts.since === undefined ? {} : { sinceMs: nowMs - opts.since * 1000 }),
+  };
+}
+
+const HEADER = ['TIME', 'OUTCOME', 'CLIENT', 'AUDIENCE', 'SCOPES', 'JTI / REASON', 'SOURCE'];
+/** Column widths of a followed table, whatever the first rows: a time is 24 characters. */
+const FOLLOW_MIN_WIDTHS = [24, 7, 12, 12, 14, 36, 0];
+
+/**
+ * `audit tail --follow`: the recent events, then every `--interval` seconds the events stored
+ * since, until SIGINT or SIGTERM. A failed check (database unreachable) is reported once on stderr
+ * and retried; the follower misses nothing it can still read when the database is back.
+ */
+async function followAudit(store: Store, opts: TailOptions, json: boolean): Promise<void> {
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const { clientId, names: initialNames } = await resolveClient(store, opts.client);
+    let names = initialNames;
+    const startMs = Date.now();
+    const shown = await store.audit.list(tailQuery(opts, clientId, startMs));
+    const rows = shown.map((event) => eventRow(event, names));
+    const widths = columnWidths([HEADER, ...rows], FOLLOW_MIN_WIDTHS);
+    const print = (events: readonly AuditEvent[]) => {
+      for (const event of events) {
+        process.stdout.write(
+          json
+            ? `${JSON.stringify(eventJson(event, names))}\n`
+            : `${formatRow(eventRow(event, names), widths)}\n`,
+        );
+      }
+    };
+    if (!json) process.stdout.write(`${formatRow(HEADER, widths)}\n`);
+    print(shown);
+    const follower = new AuditFollower(store.audit, {
+      ...(clientId === undefined ? {} : { clientId }),
+      startMs,
+      shown,
+      limited: shown.length >= opts.limit,
+    });
+    let failing = false;
+    while (!stop.signal.aborted) {
+      await sleep(opts.interval * 1000, undefined, { signal: stop.signal }).catch(() => {});
+      if (stop.signal.aborted) break;
+      try {
+        const { events, truncated } = await follower.poll();
+        if (failing) process.stderr.write('m2m-auth: the audit table answers again\n');
+        failing = false;
+        if (truncated) {
+          process.stderr.write(
+            'm2m-auth: warning: more events than one check reads (10000); some were skipped\n',
+          );
+        }
+        if (events.some((e) => e.clientId !== null && !names.has(e.clientId))) {
+          names = (await resolveClient(store, undefined)).names;
+        }
+        print(events);
+      } catch (err) {
+        if (!failing) {
+          const reason = err instanceof Error ? err.message : String(err);
+          process.stderr.write(
+            `m2m-auth: warning: cannot read the audit table (${reason}); retrying every ${opts.interval} s\n`,
+          );
+        }
+        failing = true;
+      }
+    }
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+  }
+}
+
+/** The `--json` form of an event: {@link auditEventToJson} plus the client's name, if registered. */
+function eventJson(event: AuditEvent, names: ReadonlyMap<string, string>) {
+  return {
+    ...auditEventToJson(event),
+    client_name: (event.clientId !== null && names.get(event.clientId)) || null,
+  };
 }
 
 function eventRow(event: AuditEvent, names: ReadonlyMap<string, string>): string[] {
@@ -108,6 +204,14 @@ function eventRow(event: AuditEvent, names: ReadonlyMap<string, string>): string
     reason,
     event.sourceAddress ?? '-',
   ];
+}
+
+function parseInterval(value: string): number {
+  const seconds = Number(value.trim());
+  if (!/^\d+(\.\d+)?$/.test(value.trim()) || seconds < 0.1 || seconds > 3600) {
+    throw new InvalidArgumentError('expected seconds from 0.1 to 3600');
+  }
+  return seconds;
 }
 
 function parseLimit(value: string): number {

@@ -27,18 +27,33 @@ export function formatTime(sec: number | null | undefined): string {
 
 /** Rows as aligned columns, the first row being the header. */
 export function formatTable(rows: readonly (readonly string[])[]): string[] {
-  const widths: number[] = [];
+  const widths = columnWidths(rows);
+  return rows.map((row) => formatRow(row, widths));
+}
+
+/**
+ * The width of each column: its longest cell, and at least `minWidths[i]` (for tables printed a
+ * row at a time, whose later rows are not known yet).
+ */
+export function columnWidths(
+  rows: readonly (readonly string[])[],
+  minWidths: readonly number[] = [],
+): number[] {
+  const widths = [...minWidths];
   for (const row of rows) {
     row.forEach((cell, i) => {
       widths[i] = Math.max(widths[i] ?? 0, cell.length);
     });
   }
-  return rows.map((row) =>
-    row
-      .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
-      .join('  ')
-      .trimEnd(),
-  );
+  return widths;
+}
+
+/** One table row, cells padded to `widths` and separated by two spaces (the last cell unpadded). */
+export function formatRow(row: readonly string[], widths: readonly number[]): string {
+  return row
+    .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
+    .join('  ')
+    .trimEnd();
 }
 
 /** Help text block with examples, for `addHelpText('after', …)`. */
