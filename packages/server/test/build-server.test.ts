@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { buildServer, type Store, startServer } from '@m2m-auth/server';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { basicAuth, readResponse, requestClientCredentials } from './helpers/auth-server.js';
 import { randomKek, type TestDatabase } from './helpers/test-database.js';
 import { openTestStores, type TestStores } from './helpers/test-stores.js';
@@ -176,6 +177,31 @@ describe('startServer and /healthz', () => {
       const health = await readResponse(await fetch(`${server.url}/healthz`));
       expect(health.status).toBe(503);
       expect(health.body).toEqual({ status: 'unavailable', reason: 'database' });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('says "database", not "signing_key_unusable", when the database fails while keys reload', async () => {
+    const server = await startServer({ store, port: 0 });
+    try {
+      expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+      // The revision still answers but the keys cannot be read: what a database failing between
+      // the health check's two queries looks like (seen once in CI during a PostgreSQL restart).
+      const raw = new Database(database.file as string);
+      try {
+        raw.exec('alter table m2m_signing_keys rename to m2m_signing_keys_away');
+        raw.exec('update m2m_store_state set revision = revision + 1');
+        const health = await readResponse(await fetch(`${server.url}/healthz`));
+        expect(health).toMatchObject({
+          status: 503,
+          body: { status: 'unavailable', reason: 'database' },
+        });
+      } finally {
+        raw.exec('alter table m2m_signing_keys_away rename to m2m_signing_keys');
+        raw.close();
+      }
+      await vi.waitFor(async () => expect((await fetch(`${server.url}/healthz`)).status).toBe(200));
     } finally {
       await server.close();
     }

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { AuthServerError } from '../../errors/auth-server-error.js';
 import type { ServerContext } from '../internal/server-context.js';
 
 /** Path of the health check. */
@@ -36,6 +37,12 @@ async function findProblem(
     const key = await context.cache.signingKey(Math.floor(Date.now() / 1000));
     return key === undefined ? 'no_signing_key' : undefined;
   } catch (err) {
+    // The database can fail between the two steps (reloading the keys is a query too): that is
+    // still an outage, not a key that cannot be used.
+    if (err instanceof AuthServerError && err.code === 'ERR_STORE_UNAVAILABLE') {
+      log.error({ err }, 'health check: database unreachable');
+      return 'database';
+    }
     log.error({ err }, 'health check: active signing key unusable');
     return 'signing_key_unusable';
   }
