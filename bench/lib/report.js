@@ -49,7 +49,7 @@ export function renderReport(run) {
   out.push(
     '# m2m-auth benchmarks',
     '',
-    `Measured by \`npm run bench\`${run.mode === 'quick' ? ' -- --quick (smoke check: short loads, one pass; not for comparisons)' : ''} on ${run.date}, commit ${machine.commit}, in ${Math.round(run.durationSec)} s. Every comparison below is between figures taken in the same run, interleaved (peer, ours, peer, ours; odd passes in reverse order) over ${plan.passes} pass${plan.passes > 1 ? 'es' : ''}; a cell "a / b → **m**" gives each pass and their median. These machines are shared and noisy: read ratios and added microseconds, not lone absolute numbers.`,
+    `Measured by ${run.mode === 'quick' ? '`npm run bench -- --quick` (smoke check: short loads, one pass; not for comparisons)' : '`npm run bench`'} on ${run.date}, commit ${machine.commit}, in ${Math.round(run.durationSec)} s. Every comparison below is between figures taken in the same run, interleaved (peer, ours, peer, ours; odd passes in reverse order) over ${plan.passes} pass${plan.passes > 1 ? 'es' : ''}; a cell "a / b → **m**" gives each pass and their median. These machines are shared and noisy: read ratios and added microseconds, not lone absolute numbers.`,
     '',
     '## Targets',
     '',
