@@ -5,7 +5,7 @@ import {
   DEFAULT_POSTGRES_REVISION_CHECK_INTERVAL_MS,
   DEFAULT_REQUEST_TIMEOUT_MS,
 } from '../../http/server-defaults.js';
-import { DEFAULT_PROPAGATION_SEC } from '../../keys/key-lifecycle-timing.js';
+import { DEFAULT_PROPAGATION_SEC, retiredKeyRemoveAt } from '../../keys/key-lifecycle-timing.js';
 import { SIGNING_ALGS } from '../../keys/signing-key-pair.js';
 import { DEFAULT_AUTH_FAILURE_LIMITS } from '../../limits/auth-failure-limiter.js';
 import type { RunningServer } from '../../server/start-server.js';
@@ -194,6 +194,15 @@ export function registerServeCommand(program: Command): void {
       if (opts.rotateEvery !== undefined && propagationSec < opts.jwksMaxAge) {
         say(
           `warning: --propagation ${propagationSec} is shorter than --jwks-max-age ${opts.jwksMaxAge}: verifiers may see tokens signed by a key they have not fetched yet`,
+        );
+      }
+      // A retired key stays published until every token it signed has expired (at least the
+      // default token lifetime plus a margin): rotating faster than that grows the JWKS.
+      const retiredForSec = retiredKeyRemoveAt(0, 0);
+      if (opts.rotateEvery !== undefined && opts.rotateEvery < retiredForSec) {
+        const published = 2 + Math.ceil(retiredForSec / opts.rotateEvery);
+        say(
+          `warning: --rotate-every ${opts.rotateEvery} s is shorter than the ${retiredForSec} s or more a retired key stays published: the JWKS will hold about ${published} keys (@m2m-auth/verifier reads at most 100); outside tests, rotate every few days or weeks`,
         );
       }
       if (opts.issuer === undefined && (opts.host === '0.0.0.0' || opts.host === '::')) {
