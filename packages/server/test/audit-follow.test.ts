@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { type AuditEvent, openStore, type Store } from '@m2m-auth/server';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AuditFollower, FOLLOW_LOOKBACK_MS } from '../src/audit/audit-follower.js';
 import { CLI_BIN } from './helpers/run-cli.js';
@@ -97,6 +98,62 @@ describe('m2m-auth audit tail --follow', { timeout: 60_000 }, () => {
   });
   afterEach(async () => {
     await database?.drop();
+  });
+
+  it('reports a failing audit table once, keeps checking, and prints what was stored meanwhile', async () => {
+    const kek = randomKek();
+    const store = await openStore({ databaseUrl: database.url, kek });
+    const child = spawn(
+      process.execPath,
+      [CLI_BIN, 'audit', 'tail', '--follow', '--interval', '0.1', '--json'],
+      {
+        cwd: database.dir ?? '.',
+        env: { ...process.env, DATABASE_URL: database.url, M2M_AUTH_KEK: kek },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    const raw = new Database(database.file as string);
+    try {
+      await store.audit.append([event(Date.now(), 'first')]);
+      await vi.waitFor(() => expect(stdout).toContain('"first"'), { timeout: 15_000 });
+      // A real read failure of the same database: the audit table is gone for a while.
+      raw.exec('alter table m2m_audit_events rename to m2m_audit_events_away');
+      await vi.waitFor(() => expect(stderr).toContain('cannot read the audit table'), {
+        timeout: 15_000,
+      });
+      raw
+        .prepare(
+          `insert into m2m_audit_events_away (event_id, time_ms, outcome, client_id, audience, scopes, jti, source_address, reason, detail, status)
+           values ('while-away-id', ?, 'issued', 'c1', 'ms_doctor', '["doctors:read"]', 'while-away', '127.0.0.1', null, null, 200)`,
+        )
+        .run(Date.now());
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      raw.exec('alter table m2m_audit_events_away rename to m2m_audit_events');
+      await vi.waitFor(() => expect(stdout).toContain('"while-away"'), { timeout: 15_000 });
+      expect(stderr.match(/cannot read the audit table/g)).toHaveLength(1);
+      expect(stderr).toContain('the audit table answers again');
+      child.kill('SIGTERM');
+      const [code] = await once(child, 'exit');
+      expect(code).toBe(0);
+      expect(
+        stdout
+          .trim()
+          .split('\n')
+          .map((line) => JSON.parse(line).jti),
+      ).toEqual(['first', 'while-away']);
+    } finally {
+      raw.close();
+      child.kill('SIGKILL');
+      await store.close();
+    }
   });
 
   it.each([
