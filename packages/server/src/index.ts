@@ -102,6 +102,8 @@ export type {
   KeyLifecycleChange,
   KeyState,
   KeyStore,
+  LeaseOptions,
+  LeaseStore,
   NewClient,
   RotateOptions,
   SigningAlg,

@@ -80,8 +80,12 @@ export interface ProvisionReport {
  *   default 0), `keyAlg` (default RS256), URL overrides `authUrl` / `issuer` / `jwksUrl`.
  * @returns The report; `complete: false` when an existing client's secret is unknown (its `.env` is
  *   missing or stale and `rotateSecrets` does not cover it), so its `.env` was not written.
+ * A run that changes anything holds the store's `provision` lease throughout, so concurrent runs on
+ * one database (SQLite or PostgreSQL) take turns; a dry run holds none.
+ *
  * @throws {ProvisionError} `MANIFEST_INVALID` (URLs), `PROVISION_CONFLICT`, `ENV_DIR_UNWRITABLE`
  *   before any change; `APPLY_FAILED` when the store fails midway.
+ * @throws {StoreError} `LEASE_BUSY` when another run held the lease for over 120 s.
  * @example
  * ```ts
  * const store = await openStore({ databaseUrl: 'sqlite:./data/m2m-auth.db' });
@@ -90,6 +94,21 @@ export interface ProvisionReport {
  * ```
  */
 export async function provisionServices(
+  store: Store,
+  manifest: Manifest,
+  options: ProvisionOptions,
+): Promise<ProvisionReport> {
+  // Two runs at once on one store would both plan from the same state and the second would fail
+  // midway ("name taken"): a real run holds a lease from reading the state to writing the files,
+  // so the next one waits and plans from what the first left. A dry run changes nothing.
+  if (options.dryRun) return provisionUnderLease(store, manifest, options);
+  return store.leases.run(PROVISION_LEASE, () => provisionUnderLease(store, manifest, options));
+}
+
+/** Name of the lease a provision run holds (see {@link LeaseStore}). */
+export const PROVISION_LEASE = 'provision';
+
+async function provisionUnderLease(
   store: Store,
   manifest: Manifest,
   options: ProvisionOptions,

@@ -14,6 +14,7 @@ import type { StoreContext } from './internal/context.js';
 import type { Database } from './internal/database.js';
 import { parseDatabaseUrl } from './internal/database-url.js';
 import { withInProcessLock } from './internal/in-process-lock.js';
+import { createLeaseStore } from './internal/kysely-lease-store.js';
 import { migrateToLatest } from './internal/migrations.js';
 import { openPostgres, type PostgresPoolOptions } from './internal/open-postgres.js';
 import { type OpenedSqlite, openSqlite } from './internal/open-sqlite.js';
@@ -163,6 +164,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     clients: createClientStore(ctx),
     keys: createKeyStore(ctx),
     audit: createAuditStore(ctx),
+    leases: createLeaseStore(ctx),
     async revision() {
       // Straight from the prepared statement unless a transaction of this process is open on the
       // one SQLite connection: then Kysely's connection lock makes the read wait for its end.

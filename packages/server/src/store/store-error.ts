@@ -28,7 +28,8 @@ export type StoreErrorCode =
   | 'INVALID_KEY_STATE'
   | 'ACTIVE_KEY_EXISTS'
   | 'NO_ACTIVE_KEY'
-  | 'ROTATION_PENDING';
+  | 'ROTATION_PENDING'
+  | 'LEASE_BUSY';
 
 /** All {@link StoreErrorCode} values, in the order ERRORS.md lists them. */
 export const STORE_ERROR_CODES: readonly StoreErrorCode[] = [
@@ -58,6 +59,7 @@ export const STORE_ERROR_CODES: readonly StoreErrorCode[] = [
   'ACTIVE_KEY_EXISTS',
   'NO_ACTIVE_KEY',
   'ROTATION_PENDING',
+  'LEASE_BUSY',
 ];
 
 /**

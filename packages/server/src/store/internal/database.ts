@@ -64,12 +64,22 @@ export interface AuditEventsTable {
   status: number;
 }
 
+/** Named leases (store/internal/leases-migration.ts). */
+export interface LeasesTable {
+  name: string;
+  /** Who holds it: `host:pid:random`. */
+  holder: string;
+  /** Unix seconds after which anyone may take it. */
+  expires_at: number;
+}
+
 export interface Database {
   m2m_store_state: StoreStateTable;
   m2m_clients: ClientsTable;
   m2m_client_secrets: ClientSecretsTable;
   m2m_signing_keys: SigningKeysTable;
   m2m_audit_events: AuditEventsTable;
+  m2m_leases: LeasesTable;
 }
 
 export type Db = Kysely<Database>;

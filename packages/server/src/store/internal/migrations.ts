@@ -2,6 +2,7 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } fr
 import { auditEventsMigration } from '../../audit/audit-events-migration.js';
 import { StoreError } from '../store-error.js';
 import type { Db } from './database.js';
+import { leasesMigration } from './leases-migration.js';
 
 /**
  * The schema, as Kysely migrations defined in code (no files read at runtime, so the compiled
@@ -76,6 +77,7 @@ const migrations: Record<string, Migration> = {
     },
   },
   '0002_audit_events': auditEventsMigration,
+  '0003_leases': leasesMigration,
 };
 
 const provider: MigrationProvider = {
