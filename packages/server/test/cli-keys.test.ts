@@ -157,6 +157,20 @@ describe('m2m-auth keys', () => {
     },
   );
 
+  it('says how to pass a kid that begins with "-", which the parser takes for an option', async () => {
+    const kid = `-${'A'.repeat(42)}`;
+    const result = await cli('keys', 'revoke', kid);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain(`m2m-auth: error: unknown option '${kid}'`);
+    expect(result.stderr).toContain(
+      `m2m-auth: a kid that begins with "-" goes after "--", e.g. m2m-auth keys revoke -- ${kid}`,
+    );
+    // And with "--" it reaches the command.
+    expect((await cli('keys', 'revoke', '--', kid)).stderr).toBe(
+      `m2m-auth: error: no signing key with kid "${kid}"\n`,
+    );
+  });
+
   it('says how to start when there is no key', async () => {
     expect((await cli('keys', 'list')).stdout).toBe(
       'No signing keys. Create one with: m2m-auth keys generate\n',
@@ -195,9 +209,10 @@ describe('m2m-auth keys', () => {
       new RegExp(`^${first.kid} +ES256 +retired +\\S+ +leaves JWKS at \\S+Z$`, 'm'),
     );
 
-    const revoked = await cli('keys', 'revoke', first.kid);
+    // "--" because a kid can begin with "-" (1 in 64), which the parser would take for an option.
+    const revoked = await cli('keys', 'revoke', '--', first.kid);
     expect(revoked.stdout).toBe(`Revoked key ${first.kid}: removed from the JWKS.\n`);
-    expect((await cli('keys', 'revoke', first.kid)).stdout).toBe(
+    expect((await cli('keys', 'revoke', '--', first.kid)).stdout).toBe(
       `Key ${first.kid} was already revoked.\n`,
     );
     const after = JSON.parse((await cli('keys', 'export-public', '--all')).stdout);

@@ -41,9 +41,7 @@ function buildProgram(): Command {
     .option('--json', 'print JSON instead of text')
     .showSuggestionAfterError(true)
     .exitOverride();
-  program.configureOutput({
-    outputError: (message, write) => write(`m2m-auth: ${message.trim()}\n`),
-  });
+  program.configureOutput({ outputError: writeUsageError });
   registerKeysCommand(program);
   registerClientCommand(program);
   registerMigrateCommand(program);
@@ -54,11 +52,26 @@ function buildProgram(): Command {
   // apply both to every command registered above, whoever registered it.
   for (const command of allCommands(program)) {
     command.exitOverride();
-    command.configureOutput({
-      outputError: (message, write) => write(`m2m-auth: ${message.trim()}\n`),
-    });
+    command.configureOutput({ outputError: writeUsageError });
   }
   return program;
+}
+
+/**
+ * A kid is an RFC 7638 thumbprint, 43 base64url characters, and one in 64 begins with "-": the
+ * parser then takes it for an option. Such an error says how to pass it.
+ */
+const KID_TAKEN_FOR_OPTION = /unknown option '(-[A-Za-z0-9_-]{42})'/;
+
+/** Writes a usage error of the parser on one line, with a hint when a kid was taken for an option. */
+function writeUsageError(message: string, write: (text: string) => void): void {
+  write(`m2m-auth: ${message.trim()}\n`);
+  const kid = KID_TAKEN_FOR_OPTION.exec(message)?.[1];
+  if (kid !== undefined) {
+    write(
+      `m2m-auth: a kid that begins with "-" goes after "--", e.g. m2m-auth keys revoke -- ${kid}\n`,
+    );
+  }
 }
 
 function* allCommands(command: Command): Generator<Command> {

@@ -103,7 +103,11 @@ export async function runCliJson<T>(
   args: readonly string[],
   options: { env: NodeJS.ProcessEnv; cwd: string },
 ): Promise<T> {
-  return JSON.parse(await runCli([...args, '--json'], options)) as T;
+  // Before a "--" (after which everything is an operand, e.g. a kid that begins with "-").
+  const end = args.indexOf('--');
+  const withJson =
+    end === -1 ? [...args, '--json'] : [...args.slice(0, end), '--json', ...args.slice(end)];
+  return JSON.parse(await runCli(withJson, options)) as T;
 }
 
 /** POST /oauth/token with client_secret_basic; `timeoutMs` aborts a request that hangs. */

@@ -224,9 +224,9 @@ export function registerKeysCommand(program: Command): void {
       .description(
         'revoke a key at once (compromise): it leaves the JWKS; an active key is replaced',
       )
-      .argument('<kid>', 'key ID'),
+      .argument('<kid>', 'key ID (one that begins with "-" goes after "--")'),
   )
-    .addHelpText('after', examples('m2m-auth keys revoke 3vQk…'))
+    .addHelpText('after', examples('m2m-auth keys revoke 3vQk…', 'm2m-auth keys revoke -- -4zx…'))
     .action(async (kid: string, _opts: unknown, cmd: Command) => {
       const options = storeOptionsOf(cmd);
       const out = createOutput(options.json);
