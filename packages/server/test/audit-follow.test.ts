@@ -100,18 +100,13 @@ describe('m2m-auth audit tail --follow', { timeout: 60_000 }, () => {
     await database?.drop();
   });
 
-  it('reports a failing audit table once, keeps checking, and prints what was stored meanwhile', async () => {
-    const kek = randomKek();
-    const store = await openStore({ databaseUrl: database.url, kek });
-    const child = spawn(
-      process.execPath,
-      [CLI_BIN, 'audit', 'tail', '--follow', '--interval', '0.1', '--json'],
-      {
-        cwd: database.dir ?? '.',
-        env: { ...process.env, DATABASE_URL: database.url, M2M_AUTH_KEK: kek },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+  /** `m2m-auth audit tail --follow <args>` as a subprocess on the test database, output captured. */
+  function startFollow(kek: string, args: readonly string[]) {
+    const child = spawn(process.execPath, [CLI_BIN, 'audit', 'tail', '--follow', ...args], {
+      cwd: database.dir ?? '.',
+      env: { ...process.env, DATABASE_URL: database.url, M2M_AUTH_KEK: kek },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => {
@@ -120,13 +115,21 @@ describe('m2m-auth audit tail --follow', { timeout: 60_000 }, () => {
     child.stderr.on('data', (chunk) => {
       stderr += chunk;
     });
+    return { child, stdout: () => stdout, stderr: () => stderr };
+  }
+
+  it('reports a failing audit table once, keeps checking, and prints what was stored meanwhile', async () => {
+    const kek = randomKek();
+    const store = await openStore({ databaseUrl: database.url, kek });
+    const follow = startFollow(kek, ['--interval', '0.1', '--json']);
+    const { child } = follow;
     const raw = new Database(database.file as string);
     try {
       await store.audit.append([event(Date.now(), 'first')]);
-      await vi.waitFor(() => expect(stdout).toContain('"first"'), { timeout: 15_000 });
+      await vi.waitFor(() => expect(follow.stdout()).toContain('"first"'), { timeout: 15_000 });
       // A real read failure of the same database: the audit table is gone for a while.
       raw.exec('alter table m2m_audit_events rename to m2m_audit_events_away');
-      await vi.waitFor(() => expect(stderr).toContain('cannot read the audit table'), {
+      await vi.waitFor(() => expect(follow.stderr()).toContain('cannot read the audit table'), {
         timeout: 15_000,
       });
       raw
@@ -137,14 +140,17 @@ describe('m2m-auth audit tail --follow', { timeout: 60_000 }, () => {
         .run(Date.now());
       await new Promise((resolve) => setTimeout(resolve, 500));
       raw.exec('alter table m2m_audit_events_away rename to m2m_audit_events');
-      await vi.waitFor(() => expect(stdout).toContain('"while-away"'), { timeout: 15_000 });
-      expect(stderr.match(/cannot read the audit table/g)).toHaveLength(1);
-      expect(stderr).toContain('the audit table answers again');
+      await vi.waitFor(() => expect(follow.stdout()).toContain('"while-away"'), {
+        timeout: 15_000,
+      });
+      expect(follow.stderr().match(/cannot read the audit table/g)).toHaveLength(1);
+      expect(follow.stderr()).toContain('the audit table answers again');
       child.kill('SIGTERM');
       const [code] = await once(child, 'exit');
       expect(code).toBe(0);
       expect(
-        stdout
+        follow
+          .stdout()
           .trim()
           .split('\n')
           .map((line) => JSON.parse(line).jti),
@@ -164,31 +170,20 @@ describe('m2m-auth audit tail --follow', { timeout: 60_000 }, () => {
     const store = await openStore({ databaseUrl: database.url, kek });
     const { client } = await store.clients.create({ name: 'ms_admin', audiences: ['ms_doctor'] });
     await store.audit.append([event(Date.now() - 60_000, 'before-start', client.clientId)]);
-    const child = spawn(
-      process.execPath,
-      [CLI_BIN, 'audit', 'tail', '--follow', '--interval', '0.2', ...(json ? ['--json'] : [])],
-      {
-        cwd: database.dir ?? '.',
-        env: { ...process.env, DATABASE_URL: database.url, M2M_AUTH_KEK: kek },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
+    const follow = startFollow(kek, ['--interval', '0.2', ...(json ? ['--json'] : [])]);
+    const { child } = follow;
     try {
-      await vi.waitFor(() => expect(stdout).toContain('before-start'), { timeout: 15_000 });
+      await vi.waitFor(() => expect(follow.stdout()).toContain('before-start'), {
+        timeout: 15_000,
+      });
       await store.audit.append([event(Date.now(), 'while-following', client.clientId)]);
-      await vi.waitFor(() => expect(stdout).toContain('while-following'), { timeout: 15_000 });
+      await vi.waitFor(() => expect(follow.stdout()).toContain('while-following'), {
+        timeout: 15_000,
+      });
       child.kill('SIGINT');
       const [code] = await once(child, 'exit');
-      expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
-      const lines = stdout.trim().split('\n');
+      expect({ code, stderr: follow.stderr() }).toEqual({ code: 0, stderr: '' });
+      const lines = follow.stdout().trim().split('\n');
       if (json) {
         // JSON Lines: one object per event, with the client's name.
         const events = lines.map((line) => JSON.parse(line));
