@@ -299,9 +299,6 @@ export function renderReport(run) {
 /** A line naming the loads where the generator was near its core's limit, if any. */
 /** The table that splits each missed target between jose's WebCrypto path and the rest. */
 function josePathSection(j) {
-  const x = (v) => `${v.toFixed(2)}×`;
-  const pc = (v) => `${(v * 100).toFixed(0)} %`;
-  const n0 = (v) => Math.round(v).toLocaleString('en-US');
   return [
     "### What jose's WebCrypto path costs (same passes, by server CPU time)",
     '',
@@ -320,15 +317,15 @@ function josePathSection(j) {
         ],
         [
           'token endpoint RS256 / oidc-provider, with node:crypto signing (estimate; goal ≥ 2×)',
-          passes(j.rs256VsOidc.values, x),
+          passes(j.rs256VsOidc.values, ratio),
         ],
         [
           'token endpoint RS256 / signing ceiling, with node:crypto signing (estimate; goal ≥ 80 %)',
-          passes(j.rs256VsCeiling.values, pc),
+          passes(j.rs256VsCeiling.values, percent),
         ],
         [
           'token endpoint EdDSA / oidc-provider RS256, with node:crypto signing (estimate; goal ≥ 5×)',
-          passes(j.eddsaVsOidc.values, x),
+          passes(j.eddsaVsOidc.values, ratio),
         ],
         [
           'CPU µs per RS256 token left for everything but the signature at 2× oidc-provider',
