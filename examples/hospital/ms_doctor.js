@@ -22,7 +22,7 @@ await app.register(fastifyVerifier, { verifier });
 
 app.get(
   '/doctors/api/some-data',
-  { preHandler: app.requireToken({ scopes: ['doctors:read'] }) },
+  { onRequest: app.requireToken({ scopes: ['doctors:read'] }) },
   async (request) => ({
     doctors: [
       { id: 1, name: 'Dr. Amara Okafor', specialty: 'cardiology' },

@@ -125,7 +125,7 @@ describe('tokens from the real auth-service', () => {
       });
       app.get(
         '/doctors',
-        { preHandler: app.requireToken({ scopes: ['doctors:read'] }) },
+        { onRequest: app.requireToken({ scopes: ['doctors:read'] }) },
         async (request) => ({
           caller: request.auth?.clientId,
         }),

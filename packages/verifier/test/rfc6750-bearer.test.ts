@@ -58,14 +58,14 @@ async function startFastify(verifier: Verifier): Promise<App> {
   await app.register(fastifyVerifier, { verifier });
   app.get(
     '/doctors',
-    { preHandler: app.requireToken({ scopes: ['doctors:read'] }) },
+    { onRequest: app.requireToken({ scopes: ['doctors:read'] }) },
     async (request) => ({
       clientId: request.auth?.clientId,
       scopes: request.auth?.scopes,
     }),
   );
-  // The standalone preHandler works the same way.
-  app.get('/any', { preHandler: fastifyRequireToken({ verifier }) }, async (request) => ({
+  // The standalone onRequest hook works the same way.
+  app.get('/any', { onRequest: fastifyRequireToken({ verifier }) }, async (request) => ({
     clientId: request.auth?.clientId,
   }));
   app.get('/public', async (request) => ({ auth: request.auth }));

@@ -1,7 +1,7 @@
 /**
  * Fastify adapter: a plugin that decorates `request.auth` and `fastify.requireToken({ scopes })`,
- * and a standalone `requireToken({ verifier, scopes })` preHandler. Uses only the package's public
- * API; Fastify is a type-only import.
+ * and a standalone `requireToken({ verifier, scopes })` hook for a route's `onRequest`. Uses only
+ * the package's public API; Fastify is a type-only import.
  */
 import type {
   FastifyInstance,
@@ -19,7 +19,11 @@ import {
 } from '../index.js';
 import { resolveRouteOptions } from './internal/resolve-route-options.js';
 
-/** A route-level preHandler hook (callback style, so a cache hit costs no promise). */
+/**
+ * A route-level `onRequest` hook (callback style, so a cache hit costs no promise). `onRequest`
+ * runs before Fastify reads and parses the body, so an unauthenticated caller's payload is never
+ * read; the same hook also works as a `preHandler`, after the body was parsed.
+ */
 export type RequireTokenHook = (
   this: FastifyInstance,
   request: FastifyRequest,
@@ -37,11 +41,11 @@ export interface RouteTokenOptions {
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** Who called: set by the `requireToken` preHandler; `null` on unprotected routes. */
+    /** Who called: set by the `requireToken` hook; `null` on unprotected routes. */
     auth: AuthInfo | null;
   }
   interface FastifyInstance {
-    /** A preHandler that requires a valid bearer token (registered by `fastifyVerifier`). */
+    /** An `onRequest` hook that requires a valid bearer token (registered by `fastifyVerifier`). */
     requireToken(options?: RouteTokenOptions): RequireTokenHook;
   }
 }
@@ -61,7 +65,7 @@ export interface FastifyVerifierOptions {
 }
 
 /**
- * A Fastify preHandler that lets a request through only with a valid bearer token
+ * A Fastify `onRequest` hook that lets a request through only with a valid bearer token
  * (RFC 6750 §2.1) granting `scopes`, and sets `request.auth = { clientId, scopes, claims }`.
  * Failures answer per RFC 6750 §3 (401 `invalid_token` or no error code without a token, 400
  * `invalid_request`, 403 `insufficient_scope` with `scope`, 503 when the keys cannot be loaded),
@@ -69,11 +73,11 @@ export interface FastifyVerifierOptions {
  * `request.auth` is a declared decorator (a stable object shape).
  *
  * @param options - verifier, required scopes, realm.
- * @returns the preHandler hook.
+ * @returns the hook, for the route's `onRequest` (before the body is read).
  * @throws TypeError when `verifier` is missing or a scope is not a scope token (RFC 6749 §3.3).
  * @example
  * ```ts
- * app.get('/doctors', { preHandler: requireToken({ verifier, scopes: ['doctors:read'] }) },
+ * app.get('/doctors', { onRequest: requireToken({ verifier, scopes: ['doctors:read'] }) },
  *   async (request) => ({ caller: request.auth?.clientId }));
  * ```
  */
@@ -123,7 +127,7 @@ export function requireToken(options: RequireTokenOptions): RequireTokenHook {
  *
  * const app = Fastify();
  * await app.register(fastifyVerifier, { verifier: createVerifier({ issuer, audience: 'ms_doctor' }) });
- * app.get('/doctors', { preHandler: app.requireToken({ scopes: ['doctors:read'] }) },
+ * app.get('/doctors', { onRequest: app.requireToken({ scopes: ['doctors:read'] }) },
  *   async (request) => ({ caller: request.auth?.clientId }));
  * ```
  */
