@@ -120,6 +120,28 @@ export interface TokenClient {
     init?: RequestInit,
     options?: TokenTargetOptions,
   ): Promise<Response>;
+
+  /**
+   * Tells the client that a resource server refused `token` with `error="invalid_token"`
+   * (RFC 6750 §3.1), for transports other than `client.fetch` (the undici and axios adapters use
+   * it): the token leaves the cache, so the next `getToken` for the audience and scope requests a
+   * new one (through the same single-flight). A token obtained less than a second ago is kept: a
+   * resource server that refuses every token must not turn each call into a token request.
+   *
+   * @param token - the access token that was refused (without `Bearer `).
+   * @param options - Audience and scope it was obtained for (defaults: the client's).
+   * @returns true when sending the request once more with a new token is worth it (the token was
+   *   discarded or had already been replaced); false when it was kept.
+   * @throws TypeError for an invalid audience or scope.
+   * @example
+   * ```ts
+   * if (res.status === 401 && auth.invalidateToken(token, { audience: 'ms_doctor' })) {
+   *   token = await auth.getToken({ audience: 'ms_doctor' }); // and send once more
+   * }
+   * ```
+   * @see RFC 6750 §3.1
+   */
+  invalidateToken(token: string, options?: TokenTargetOptions): boolean;
 }
 
 /**
@@ -178,5 +200,8 @@ export function createTokenClient(options: TokenClientOptions = {}): TokenClient
     return fetchWithToken(cache, fetchImpl, slot, input, init);
   };
 
-  return Object.freeze({ getToken, fetch: fetchAuthorized });
+  const invalidateToken = (token: string, target?: TokenTargetOptions): boolean =>
+    cache.discardAccessToken(cache.slot(target?.audience, target?.scope), token);
+
+  return Object.freeze({ getToken, fetch: fetchAuthorized, invalidateToken });
 }

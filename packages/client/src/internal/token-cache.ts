@@ -123,6 +123,18 @@ export class TokenCache {
     return true;
   }
 
+  /**
+   * {@link TokenCache.discard} for a token known by its value (what adapters see on the wire).
+   *
+   * @returns true when a new token may be tried (discarded, or already replaced); false when the
+   *   rejected token is the current one and too young to discard.
+   */
+  discardAccessToken(slot: TokenSlot, accessToken: string): boolean {
+    const current = slot.token;
+    if (current === undefined || current.accessToken !== accessToken) return true;
+    return this.discard(slot, current);
+  }
+
   #startFlight(slot: TokenSlot): Promise<CachedToken> {
     const flight = (async () => {
       try {
