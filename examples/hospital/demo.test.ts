@@ -91,22 +91,40 @@ describe('npm run demo', () => {
     expect(result.stdout).not.toContain('FAIL');
   });
 
-  it('starts the auth-service and three services on 127.0.0.1 ports of their own', () => {
+  it('starts the auth-service and five services on 127.0.0.1 ports of their own', () => {
     const urls = startedUrls(result.stdout);
-    expect(urls).toHaveLength(4);
-    expect(new Set(urls).size).toBe(4);
+    expect(urls).toHaveLength(6);
+    expect(new Set(urls).size).toBe(6);
+    expect(result.stdout).toMatch(/started +ms_pharmacy +http:\S+ +Hono,/);
+    expect(result.stdout).toMatch(/started +ms_lab +http:\S+ +NestJS,/);
     expect(result.stdout).toMatch(/provision +services\.yaml: 10 services, 8 clients created/);
   });
 
-  it('shows the tokens ms_admin obtained and its two successful calls', () => {
+  it('shows the tokens ms_admin obtained and its four successful calls', () => {
     expect(result.stdout).toMatch(
       /token +client ms_admin, audience ms_doctor, scope doctors:read, expires in \d+ s \(as ms_doctor verified it\)/,
     );
     expect(result.stdout).toMatch(
       /token +client ms_admin, audience ms_college, scope colleges:read, expires in \d+ s \(as ms_college verified it\)/,
     );
+    for (const [service, scope] of [
+      ['ms_pharmacy', 'prescriptions:read'],
+      ['ms_lab', 'lab-results:read'],
+    ]) {
+      expect(result.stdout).toMatch(
+        new RegExp(
+          `token +client ms_admin, audience ${service}, scope ${scope}, expires in \\d+ s \\(as ${service} verified it\\)`,
+        ),
+      );
+    }
     expect(result.stdout).toMatch(/200 ok +ms_doctor GET \/doctors\/api\/some-data: 3 doctors/);
     expect(result.stdout).toMatch(/200 ok +ms_college GET \/colleges\/api\/some-data: 2 colleges/);
+    expect(result.stdout).toMatch(
+      /200 ok +ms_pharmacy GET \/pharmacy\/api\/some-data: 2 prescriptions \(ms_admin called it with undici\)/,
+    );
+    expect(result.stdout).toMatch(
+      /200 ok +ms_lab GET \/lab\/api\/some-data: 3 results \(ms_admin called it with axios\)/,
+    );
     expect(result.stdout).toMatch(/200 ok +ms_admin GET \/admin\/api\/overview/);
   });
 
@@ -119,6 +137,15 @@ describe('npm run demo', () => {
   it('shows a token minted for ms_doctor refused by ms_college with 401 invalid_token', () => {
     expect(result.stdout).toMatch(
       /401 ok +that ms_doctor token replayed at ms_college \(wrong audience\): invalid_token/,
+    );
+  });
+
+  it('shows the Hono and NestJS receivers refusing as the others do', () => {
+    expect(result.stdout).toMatch(
+      /401 ok +that ms_doctor token replayed at ms_pharmacy \(Hono\): invalid_token/,
+    );
+    expect(result.stdout).toMatch(
+      /401 ok +no token, at ms_lab \(NestJS\): WWW-Authenticate: Bearer realm="ms_lab"$/m,
     );
   });
 
@@ -145,7 +172,7 @@ describe('npm run demo', () => {
 
   it('leaves none of the processes it started running', async () => {
     for (const url of startedUrls(result.stdout)) expect(await statusOf(url)).toBe('refused');
-    expect(result.stdout).toContain('stopped the 4 processes it started');
+    expect(result.stdout).toContain('stopped the 6 processes it started');
   });
 });
 
@@ -188,7 +215,7 @@ describe('npm run demo -- --keep', () => {
       });
 
       const urls = startedUrls(stdout);
-      expect(urls).toHaveLength(4);
+      expect(urls).toHaveLength(6);
       const overview = /curl -s (http:\/\/127\.0\.0\.1:\d+\/admin\/api\/overview)/.exec(
         stdout,
       )?.[1];

@@ -6,8 +6,9 @@
 //   npm run demo -- --data-dir D  use the (new or empty) folder D instead of examples/hospital/.data
 //
 // It starts the auth-service (`m2m-auth serve`), provisions services.yaml into a fresh data folder
-// (SQLite database, one .env per service), starts ms_doctor (Fastify), ms_college (Express) and
-// ms_admin (the calling service), then checks what must work and what must be refused. The trace
+// (SQLite database, one .env per service), starts ms_doctor (Fastify), ms_college (Express),
+// ms_pharmacy (Hono), ms_lab (NestJS) and ms_admin (the calling service, with fetch, undici and
+// axios), then checks what must work and what must be refused. The trace
 // names clients, audiences, scopes and expiry; it never prints a secret or a token. Exit code 0
 // when every result is the expected one, 1 otherwise, 130 when interrupted.
 import { spawn } from 'node:child_process';
@@ -116,7 +117,7 @@ async function main() {
   const nameOf = (clientId) =>
     Object.keys(env).find((name) => env[name].OAUTH_CLIENT_ID === clientId) ?? clientId;
 
-  // 3. The three services, each with its own .env.
+  // 3. The five services, each with its own .env.
   const listening = (line) => /listening on (http:\/\/\S+)/.exec(line)?.[1];
   const doctor = await startProcess(
     'ms_doctor',
@@ -135,23 +136,51 @@ async function main() {
     listening,
   );
   trace('started', `ms_college    ${college.url}  Express, verifies tokens with the JWKS URL`);
+  const pharmacy = await startProcess(
+    'ms_pharmacy',
+    [`--env-file=${join(envDir, 'ms_pharmacy.env')}`, join(HERE, 'ms_pharmacy.js')],
+    {},
+    listening,
+  );
+  trace('started', `ms_pharmacy   ${pharmacy.url}  Hono, verifies tokens with the public key file`);
+  const lab = await startProcess(
+    'ms_lab',
+    [`--env-file=${join(envDir, 'ms_lab.env')}`, join(HERE, 'ms_lab.js')],
+    {},
+    listening,
+  );
+  trace('started', `ms_lab        ${lab.url}  NestJS, verifier module built from its .env`);
   const admin = await startProcess(
     'ms_admin',
     [`--env-file=${join(envDir, 'ms_admin.env')}`, join(HERE, 'ms_admin.js')],
-    { MS_DOCTOR_URL: doctor.url, MS_COLLEGE_URL: college.url },
+    {
+      MS_DOCTOR_URL: doctor.url,
+      MS_COLLEGE_URL: college.url,
+      MS_PHARMACY_URL: pharmacy.url,
+      MS_LAB_URL: lab.url,
+    },
     listening,
   );
-  trace('started', `ms_admin      ${admin.url}  calls both with @m2m-auth/client`);
+  trace(
+    'started',
+    `ms_admin      ${admin.url}  calls the four with @m2m-auth/client (fetch, undici, axios)`,
+  );
 
   const doctorsUrl = `${doctor.url}/doctors/api/some-data`;
   const collegesUrl = `${college.url}/colleges/api/some-data`;
+  const pharmacyUrl = `${pharmacy.url}/pharmacy/api/some-data`;
+  const labUrl = `${lab.url}/lab/api/some-data`;
 
-  // 4. What must work: ms_admin calls both services with tokens it gets itself.
-  console.log('\nallowed: ms_admin calls ms_doctor and ms_college (GET /admin/api/overview)');
+  // 4. What must work: ms_admin calls the four services with tokens it gets itself.
+  console.log(
+    '\nallowed: ms_admin calls ms_doctor, ms_college, ms_pharmacy and ms_lab (GET /admin/api/overview)',
+  );
   const overview = await call(`${admin.url}/admin/api/overview`);
-  for (const [service, path, listName] of [
-    ['ms_doctor', '/doctors/api/some-data', 'doctors'],
-    ['ms_college', '/colleges/api/some-data', 'colleges'],
+  for (const [service, path, listName, how] of [
+    ['ms_doctor', '/doctors/api/some-data', 'doctors', 'fetch'],
+    ['ms_college', '/colleges/api/some-data', 'colleges', 'fetch'],
+    ['ms_pharmacy', '/pharmacy/api/some-data', 'prescriptions', 'undici'],
+    ['ms_lab', '/lab/api/some-data', 'results', 'axios'],
   ]) {
     const result = overview.body?.[service];
     const caller = result?.body?.caller;
@@ -163,7 +192,11 @@ async function main() {
       );
     }
     const count = result?.body?.[listName]?.length;
-    check(result?.status === 200, result, `${service} GET ${path}: ${count} ${listName}`);
+    check(
+      result?.status === 200,
+      result,
+      `${service} GET ${path}: ${count} ${listName} (ms_admin called it with ${how})`,
+    );
   }
   check(overview.status === 200, overview, 'ms_admin GET /admin/api/overview');
 
@@ -186,6 +219,21 @@ async function main() {
     replayed.status === 401 && replayed.body?.error === 'invalid_token',
     replayed,
     `that ms_doctor token replayed at ms_college (wrong audience): ${oauthError(replayed)}`,
+  );
+  const atPharmacy = await call(pharmacyUrl, doctorToken);
+  check(
+    atPharmacy.status === 401 && atPharmacy.body?.error === 'invalid_token',
+    atPharmacy,
+    `that ms_doctor token replayed at ms_pharmacy (Hono): ${oauthError(atPharmacy)}`,
+  );
+  const anonymousLab = await call(labUrl);
+  const labChallenge = anonymousLab.headers.get('www-authenticate') ?? '';
+  check(
+    anonymousLab.status === 401 &&
+      labChallenge.startsWith('Bearer') &&
+      !labChallenge.includes('error='),
+    anonymousLab,
+    `no token, at ms_lab (NestJS): WWW-Authenticate: ${labChallenge}`,
   );
 
   // ms_appointment may call ms_doctor, but only with doctors:schedule.
@@ -236,7 +284,7 @@ async function main() {
     return;
   }
   keeping = true;
-  printKeepInstructions({ auth, doctor, college, admin, envDir });
+  printKeepInstructions({ auth, doctor, college, pharmacy, lab, admin, envDir });
 }
 
 function parseCommandLine() {
@@ -476,7 +524,7 @@ function check(expected, actual, text) {
   trace('', `got: ${JSON.stringify({ status: actual?.status, body: actual?.body })}`);
 }
 
-function printKeepInstructions({ auth, doctor, college, admin, envDir }) {
+function printKeepInstructions({ auth, doctor, college, pharmacy, lab, admin, envDir }) {
   const adminEnv = shellQuote(display(join(envDir, 'ms_admin.env')));
   const field = (name) => `$(grep '^${name}=' ${adminEnv} | cut -d= -f2-)`;
   console.log(`
@@ -484,6 +532,8 @@ the services keep running (Ctrl-C stops them all):
   auth-service  ${auth.url}/.well-known/oauth-authorization-server
   ms_doctor     ${doctor.url}/doctors/api/some-data     (needs doctors:read)
   ms_college    ${college.url}/colleges/api/some-data   (needs colleges:read)
+  ms_pharmacy   ${pharmacy.url}/pharmacy/api/some-data  (needs prescriptions:read)
+  ms_lab        ${lab.url}/lab/api/some-data       (needs lab-results:read)
   ms_admin      ${admin.url}/admin/api/overview
 
 try them from another terminal, in this folder:
