@@ -2,7 +2,7 @@
  * The log-scan test of the hardening issue: runs the full hospital demo (`node
  * examples/hospital/run-demo.js --data-dir D`, what `npm run demo` runs), which writes every
  * process's output — the auth-service's pino lines with an audit event per token request, the
- * three services, the CLI — to D/logs/, and asserts that no log line holds a client secret (read
+ * five services, the CLI — to D/logs/, and asserts that no log line holds a client secret (read
  * from the provisioned .env files), an issued token (anything JWT-shaped) or private key text.
  */
 import { execFile } from 'node:child_process';
@@ -72,6 +72,8 @@ describe('logs of a full demo run', () => {
         'ms_admin.log',
         'ms_college.log',
         'ms_doctor.log',
+        'ms_lab.log',
+        'ms_pharmacy.log',
       ]),
     );
     const auth = logs.find((log) => log.file === 'auth-service.log')?.lines ?? [];
