@@ -63,8 +63,18 @@ describe('m2m-auth provision on the hospital manifest', () => {
     const clients = await ws.withStore((store) => store.clients.list());
     expect(clients.map((c) => c.name).sort()).toEqual([...CALLERS].sort());
     const admin = clients.find((c) => c.name === 'ms_admin')!;
-    expect([...admin.audiences].sort()).toEqual(['ms_college', 'ms_doctor']);
-    expect([...admin.scopes].sort()).toEqual(['colleges:read', 'doctors:read']);
+    expect([...admin.audiences].sort()).toEqual([
+      'ms_college',
+      'ms_doctor',
+      'ms_lab',
+      'ms_pharmacy',
+    ]);
+    expect([...admin.scopes].sort()).toEqual([
+      'colleges:read',
+      'doctors:read',
+      'lab-results:read',
+      'prescriptions:read',
+    ]);
     // The demo's 403: a client that calls ms_doctor without doctors:read.
     const appointment = clients.find((c) => c.name === 'ms_appointment')!;
     expect(appointment.audiences).toContain('ms_doctor');
@@ -206,8 +216,8 @@ describe('m2m-auth provision is idempotent', () => {
     await ws.provision();
     const adminSecret = ws.readEnv('ms_admin')['OAUTH_CLIENT_SECRET'];
     const text = readFileSync(ws.manifest, 'utf8').replace(
-      '      ms_college: [colleges:read]\n\n  ms_doctor:',
-      '      ms_college: [colleges:read]\n      ms_records: [records:read]\n\n  ms_doctor:',
+      '      ms_lab: [lab-results:read]\n\n  ms_doctor:',
+      '      ms_lab: [lab-results:read]\n      ms_records: [records:read]\n\n  ms_doctor:',
     );
     ws.writeManifest(text);
 
@@ -220,8 +230,20 @@ describe('m2m-auth provision is idempotent', () => {
       'ms_admin',
     ]);
     const stored = await ws.withStore((store) => store.clients.find('ms_admin'));
-    expect([...stored!.audiences].sort()).toEqual(['ms_college', 'ms_doctor', 'ms_records']);
-    expect([...stored!.scopes].sort()).toEqual(['colleges:read', 'doctors:read', 'records:read']);
+    expect([...stored!.audiences].sort()).toEqual([
+      'ms_college',
+      'ms_doctor',
+      'ms_lab',
+      'ms_pharmacy',
+      'ms_records',
+    ]);
+    expect([...stored!.scopes].sort()).toEqual([
+      'colleges:read',
+      'doctors:read',
+      'lab-results:read',
+      'prescriptions:read',
+      'records:read',
+    ]);
     expect(ws.readEnv('ms_admin')['OAUTH_CLIENT_SECRET']).toBe(adminSecret);
     expect(readFileSync(join(ws.envDir, 'ms_admin.env'), 'utf8')).toContain(
       'may call ms_records with records:read',
