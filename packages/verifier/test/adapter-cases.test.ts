@@ -7,11 +7,14 @@
  * has arrived (authentication before body parsing).
  */
 import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import { createVerifier, type Verifier } from '@m2m-auth/verifier';
 import { type AuthEnv, requireToken as honoRequireToken } from '@m2m-auth/verifier/hono';
 import { requireToken as koaRequireToken } from '@m2m-auth/verifier/koa';
-import { M2MAuthModule, RequireScopes } from '@m2m-auth/verifier/nest';
+import { Auth, M2MAuthModule, RequireScopes } from '@m2m-auth/verifier/nest';
+import { Controller, Get, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type App, FRAMEWORKS, startExpress } from './helpers/adapter-apps.js';
@@ -296,6 +299,7 @@ function counting(verifier: Verifier): CountingVerifier {
 }
 
 let tokens: Tokens;
+let signingKey: Awaited<ReturnType<typeof createTestKey>>;
 let makeVerifiers: () => { verifier: CountingVerifier; outage: Verifier };
 let mintReadToken: () => Promise<string>;
 let reference: Map<string, Answer>;
@@ -303,6 +307,7 @@ const closers: Array<() => Promise<void>> = [];
 
 beforeAll(async () => {
   const key = await createTestKey('ES256');
+  signingKey = key;
   const other = await createTestKey('ES256');
   const now = Math.floor(Date.now() / 1000);
   tokens = {
@@ -468,5 +473,44 @@ describe('Hono without Node bindings (in process, as on Bun or Deno)', () => {
       /^Bearer realm="ms_doctor", error="invalid_request", /,
     );
     expect(await twice.json()).toMatchObject({ error: 'invalid_request' });
+  });
+});
+
+describe('NestJS scopes on a controller and on its handler', () => {
+  it('requires both, and names both in the challenge', async () => {
+    const { verifier } = makeVerifiers();
+    class WardsController {
+      write(auth: { clientId: string }) {
+        return { clientId: auth.clientId };
+      }
+    }
+    const proto = WardsController.prototype;
+    const descriptor = Object.getOwnPropertyDescriptor(proto, 'write') as PropertyDescriptor;
+    Get('wards')(proto, 'write', descriptor);
+    RequireScopes('doctors:write')(proto, 'write', descriptor);
+    Auth()(proto, 'write', 0);
+    RequireScopes('doctors:read')(WardsController);
+    Controller()(WardsController);
+    class AppModule {}
+    Module({ imports: [M2MAuthModule.forRoot({ verifier })], controllers: [WardsController] })(
+      AppModule,
+    );
+    const app = await NestFactory.create(AppModule, { logger: false });
+    await app.listen(0, '127.0.0.1');
+    try {
+      const url = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}/wards`;
+      const onlyWrite = await send(url, 'GET', bearer(tokens.writeDoctors));
+      expect(onlyWrite.status).toBe(403);
+      expect(onlyWrite.wwwAuthenticate).toMatch(/, scope="doctors:read doctors:write"$/);
+      const onlyRead = await send(url, 'GET', bearer(tokens.readDoctors));
+      expect(onlyRead.status).toBe(403);
+      const both = await mintToken(signingKey, { scope: 'doctors:read doctors:write' });
+      expect(await send(url, 'GET', bearer(both))).toMatchObject({
+        status: 200,
+        body: { clientId: CLIENT_ID },
+      });
+    } finally {
+      await app.close();
+    }
   });
 });
