@@ -90,7 +90,7 @@ export interface Verifier {
  * per request and no client secret. jose does the cryptography; on top of it the verifier is
  * strict where libraries are lenient: canonical base64url only, no duplicate JSON members, the
  * token's size capped before parsing, JWE / unencoded / `crit` forms refused, `exp` required,
- * numeric dates finite numbers, `iss`/`aud`/scopes compared as exact strings, RSA keys under 2048
+ * numeric dates numbers from 0 to year 9999, `iss`/`aud`/scopes compared as exact strings, RSA keys under 2048
  * bits and non-signature JWKS entries ignored.
  *
  * Keys come from a PEM text, a PEM or JWKS file (re-read when it changes) or a JWKS URL (cached,
