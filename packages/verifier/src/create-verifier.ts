@@ -154,9 +154,17 @@ export function createVerifier(options: VerifierOptions): Verifier {
     nowMs: number,
   ): Promise<KeyRecord> {
     let record = keys.find(kid, alg);
-    if (record === undefined) record = await keys.findAfterReload(kid, alg, nowMs);
+    // An ambiguous kid may be fixed at the source: reload as for an unknown kid (with the cooldown).
+    if (record === undefined || (record === 'ambiguous' && kid !== undefined)) {
+      record = await keys.findAfterReload(kid, alg, nowMs);
+    }
     if (record === 'ambiguous') {
-      throw new VerifierError('ERR_KEY_UNKNOWN', 'token has no kid and several keys fit its alg');
+      throw new VerifierError(
+        'ERR_KEY_UNKNOWN',
+        kid === undefined
+          ? 'token has no kid and several keys fit its alg'
+          : 'several different keys in the key set have the token kid; refused as ambiguous',
+      );
     }
     if (record === undefined) {
       if (keys.find(undefined, alg) === undefined && keys.isPem()) {

@@ -282,6 +282,23 @@ function checkKeyFile(
   if (!Array.isArray(keys) || !keys.some((jwk) => !('ignored' in selectJwk(jwk, allowed)))) {
     throw new TypeError(`${label} is a JSON file without a usable verification key`);
   }
+  // The same kid for two different keys: the file is the operator's, so say it at start.
+  const keyOfKid = new Map<string, string>();
+  for (const jwk of keys) {
+    const selection = selectJwk(jwk, allowed);
+    if ('ignored' in selection || selection.kid === undefined) continue;
+    for (const alg of selection.algs) {
+      const pair = `${selection.kid}|${alg}`;
+      const material = JSON.stringify(selection.publicJwk);
+      const known = keyOfKid.get(pair);
+      if (known !== undefined && known !== material) {
+        throw new TypeError(
+          `${label} gives kid ${JSON.stringify(selection.kid.slice(0, 80))} to several different keys; each key needs its own kid (RFC 7517 §4.5)`,
+        );
+      }
+      keyOfKid.set(pair, material);
+    }
+  }
 }
 
 const LOOPBACK = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
