@@ -1,8 +1,12 @@
-import type { TokenClientError } from '../errors.js';
+import { TokenClientError } from '../errors.js';
 import { checkAudience, normalizeScope } from './normalize-scope.js';
 import { requestToken } from './request-token.js';
 import type { ResolvedOptions } from './resolve-options.js';
-import type { TokenTarget } from './send-token-request.js';
+import {
+  DEFAULT_EXPIRES_IN_SEC,
+  type TokenResponse,
+  type TokenTarget,
+} from './send-token-request.js';
 
 /**
  * A token younger than this is not discarded when a resource server rejects it: its replacement
@@ -127,7 +131,7 @@ export class TokenCache {
     const flight = (async () => {
       try {
         const { token, startedAt } = await requestToken(this.#options, slot);
-        const cached = cacheToken(token.accessToken, token.expiresInSec, startedAt, this.#options);
+        const cached = cacheToken(token, startedAt, this.#options);
         slot.token = cached;
         return cached;
       } finally {
@@ -156,14 +160,36 @@ function joinScope(scope: readonly string[]): string | undefined {
   return Array.isArray(scope) ? scope.join(' ') : (scope as unknown as string);
 }
 
+/**
+ * The cache entry of a token response. The token stops being served at the earliest of
+ * `expires_in` (counted from when the request started) and the `exp` a JWT carries (local clock);
+ * without either, after {@link DEFAULT_EXPIRES_IN_SEC}. The background refresh starts
+ * `refreshSkewSec` before that, capped at half the lifetime.
+ *
+ * @throws TokenClientError `ERR_INVALID_TOKEN_RESPONSE` when the token's own `exp` has already
+ *   passed on arrival (the client's clock is ahead of the server's, or the server is wrong).
+ */
 function cacheToken(
-  accessToken: string,
-  expiresInSec: number,
+  token: TokenResponse,
   startedAt: number,
   options: ResolvedOptions,
 ): CachedToken {
-  const lifetimeMs = expiresInSec * 1000;
-  const expiresAt = startedAt + lifetimeMs;
+  const { accessToken, expiresInSec, jwtExpSec } = token;
+  const byExpiresIn =
+    expiresInSec !== undefined
+      ? startedAt + expiresInSec * 1000
+      : jwtExpSec === undefined
+        ? startedAt + DEFAULT_EXPIRES_IN_SEC * 1000
+        : Number.POSITIVE_INFINITY;
+  const expiresAt = Math.min(byExpiresIn, jwtExpSec === undefined ? byExpiresIn : jwtExpSec * 1000);
+  const receivedAt = Date.now();
+  if (expiresAt <= receivedAt) {
+    throw new TokenClientError(
+      'ERR_INVALID_TOKEN_RESPONSE',
+      `The token endpoint ${options.tokenUrlForMessages} sent an access token whose exp has already passed by this host's clock; check the clocks of both hosts`,
+    );
+  }
+  const lifetimeMs = expiresAt - startedAt;
   // A skew longer than half the lifetime would refresh short-lived tokens on nearly every call.
   const refreshAt = expiresAt - Math.min(options.refreshSkewMs, lifetimeMs / 2);
   const authorization = `Bearer ${accessToken}`;
@@ -172,7 +198,7 @@ function cacheToken(
     authorization,
     promise: Promise.resolve(accessToken),
     bareInit: Object.freeze({ headers: Object.freeze({ authorization }) }),
-    receivedAt: Date.now(),
+    receivedAt,
     refreshAt,
     expiresAt,
   });
