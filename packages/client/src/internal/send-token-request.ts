@@ -56,6 +56,7 @@ const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
  * @param target - Audience and scope of the token.
  * @param timeoutMs - Time allowed for this attempt, milliseconds (connection, answer and body).
  * @param attempt - Number of this attempt, from 1 (carried by thrown errors).
+ * @param stop - Aborts the attempt early (the caller's overall deadline).
  * @throws TokenClientError `ERR_INVALID_CLIENT`, `ERR_UNAUTHORIZED_CLIENT`, `ERR_INVALID_SCOPE`,
  *   `ERR_INVALID_TARGET`, `ERR_TOKEN_REQUEST_REJECTED` or `ERR_INVALID_TOKEN_RESPONSE`.
  */
@@ -64,6 +65,7 @@ export async function sendTokenRequest(
   target: TokenTarget,
   timeoutMs: number,
   attempt: number,
+  stop?: AbortSignal,
 ): Promise<AttemptOutcome> {
   let body = 'grant_type=client_credentials';
   if (target.scope !== undefined) body += `&scope=${formEncode(target.scope)}`;
@@ -82,7 +84,7 @@ export async function sendTokenRequest(
         body,
         // A redirect would re-send the credentials elsewhere; the endpoint must be configured exactly.
         redirect: 'manual',
-        signal: controller.signal,
+        signal: stop === undefined ? controller.signal : AbortSignal.any([controller.signal, stop]),
       });
       text = await response.text();
     } catch (err) {
