@@ -112,8 +112,10 @@ export interface TokenClient {
   /**
    * `fetch` with `Authorization: Bearer <token>` (RFC 6750 §2.1) for the audience and scope. When the
    * resource server answers 401 with `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750
-   * §3.1), the token is discarded and the request sent once more with a new one, if its body can be
-   * sent again (no streams) and the token was not obtained less than a second ago. Any other
+   * §3.1), the token is discarded and the request sent once more with a new one, whatever the
+   * token's age, if its body can be sent again (no streams) and fewer than 10 tokens of this
+   * audience and scope were discarded in the last minute (a resource server that rejects every
+   * token must not turn each call into a token request). Exactly one retry per call: any other
    * answer, including the second 401, is returned as it is.
    *
    * @param input - URL or Request, as for `fetch`.

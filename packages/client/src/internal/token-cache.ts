@@ -9,11 +9,16 @@ import {
 } from './send-token-request.js';
 
 /**
- * A token younger than this is not discarded when a resource server rejects it: its replacement
- * would most likely be rejected too (misconfigured resource server), and discarding on every 401
- * would turn each outgoing call into a token request.
+ * At most this many tokens of one slot are discarded after a resource server rejected them, per
+ * {@link DISCARD_WINDOW_MS}; beyond it the 401 is returned without a retry. A token rejected once
+ * is replaced whatever its age (it may have been revoked, or signed by a key the resource server
+ * does not trust yet), but a misconfigured resource server that rejects every token must not turn
+ * each outgoing call into a token request.
  */
-export const MIN_TOKEN_AGE_TO_DISCARD_MS = 1_000;
+export const MAX_DISCARDS_PER_WINDOW = 10;
+
+/** The sliding window of {@link MAX_DISCARDS_PER_WINDOW}: one minute, in milliseconds. */
+export const DISCARD_WINDOW_MS = 60_000;
 
 /** A cached access token with everything a cache hit hands out, built once per token. */
 export interface CachedToken {
@@ -24,8 +29,6 @@ export interface CachedToken {
   readonly promise: Promise<string>;
   /** Fetch init used when the caller passed none. Frozen; shared by every such call. */
   readonly bareInit: RequestInit;
-  /** When the response arrived, Unix ms. */
-  readonly receivedAt: number;
   /** From then on the token is still served but refreshed in the background, Unix ms. */
   readonly refreshAt: number;
   /** From then on the token is no longer served, Unix ms. */
@@ -39,6 +42,8 @@ export interface TokenSlot extends TokenTarget {
   flight: Promise<CachedToken> | undefined;
   /** No background refresh starts before this time (set after one failed), Unix ms. */
   backgroundNotBefore: number;
+  /** When this slot's last discards happened (Unix ms, oldest first, at most the bound). */
+  discardedAt: number[];
 }
 
 /**
@@ -75,7 +80,13 @@ export class TokenCache {
     const key = `${target.audience ?? ''}\n${target.scope ?? ''}`;
     let slot = this.#byTarget.get(key);
     if (slot === undefined) {
-      slot = { ...target, token: undefined, flight: undefined, backgroundNotBefore: 0 };
+      slot = {
+        ...target,
+        token: undefined,
+        flight: undefined,
+        backgroundNotBefore: 0,
+        discardedAt: [],
+      };
       this.#byTarget.set(key, slot);
     }
     if (byScope === undefined) {
@@ -115,14 +126,20 @@ export class TokenCache {
   }
 
   /**
-   * Drops the slot's token after a resource server rejected it, unless it was already replaced.
+   * Drops the slot's token after a resource server rejected it, whatever its age, unless it was
+   * already replaced (then the retry uses the replacement and nothing is counted).
    *
-   * @returns false when the token was kept because it is younger than
-   *   {@link MIN_TOKEN_AGE_TO_DISCARD_MS} (so a retry would only send it again).
+   * @returns false when the token was kept because the slot already discarded
+   *   {@link MAX_DISCARDS_PER_WINDOW} tokens in the last {@link DISCARD_WINDOW_MS} (so a retry
+   *   would only send it again).
    */
   discard(slot: TokenSlot, token: CachedToken): boolean {
     if (slot.token !== token) return true;
-    if (Date.now() - token.receivedAt < MIN_TOKEN_AGE_TO_DISCARD_MS) return false;
+    const now = Date.now();
+    const recent = slot.discardedAt;
+    while (recent.length > 0 && now - (recent[0] as number) >= DISCARD_WINDOW_MS) recent.shift();
+    if (recent.length >= MAX_DISCARDS_PER_WINDOW) return false;
+    recent.push(now);
     slot.token = undefined;
     return true;
   }
@@ -198,7 +215,6 @@ function cacheToken(
     authorization,
     promise: Promise.resolve(accessToken),
     bareInit: Object.freeze({ headers: Object.freeze({ authorization }) }),
-    receivedAt,
     refreshAt,
     expiresAt,
   });
