@@ -1,5 +1,6 @@
 import type { TokenClientError } from './errors.js';
 import { abortable } from './internal/abortable.js';
+import { hasOnlyKnownNames, unknownOptionError } from './internal/check-option-names.js';
 import { fetchWithToken } from './internal/fetch-with-token.js';
 import { resolveOptions } from './internal/resolve-options.js';
 import { TokenCache } from './internal/token-cache.js';
@@ -69,11 +70,23 @@ export interface TokenTargetOptions {
   scope?: string | readonly string[];
 }
 
+/** Every name of {@link TokenTargetOptions}. */
+const TARGET_OPTION_NAMES = [
+  'audience',
+  'scope',
+] as const satisfies readonly (keyof TokenTargetOptions)[];
+
 /** Options of {@link TokenClient.getToken}. */
 export interface GetTokenOptions extends TokenTargetOptions {
   /** Stops this caller waiting (rejecting with the signal's reason); a shared request goes on. */
   signal?: AbortSignal;
 }
+
+/** Every name of {@link GetTokenOptions}. */
+const GET_TOKEN_OPTION_NAMES = [
+  ...TARGET_OPTION_NAMES,
+  'signal',
+] as const satisfies readonly (keyof GetTokenOptions)[];
 
 /** A client of the authorization server for one calling service; see {@link createTokenClient}. */
 export interface TokenClient {
@@ -87,7 +100,7 @@ export interface TokenClient {
    * @throws TokenClientError `ERR_INVALID_CLIENT`, `ERR_UNAUTHORIZED_CLIENT`, `ERR_INVALID_SCOPE`,
    *   `ERR_INVALID_TARGET`, `ERR_TOKEN_REQUEST_REJECTED` (not retried),
    *   `ERR_AUTH_SERVER_UNAVAILABLE` (after retries), `ERR_INVALID_TOKEN_RESPONSE`.
-   * @throws TypeError for an invalid audience or scope.
+   * @throws TypeError for an invalid audience or scope, or an unknown option name.
    * @example
    * ```ts
    * const token = await auth.getToken({ audience: 'ms_doctor', scope: 'doctors:read' });
@@ -99,8 +112,10 @@ export interface TokenClient {
   /**
    * `fetch` with `Authorization: Bearer <token>` (RFC 6750 §2.1) for the audience and scope. When the
    * resource server answers 401 with `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750
-   * §3.1), the token is discarded and the request sent once more with a new one, if its body can be
-   * sent again (no streams) and the token was not obtained less than a second ago. Any other
+   * §3.1), the token is discarded and the request sent once more with a new one, whatever the
+   * token's age, if its body can be sent again (no streams) and fewer than 10 tokens of this
+   * audience and scope were discarded in the last minute (a resource server that rejects every
+   * token must not turn each call into a token request). Exactly one retry per call: any other
    * answer, including the second 401, is returned as it is.
    *
    * @param input - URL or Request, as for `fetch`.
@@ -108,7 +123,8 @@ export interface TokenClient {
    *   stops waiting for a token.
    * @param options - Audience and scope of the token (defaults: the client's).
    * @throws TokenClientError when no token can be obtained (codes as for `getToken`).
-   * @throws TypeError for an invalid audience or scope, and whatever `fetch` throws.
+   * @throws TypeError for an invalid audience or scope or an unknown option name, and whatever
+   *   `fetch` throws.
    * @example
    * ```ts
    * const res = await auth.fetch('http://doctors:3000/doctors/api/some-data', {}, { audience: 'ms_doctor' });
@@ -175,6 +191,9 @@ export function createTokenClient(options: TokenClientOptions = {}): TokenClient
   const fetchImpl = resolved.fetch;
 
   const getToken = (tokenOptions?: GetTokenOptions): Promise<string> => {
+    if (tokenOptions != null && !hasOnlyKnownNames(tokenOptions, GET_TOKEN_OPTION_NAMES)) {
+      return Promise.reject(unknownName(tokenOptions, GET_TOKEN_OPTION_NAMES, 'getToken'));
+    }
     let slot: ReturnType<TokenCache['slot']>;
     try {
       slot = cache.slot(tokenOptions?.audience, tokenOptions?.scope);
@@ -191,6 +210,9 @@ export function createTokenClient(options: TokenClientOptions = {}): TokenClient
     init?: RequestInit,
     target?: TokenTargetOptions,
   ): Promise<Response> => {
+    if (target != null && !hasOnlyKnownNames(target, TARGET_OPTION_NAMES)) {
+      return Promise.reject(unknownName(target, TARGET_OPTION_NAMES, 'fetch (third argument)'));
+    }
     let slot: ReturnType<TokenCache['slot']>;
     try {
       slot = cache.slot(target?.audience, target?.scope);
@@ -204,4 +226,9 @@ export function createTokenClient(options: TokenClientOptions = {}): TokenClient
     cache.discardAccessToken(cache.slot(target?.audience, target?.scope), token);
 
   return Object.freeze({ getToken, fetch: fetchAuthorized, invalidateToken });
+}
+
+function unknownName(options: object, known: readonly string[], owner: string): TypeError {
+  const name = Object.keys(options).find((key) => !known.includes(key)) ?? '';
+  return unknownOptionError(name, known, owner);
 }

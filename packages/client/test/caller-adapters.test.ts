@@ -262,14 +262,15 @@ describe.each(CALLERS)('%s', (name, makeCaller) => {
     expect(doctors.calls).toHaveLength(2);
   });
 
-  it('does not retry a 401 without invalid_token, nor with a token under a second old', async () => {
+  it('does not retry a 401 without invalid_token, and retries a token refused at any age', async () => {
     doctors.answer(() => ({ status: 401, headers: { 'www-authenticate': 'Bearer realm="x"' } }));
     expect((await caller.get(`${doctors.origin}/doctors`)).status).toBe(401);
     expect(doctors.calls).toHaveLength(1);
+    expect(endpoint.requests).toHaveLength(1);
     doctors.answer(() => ({ status: 401, headers: INVALID_TOKEN }));
     expect((await caller.get(`${doctors.origin}/doctors`)).status).toBe(401);
-    expect(doctors.calls).toHaveLength(2);
-    expect(endpoint.requests).toHaveLength(1);
+    expect(doctors.calls).toHaveLength(3);
+    expect(endpoint.requests).toHaveLength(2);
   });
 });
 

@@ -96,7 +96,7 @@ describe('createTokenClient options', () => {
 
   it('rejects an unknown option, catching typos', () => {
     expect(creationError({ env: ENV, tokenURL: 'x' } as TokenClientOptions).message).toBe(
-      'Unknown option "tokenURL" of createTokenClient',
+      'Unknown option "tokenURL" of createTokenClient; did you mean "tokenUrl"?',
     );
   });
 

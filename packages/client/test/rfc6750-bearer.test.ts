@@ -14,7 +14,7 @@ let auth: TokenClient;
 beforeEach(async () => {
   endpoint = await startTokenEndpoint();
   resource = await startResourceServer();
-  // Date only: a token's age decides whether a 401 discards it; HTTP stays real.
+  // Date only: the discard bound counts per minute; HTTP stays real.
   vi.useFakeTimers({ toFake: ['Date'], now: new Date('2030-01-01T00:00:00Z') });
   auth = createTokenClient({
     tokenUrl: endpoint.url,
@@ -39,7 +39,7 @@ function rejectFirstToken(): void {
   );
 }
 
-/** Gets token-1 into the cache and ages it past the one-second guard. */
+/** Gets token-1 into the cache and ages it by a second (its age must not matter). */
 async function cacheAgedToken(): Promise<void> {
   await auth.getToken();
   vi.advanceTimersByTime(1_000);
@@ -179,14 +179,41 @@ describe('RFC 6750 §3.1 retry once on invalid_token', () => {
     expect(resource.calls).toHaveLength(1);
   });
 
-  it('keeps a token obtained less than a second ago rather than asking for a new one on every 401', async () => {
+  it('retries once with a new token even when the rejected one was obtained just before', async () => {
     await auth.getToken();
-    vi.advanceTimersByTime(999);
     rejectFirstToken();
     const res = await auth.fetch(`${resource.origin}/x`);
+    expect(res.status).toBe(200);
+    expect(resource.calls.map((c) => c.headers['authorization'])).toEqual([
+      'Bearer token-1',
+      'Bearer token-2',
+    ]);
+    expect(endpoint.requests).toHaveLength(2);
+  });
+
+  it('discards at most 10 tokens per audience and scope per minute, then returns the 401 as it is', async () => {
+    resource.answer(() => ({ status: 401, headers: INVALID_TOKEN }));
+    for (let call = 1; call <= 10; call++) {
+      const res = await auth.fetch(`${resource.origin}/x`);
+      expect(res.status).toBe(401);
+      // One token request per call besides the first token: exactly one retry each.
+      expect(resource.calls).toHaveLength(2 * call);
+      expect(endpoint.requests).toHaveLength(call + 1);
+    }
+    // The 11th call within the minute: no discard, no token request, no retry.
+    let res = await auth.fetch(`${resource.origin}/x`);
     expect(res.status).toBe(401);
-    expect(endpoint.requests).toHaveLength(1);
-    expect(resource.calls).toHaveLength(1);
+    expect(resource.calls).toHaveLength(21);
+    expect(endpoint.requests).toHaveLength(11);
+    // Another audience has its own bound.
+    res = await auth.fetch(`${resource.origin}/x`, {}, { audience: 'ms_billing' });
+    expect(resource.calls).toHaveLength(23);
+    expect(endpoint.requests).toHaveLength(13);
+    // A minute after the first discard, one more is allowed.
+    vi.advanceTimersByTime(60_000);
+    res = await auth.fetch(`${resource.origin}/x`);
+    expect(resource.calls).toHaveLength(25);
+    expect(endpoint.requests).toHaveLength(14);
   });
 
   it('asks for one new token when many concurrent calls are rejected with the same token', async () => {

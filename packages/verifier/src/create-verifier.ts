@@ -2,6 +2,7 @@ import { errors, flattenedVerify } from 'jose';
 import { VerifierError } from './errors.js';
 import { extractBearerToken, peekBearerToken } from './extract-bearer-token.js';
 import { checkJwsHeader } from './internal/check-jws-header.js';
+import { hasOnlyKnownNames, unknownOptionError } from './internal/check-option-names.js';
 import type { KeyRecord } from './internal/import-keys.js';
 import { KeyStore } from './internal/key-store.js';
 import { parseCompactJws } from './internal/parse-compact-jws.js';
@@ -16,6 +17,12 @@ import {
 import { VerifiedTokenCache } from './internal/verified-token-cache.js';
 import type { AccessTokenClaims, AuthInfo } from './types.js';
 import type { VerifierOptions } from './verifier-options.js';
+
+/** Every name of {@link VerifyOptions}; a call with another one throws TypeError. */
+const VERIFY_OPTION_NAMES = [
+  'scopes',
+  'currentDate',
+] as const satisfies readonly (keyof VerifyOptions)[];
 
 /** Per-call options of {@link Verifier.verify} and {@link Verifier.authenticate}. */
 export interface VerifyOptions {
@@ -83,7 +90,7 @@ export interface Verifier {
  * per request and no client secret. jose does the cryptography; on top of it the verifier is
  * strict where libraries are lenient: canonical base64url only, no duplicate JSON members, the
  * token's size capped before parsing, JWE / unencoded / `crit` forms refused, `exp` required,
- * numeric dates finite numbers, `iss`/`aud`/scopes compared as exact strings, RSA keys under 2048
+ * numeric dates numbers from 0 to year 9999, `iss`/`aud`/scopes compared as exact strings, RSA keys under 2048
  * bits and non-signature JWKS entries ignored.
  *
  * Keys come from a PEM text, a PEM or JWKS file (re-read when it changes) or a JWKS URL (cached,
@@ -92,8 +99,9 @@ export interface Verifier {
  *
  * @param options - see {@link VerifierOptions}; units are in the option names.
  * @returns a {@link Verifier}.
- * @throws TypeError for misused options (missing issuer/audience, two key sources, unreadable or
- *   weak key file, `alg: none`/HMAC, negative durations) — at construction, not at the first request.
+ * @throws TypeError for misused options (an unknown option name, naming the closest valid one;
+ *   missing issuer/audience, two key sources, unreadable or weak key file, `alg: none`/HMAC,
+ *   negative durations) — at construction, not at the first request.
  * @example
  * ```ts
  * import { createVerifier } from '@m2m-auth/verifier';
@@ -146,9 +154,17 @@ export function createVerifier(options: VerifierOptions): Verifier {
     nowMs: number,
   ): Promise<KeyRecord> {
     let record = keys.find(kid, alg);
-    if (record === undefined) record = await keys.findAfterReload(kid, alg, nowMs);
+    // An ambiguous kid may be fixed at the source: reload as for an unknown kid (with the cooldown).
+    if (record === undefined || (record === 'ambiguous' && kid !== undefined)) {
+      record = await keys.findAfterReload(kid, alg, nowMs);
+    }
     if (record === 'ambiguous') {
-      throw new VerifierError('ERR_KEY_UNKNOWN', 'token has no kid and several keys fit its alg');
+      throw new VerifierError(
+        'ERR_KEY_UNKNOWN',
+        kid === undefined
+          ? 'token has no kid and several keys fit its alg'
+          : 'several different keys in the key set have the token kid; refused as ambiguous',
+      );
     }
     if (record === undefined) {
       if (keys.find(undefined, alg) === undefined && keys.isPem()) {
@@ -222,14 +238,19 @@ export function createVerifier(options: VerifierOptions): Verifier {
   return {
     realm: resolved.realm,
     async verify(token, options) {
+      checkVerifyOptions(options);
       return (await verifyToken(token, options)).auth.claims;
     },
     async authenticate(authorization, options) {
+      checkVerifyOptions(options);
       const token = extractBearerToken(authorization, maxTokenLength);
       return (await verifyToken(token, options)).auth;
     },
     authenticateCached(authorization, options) {
       if (cache === undefined || typeof authorization !== 'string') return undefined;
+      // An unknown option name takes the full path, which throws.
+      if (options !== undefined && !hasOnlyKnownNames(options, VERIFY_OPTION_NAMES))
+        return undefined;
       const token = peekBearerToken(authorization);
       if (token === undefined) return undefined;
       const nowMs = Date.now();
@@ -247,4 +268,12 @@ export function createVerifier(options: VerifierOptions): Verifier {
       return keys.reload();
     },
   };
+}
+
+/** Refuses a per-call option name that is not one of {@link VerifyOptions} (e.g. `scope`). */
+function checkVerifyOptions(options: VerifyOptions | undefined): void {
+  if (options === undefined || hasOnlyKnownNames(options, VERIFY_OPTION_NAMES)) return;
+  const known: readonly string[] = VERIFY_OPTION_NAMES;
+  const name = Object.keys(options).find((key) => !known.includes(key)) ?? '';
+  throw unknownOptionError(name, known, 'verify/authenticate');
 }

@@ -10,6 +10,8 @@ import {
 /**
  * Gets a token from the authorization server, retrying network errors, timeouts, 408, 429 and 5xx
  * with full-jitter exponential backoff, honouring `Retry-After`, until `totalTimeoutMs` has passed.
+ * `totalTimeoutMs` is a hard bound: when it runs out during an attempt, the attempt is aborted and
+ * the call rejects at once, whether or not the `fetch` in use honours the abort.
  *
  * Backoff before retry n (from 1): a random delay in [0, min(retryMaxDelayMs, retryBaseDelayMs·2ⁿ⁻¹)]
  * ("full jitter"), so many clients that failed together do not come back together. When the answer
@@ -27,23 +29,51 @@ export async function requestToken(
   target: TokenTarget,
 ): Promise<{ token: TokenResponse; startedAt: number }> {
   const deadline = Date.now() + options.totalTimeoutMs;
-  for (let attempt = 1; ; attempt++) {
-    const startedAt = Date.now();
-    const timeoutMs = Math.max(1, Math.min(options.requestTimeoutMs, deadline - startedAt));
-    const outcome = await sendTokenRequest(options, target, timeoutMs, attempt);
-    if (outcome.ok) return { token: outcome.token, startedAt };
+  // The hard bound: at the deadline the attempt in flight is aborted and the call rejects, even if
+  // a `fetch` (a custom one, or a body that never ends) does not give up when aborted.
+  const overall = new AbortController();
+  let timeUp!: () => void;
+  const deadlinePassed = new Promise<typeof DEADLINE>((resolve) => {
+    timeUp = () => resolve(DEADLINE);
+  });
+  const timer = setTimeout(() => {
+    overall.abort();
+    timeUp();
+  }, options.totalTimeoutMs);
+  try {
+    for (let attempt = 1; ; attempt++) {
+      const startedAt = Date.now();
+      const timeoutMs = Math.max(1, Math.min(options.requestTimeoutMs, deadline - startedAt));
+      const sending = sendTokenRequest(options, target, timeoutMs, attempt, overall.signal);
+      // If the deadline wins the race, a later rejection of the abandoned attempt is not an error.
+      sending.catch(() => {});
+      const outcome = await Promise.race([sending, deadlinePassed]);
+      if (outcome === DEADLINE) {
+        throw unavailable(
+          options,
+          { reason: `attempt ${attempt} still had no answer when totalTimeoutMs ran out` },
+          attempt,
+        );
+      }
+      if (outcome.ok) return { token: outcome.token, startedAt };
 
-    const { failure } = outcome;
-    const jitterMs =
-      Math.random() *
-      (failure.retryAfterSec === undefined
-        ? Math.min(options.retryMaxDelayMs, options.retryBaseDelayMs * 2 ** (attempt - 1))
-        : options.retryBaseDelayMs);
-    const delayMs = (failure.retryAfterSec ?? 0) * 1000 + jitterMs;
-    if (Date.now() + delayMs >= deadline) throw unavailable(options, failure, attempt);
-    await new Promise((resolve) => setTimeout(resolve, delayMs));
+      const { failure } = outcome;
+      const jitterMs =
+        Math.random() *
+        (failure.retryAfterSec === undefined
+          ? Math.min(options.retryMaxDelayMs, options.retryBaseDelayMs * 2 ** (attempt - 1))
+          : options.retryBaseDelayMs);
+      const delayMs = (failure.retryAfterSec ?? 0) * 1000 + jitterMs;
+      if (Date.now() + delayMs >= deadline) throw unavailable(options, failure, attempt);
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  } finally {
+    clearTimeout(timer);
   }
 }
+
+/** What the deadline promise resolves to. */
+const DEADLINE = Symbol('deadline');
 
 function unavailable(
   options: ResolvedOptions,

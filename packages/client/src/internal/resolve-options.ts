@@ -1,5 +1,6 @@
 import type { TokenClientOptions } from '../create-token-client.js';
 import type { TokenClientError } from '../errors.js';
+import { checkOptionNames } from './check-option-names.js';
 import { checkAudience, normalizeScope } from './normalize-scope.js';
 
 /** Path appended to an `AUTH_URL` that names only the authorization server (no path). */
@@ -26,7 +27,8 @@ export interface ResolvedOptions {
   readonly onBackgroundRefreshError: ((error: TokenClientError) => void) | undefined;
 }
 
-const KNOWN_OPTIONS = new Set<string>([
+/** Every option name of `createTokenClient`; anything else is refused. */
+const KNOWN_OPTIONS = [
   'tokenUrl',
   'clientId',
   'clientSecret',
@@ -41,23 +43,24 @@ const KNOWN_OPTIONS = new Set<string>([
   'env',
   'fetch',
   'onBackgroundRefreshError',
-]);
+] as const satisfies readonly (keyof TokenClientOptions)[];
+
+// Fails to compile when TokenClientOptions gains an option the list above lacks.
+const everyOptionListed: Exclude<keyof TokenClientOptions, (typeof KNOWN_OPTIONS)[number]>[] = [];
+void everyOptionListed;
 
 /**
  * Validates the options of `createTokenClient`, reads the missing settings from the environment and
  * applies the defaults.
  *
- * @throws TypeError naming the option (and its environment variable) that is missing or invalid;
- *   never quoting a secret.
+ * @throws TypeError naming the option (and its environment variable) that is missing or invalid,
+ *   or an unknown option name with the closest valid one; never quoting a secret.
  */
 export function resolveOptions(options: TokenClientOptions): ResolvedOptions {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError('createTokenClient options must be an object');
   }
-  for (const key of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(key))
-      throw new TypeError(`Unknown option "${key}" of createTokenClient`);
-  }
+  checkOptionNames(options, KNOWN_OPTIONS, 'createTokenClient');
   const env = options.env ?? process.env;
   if (typeof env !== 'object' || env === null) {
     throw new TypeError('options.env must be an object of environment variables');

@@ -1,8 +1,12 @@
 import { TokenClientError, type TokenClientErrorCode } from '../errors.js';
 import { parseRetryAfter } from './parse-retry-after.js';
+import { readJwtExp } from './read-jwt-exp.js';
 import { formEncode, type ResolvedOptions } from './resolve-options.js';
 
-/** Lifetime assumed when a token response has no `expires_in` (RFC 6749 §5.1 only RECOMMENDS it). */
+/**
+ * Lifetime assumed when a token response has no `expires_in` (RFC 6749 §5.1 only RECOMMENDS it)
+ * and the token is not a JWT with an `exp`.
+ */
 export const DEFAULT_EXPIRES_IN_SEC = 60;
 
 /** What the client asks a token for: the audience and the canonical scope. */
@@ -14,8 +18,10 @@ export interface TokenTarget {
 /** A successful token response (RFC 6749 §5.1), reduced to what the cache needs. */
 export interface TokenResponse {
   readonly accessToken: string;
-  /** Lifetime from the response's `expires_in`, seconds. */
-  readonly expiresInSec: number;
+  /** Lifetime from the response's `expires_in`, seconds; `undefined` when the response has none. */
+  readonly expiresInSec: number | undefined;
+  /** The `exp` the token carries when it is a JWT, Unix seconds; `undefined` otherwise. */
+  readonly jwtExpSec: number | undefined;
 }
 
 /** Outcome of one attempt that may be retried: network error, timeout, 408, 429 or 5xx. */
@@ -50,6 +56,7 @@ const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
  * @param target - Audience and scope of the token.
  * @param timeoutMs - Time allowed for this attempt, milliseconds (connection, answer and body).
  * @param attempt - Number of this attempt, from 1 (carried by thrown errors).
+ * @param stop - Aborts the attempt early (the caller's overall deadline).
  * @throws TokenClientError `ERR_INVALID_CLIENT`, `ERR_UNAUTHORIZED_CLIENT`, `ERR_INVALID_SCOPE`,
  *   `ERR_INVALID_TARGET`, `ERR_TOKEN_REQUEST_REJECTED` or `ERR_INVALID_TOKEN_RESPONSE`.
  */
@@ -58,6 +65,7 @@ export async function sendTokenRequest(
   target: TokenTarget,
   timeoutMs: number,
   attempt: number,
+  stop?: AbortSignal,
 ): Promise<AttemptOutcome> {
   let body = 'grant_type=client_credentials';
   if (target.scope !== undefined) body += `&scope=${formEncode(target.scope)}`;
@@ -76,7 +84,7 @@ export async function sendTokenRequest(
         body,
         // A redirect would re-send the credentials elsewhere; the endpoint must be configured exactly.
         redirect: 'manual',
-        signal: controller.signal,
+        signal: stop === undefined ? controller.signal : AbortSignal.any([controller.signal, stop]),
       });
       text = await response.text();
     } catch (err) {
@@ -167,7 +175,7 @@ function parseTokenResponse(
     throw invalid('token_type is not "Bearer"');
   }
   const rawExpiresIn = body['expires_in'];
-  let expiresInSec = DEFAULT_EXPIRES_IN_SEC;
+  let expiresInSec: number | undefined;
   if (rawExpiresIn !== undefined) {
     expiresInSec = typeof rawExpiresIn === 'string' ? Number(rawExpiresIn) : Number.NaN;
     if (typeof rawExpiresIn === 'number') expiresInSec = rawExpiresIn;
@@ -175,7 +183,7 @@ function parseTokenResponse(
       throw invalid('expires_in is not a positive number of seconds');
     }
   }
-  return { accessToken, expiresInSec };
+  return { accessToken, expiresInSec, jwtExpSec: readJwtExp(accessToken) };
 }
 
 function parseJson(text: string): Record<string, unknown> | undefined {

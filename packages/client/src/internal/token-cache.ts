@@ -1,15 +1,24 @@
-import type { TokenClientError } from '../errors.js';
+import { TokenClientError } from '../errors.js';
 import { checkAudience, normalizeScope } from './normalize-scope.js';
 import { requestToken } from './request-token.js';
 import type { ResolvedOptions } from './resolve-options.js';
-import type { TokenTarget } from './send-token-request.js';
+import {
+  DEFAULT_EXPIRES_IN_SEC,
+  type TokenResponse,
+  type TokenTarget,
+} from './send-token-request.js';
 
 /**
- * A token younger than this is not discarded when a resource server rejects it: its replacement
- * would most likely be rejected too (misconfigured resource server), and discarding on every 401
- * would turn each outgoing call into a token request.
+ * At most this many tokens of one slot are discarded after a resource server rejected them, per
+ * {@link DISCARD_WINDOW_MS}; beyond it the 401 is returned without a retry. A token rejected once
+ * is replaced whatever its age (it may have been revoked, or signed by a key the resource server
+ * does not trust yet), but a misconfigured resource server that rejects every token must not turn
+ * each outgoing call into a token request.
  */
-export const MIN_TOKEN_AGE_TO_DISCARD_MS = 1_000;
+export const MAX_DISCARDS_PER_WINDOW = 10;
+
+/** The sliding window of {@link MAX_DISCARDS_PER_WINDOW}: one minute, in milliseconds. */
+export const DISCARD_WINDOW_MS = 60_000;
 
 /** A cached access token with everything a cache hit hands out, built once per token. */
 export interface CachedToken {
@@ -20,8 +29,6 @@ export interface CachedToken {
   readonly promise: Promise<string>;
   /** Fetch init used when the caller passed none. Frozen; shared by every such call. */
   readonly bareInit: RequestInit;
-  /** When the response arrived, Unix ms. */
-  readonly receivedAt: number;
   /** From then on the token is still served but refreshed in the background, Unix ms. */
   readonly refreshAt: number;
   /** From then on the token is no longer served, Unix ms. */
@@ -35,6 +42,8 @@ export interface TokenSlot extends TokenTarget {
   flight: Promise<CachedToken> | undefined;
   /** No background refresh starts before this time (set after one failed), Unix ms. */
   backgroundNotBefore: number;
+  /** When this slot's last discards happened (Unix ms, oldest first, at most the bound). */
+  discardedAt: number[];
 }
 
 /**
@@ -71,7 +80,13 @@ export class TokenCache {
     const key = `${target.audience ?? ''}\n${target.scope ?? ''}`;
     let slot = this.#byTarget.get(key);
     if (slot === undefined) {
-      slot = { ...target, token: undefined, flight: undefined, backgroundNotBefore: 0 };
+      slot = {
+        ...target,
+        token: undefined,
+        flight: undefined,
+        backgroundNotBefore: 0,
+        discardedAt: [],
+      };
       this.#byTarget.set(key, slot);
     }
     if (byScope === undefined) {
@@ -111,14 +126,20 @@ export class TokenCache {
   }
 
   /**
-   * Drops the slot's token after a resource server rejected it, unless it was already replaced.
+   * Drops the slot's token after a resource server rejected it, whatever its age, unless it was
+   * already replaced (then the retry uses the replacement and nothing is counted).
    *
-   * @returns false when the token was kept because it is younger than
-   *   {@link MIN_TOKEN_AGE_TO_DISCARD_MS} (so a retry would only send it again).
+   * @returns false when the token was kept because the slot already discarded
+   *   {@link MAX_DISCARDS_PER_WINDOW} tokens in the last {@link DISCARD_WINDOW_MS} (so a retry
+   *   would only send it again).
    */
   discard(slot: TokenSlot, token: CachedToken): boolean {
     if (slot.token !== token) return true;
-    if (Date.now() - token.receivedAt < MIN_TOKEN_AGE_TO_DISCARD_MS) return false;
+    const now = Date.now();
+    const recent = slot.discardedAt;
+    while (recent.length > 0 && now - (recent[0] as number) >= DISCARD_WINDOW_MS) recent.shift();
+    if (recent.length >= MAX_DISCARDS_PER_WINDOW) return false;
+    recent.push(now);
     slot.token = undefined;
     return true;
   }
@@ -139,7 +160,7 @@ export class TokenCache {
     const flight = (async () => {
       try {
         const { token, startedAt } = await requestToken(this.#options, slot);
-        const cached = cacheToken(token.accessToken, token.expiresInSec, startedAt, this.#options);
+        const cached = cacheToken(token, startedAt, this.#options);
         slot.token = cached;
         return cached;
       } finally {
@@ -168,14 +189,36 @@ function joinScope(scope: readonly string[]): string | undefined {
   return Array.isArray(scope) ? scope.join(' ') : (scope as unknown as string);
 }
 
+/**
+ * The cache entry of a token response. The token stops being served at the earliest of
+ * `expires_in` (counted from when the request started) and the `exp` a JWT carries (local clock);
+ * without either, after {@link DEFAULT_EXPIRES_IN_SEC}. The background refresh starts
+ * `refreshSkewSec` before that, capped at half the lifetime.
+ *
+ * @throws TokenClientError `ERR_INVALID_TOKEN_RESPONSE` when the token's own `exp` has already
+ *   passed on arrival (the client's clock is ahead of the server's, or the server is wrong).
+ */
 function cacheToken(
-  accessToken: string,
-  expiresInSec: number,
+  token: TokenResponse,
   startedAt: number,
   options: ResolvedOptions,
 ): CachedToken {
-  const lifetimeMs = expiresInSec * 1000;
-  const expiresAt = startedAt + lifetimeMs;
+  const { accessToken, expiresInSec, jwtExpSec } = token;
+  const byExpiresIn =
+    expiresInSec !== undefined
+      ? startedAt + expiresInSec * 1000
+      : jwtExpSec === undefined
+        ? startedAt + DEFAULT_EXPIRES_IN_SEC * 1000
+        : Number.POSITIVE_INFINITY;
+  const expiresAt = Math.min(byExpiresIn, jwtExpSec === undefined ? byExpiresIn : jwtExpSec * 1000);
+  const receivedAt = Date.now();
+  if (expiresAt <= receivedAt) {
+    throw new TokenClientError(
+      'ERR_INVALID_TOKEN_RESPONSE',
+      `The token endpoint ${options.tokenUrlForMessages} sent an access token whose exp has already passed by this host's clock; check the clocks of both hosts`,
+    );
+  }
+  const lifetimeMs = expiresAt - startedAt;
   // A skew longer than half the lifetime would refresh short-lived tokens on nearly every call.
   const refreshAt = expiresAt - Math.min(options.refreshSkewMs, lifetimeMs / 2);
   const authorization = `Bearer ${accessToken}`;
@@ -184,7 +227,6 @@ function cacheToken(
     authorization,
     promise: Promise.resolve(accessToken),
     bareInit: Object.freeze({ headers: Object.freeze({ authorization }) }),
-    receivedAt: Date.now(),
     refreshAt,
     expiresAt,
   });

@@ -17,6 +17,12 @@ export interface AccessTokenSigningKey {
 
 const encoder = new TextEncoder();
 
+/**
+ * Largest `exp`/`iat` written: 9999-12-31T23:59:59Z, the bound `@m2m-auth/verifier` accepts for a
+ * NumericDate (RFC 7519 §2), so the server never mints a token its own verifier calls malformed.
+ */
+export const MAX_NUMERIC_DATE_SEC = 253_402_300_799;
+
 /** What an access token is about. */
 export interface AccessTokenGrant {
   /** Issuer identifier (RFC 8414 §2), written as `iss`. */
@@ -29,7 +35,7 @@ export interface AccessTokenGrant {
   scopes: readonly string[];
   /** Lifetime in seconds; `exp = iat + expiresInSec`. */
   expiresInSec: number;
-  /** Issue time in Unix seconds; default: now. */
+  /** Issue time in Unix seconds (a non-negative integer); default: now. */
   nowSec?: number;
 }
 
@@ -55,7 +61,8 @@ export interface IssuedAccessToken {
  * @param signingKey - kid, alg and a private key imported once (keys/import-signing-key.ts).
  * @param grant - who gets a token for which audience and scopes, for how many seconds.
  * @returns the token with its `jti`, `iat` and `exp`.
- * @throws TypeError when `expiresInSec` is not a positive integer.
+ * @throws TypeError when `expiresInSec` is not a positive integer, `nowSec` not a non-negative
+ *   integer, or `exp` would be beyond {@link MAX_NUMERIC_DATE_SEC}.
  *
  * @example
  * ```ts
@@ -77,7 +84,15 @@ export async function issueAccessToken(
     throw new TypeError('expiresInSec must be a positive integer number of seconds');
   }
   const issuedAt = grant.nowSec ?? Math.floor(Date.now() / 1000);
+  if (!Number.isSafeInteger(issuedAt) || issuedAt < 0) {
+    throw new TypeError('nowSec must be a non-negative integer number of seconds');
+  }
   const expiresAt = issuedAt + expiresInSec;
+  if (expiresAt > MAX_NUMERIC_DATE_SEC) {
+    throw new TypeError(
+      `exp would be beyond ${MAX_NUMERIC_DATE_SEC} (year 9999), which verifiers refuse as malformed`,
+    );
+  }
   // randomUUID: 122 random bits from the CSPRNG, cheap (batched entropy), unique per token.
   const jti = randomUUID();
   const scope = grant.scopes.join(' ');

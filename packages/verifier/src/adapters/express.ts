@@ -41,7 +41,8 @@ export interface RequireTokenOptions {
  *
  * @param options - verifier, required scopes, realm.
  * @returns the middleware.
- * @throws TypeError when `verifier` is missing or a scope is not a scope token (RFC 6749 §3.3).
+ * @throws TypeError for an unknown option name (`scope` → did you mean `scopes`?), when `verifier`
+ *   is missing or a scope is not a scope token (RFC 6749 §3.3).
  * @example
  * ```ts
  * import express from 'express';

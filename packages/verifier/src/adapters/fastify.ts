@@ -17,7 +17,20 @@ import {
   readAuthorizationHeader,
   type Verifier,
 } from '../index.js';
+import { checkOptionNames } from '../internal/check-option-names.js';
 import { resolveRouteOptions } from './internal/resolve-route-options.js';
+
+/** Names of `fastify.requireToken(options)`. */
+const ROUTE_TOKEN_OPTION_NAMES: readonly string[] = ['scopes', 'realm'];
+
+/** Names of the plugin's options: ours, and those Fastify's `register` itself takes. */
+const PLUGIN_OPTION_NAMES: readonly string[] = [
+  'verifier',
+  'realm',
+  'prefix',
+  'logLevel',
+  'logSerializers',
+];
 
 /**
  * A route-level `onRequest` hook (callback style, so a cache hit costs no promise). `onRequest`
@@ -74,7 +87,8 @@ export interface FastifyVerifierOptions {
  *
  * @param options - verifier, required scopes, realm.
  * @returns the hook, for the route's `onRequest` (before the body is read).
- * @throws TypeError when `verifier` is missing or a scope is not a scope token (RFC 6749 §3.3).
+ * @throws TypeError for an unknown option name (`scope` → did you mean `scopes`?), when `verifier`
+ *   is missing or a scope is not a scope token (RFC 6749 §3.3).
  * @example
  * ```ts
  * app.get('/doctors', { onRequest: requireToken({ verifier, scopes: ['doctors:read'] }) },
@@ -118,7 +132,8 @@ export function requireToken(options: RequireTokenOptions): RequireTokenHook {
  *
  * @param fastify - the instance.
  * @param options - `{ verifier, realm? }`.
- * @throws TypeError (through `register`) when `verifier` is missing.
+ * @throws TypeError (through `register`) when `verifier` is missing or an option name is unknown;
+ *   `fastify.requireToken` throws TypeError for an unknown route option name.
  * @example
  * ```ts
  * import Fastify from 'fastify';
@@ -140,11 +155,22 @@ export const fastifyVerifier: FastifyPluginCallback<FastifyVerifierOptions> = (
     done(new TypeError('fastifyVerifier needs { verifier } made with createVerifier'));
     return;
   }
+  try {
+    checkOptionNames(options, PLUGIN_OPTION_NAMES, 'fastifyVerifier');
+  } catch (err) {
+    done(err as TypeError);
+    return;
+  }
   const { verifier, realm } = options;
   if (!fastify.hasRequestDecorator('auth')) fastify.decorateRequest('auth', null);
-  fastify.decorate('requireToken', (routeOptions: RouteTokenOptions = {}) =>
-    requireToken({ verifier, realm: routeOptions.realm ?? realm, scopes: routeOptions.scopes }),
-  );
+  fastify.decorate('requireToken', (routeOptions: RouteTokenOptions = {}) => {
+    checkOptionNames(routeOptions, ROUTE_TOKEN_OPTION_NAMES, 'fastify.requireToken');
+    return requireToken({
+      verifier,
+      realm: routeOptions.realm ?? realm,
+      scopes: routeOptions.scopes,
+    });
+  });
   done();
 };
 

@@ -12,7 +12,6 @@ import {
   readAuthorizationHeader,
   type Verifier,
 } from '../index.js';
-import { rejectUnknownOptions } from './internal/reject-unknown-options.js';
 import { resolveRouteOptions } from './internal/resolve-route-options.js';
 
 /**
@@ -38,8 +37,6 @@ export interface RequireTokenOptions {
   /** `realm` of the challenge. Default: the verifier's realm (its first audience). */
   realm?: string;
 }
-
-const OPTION_NAMES = ['verifier', 'scopes', 'realm'] as const;
 
 /**
  * Hono middleware that lets a request through only with a valid bearer token (RFC 6750 §2.1)
@@ -74,7 +71,6 @@ const OPTION_NAMES = ['verifier', 'scopes', 'realm'] as const;
  * ```
  */
 export function requireToken(options: RequireTokenOptions): MiddlewareHandler<AuthEnv> {
-  rejectUnknownOptions('requireToken', options, OPTION_NAMES);
   const { verifier, realm, verifyOptions } = resolveRouteOptions('requireToken', options);
 
   return function requireTokenMiddleware(c, next) {

@@ -10,7 +10,6 @@ import {
   readAuthorizationHeader,
   type Verifier,
 } from '../index.js';
-import { rejectUnknownOptions } from './internal/reject-unknown-options.js';
 import { resolveRouteOptions } from './internal/resolve-route-options.js';
 
 /** The `ctx.state` of a route protected by {@link requireToken}. */
@@ -28,8 +27,6 @@ export interface RequireTokenOptions {
   /** `realm` of the challenge. Default: the verifier's realm (its first audience). */
   realm?: string;
 }
-
-const OPTION_NAMES = ['verifier', 'scopes', 'realm'] as const;
 
 /**
  * Koa middleware that lets a request through only with a valid bearer token (RFC 6750 §2.1)
@@ -60,7 +57,6 @@ const OPTION_NAMES = ['verifier', 'scopes', 'realm'] as const;
  * ```
  */
 export function requireToken(options: RequireTokenOptions): Middleware<AuthState> {
-  rejectUnknownOptions('requireToken', options, OPTION_NAMES);
   const { verifier, realm, verifyOptions } = resolveRouteOptions('requireToken', options);
 
   return function requireTokenMiddleware(ctx, next) {

@@ -29,7 +29,7 @@ import {
   type VerifierOptions,
   type VerifyOptions,
 } from '../index.js';
-import { rejectUnknownOptions } from './internal/reject-unknown-options.js';
+import { checkOptionNames } from '../internal/check-option-names.js';
 import { resolveRouteOptions } from './internal/resolve-route-options.js';
 
 /** Injection token of the module's {@link Verifier}. */
@@ -187,7 +187,7 @@ export class M2MAuthModule {
    * ```
    */
   static forRoot(options: M2MAuthModuleOptions = {}): DynamicModule {
-    rejectUnknownOptions('M2MAuthModule.forRoot', options, MODULE_OPTION_NAMES);
+    checkOptionNames(options, MODULE_OPTION_NAMES, 'M2MAuthModule.forRoot');
     if (options.verifier !== undefined && options.verifierOptions !== undefined) {
       throw new TypeError('M2MAuthModule.forRoot takes verifier or verifierOptions, not both');
     }

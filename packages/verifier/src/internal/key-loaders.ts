@@ -135,7 +135,8 @@ export function createRemoteJwksLoader(
 /**
  * Imports the usable entries of a JWK Set (RFC 7517 §5). Entries that are not signature
  * verification keys we trust are ignored with a log line (see `selectJwk`); so are entries jose
- * cannot import and repeated (kid, alg) pairs.
+ * cannot import. A kid naming several different keys is logged and made ambiguous (see
+ * {@link markAmbiguousKids}): tokens with it are refused.
  *
  * @throws Error when the document is not a JWK Set.
  */
@@ -166,14 +167,18 @@ export async function importJwkSet(
       continue;
     }
     for (const record of imported) {
-      const pair = `${record.kid ?? ''}|${record.alg}`;
-      if (seen.has(pair)) {
-        logger?.warn(`@m2m-auth/verifier: ${source}: ignoring ${name}: repeats a kid and alg`);
-        continue;
-      }
-      seen.add(pair);
+      // The same key listed twice is harmless; keep one.
+      if (seen.has(record.id)) continue;
+      seen.add(record.id);
       records.push(record);
     }
+  }
+  const ambiguous = markAmbiguousKids(records);
+  for (const kid of ambiguous) {
+    logger?.warn(
+      `@m2m-auth/verifier: ${source}: kid ${JSON.stringify(kid.slice(0, 80))} names several different keys; ` +
+        'tokens with this kid are refused until the key set gives each key its own kid (RFC 7517 §4.5)',
+    );
   }
   if (keys.length > MAX_JWKS_KEYS) {
     logger?.warn(`@m2m-auth/verifier: ${source}: only the first ${MAX_JWKS_KEYS} keys are used`);
@@ -182,6 +187,31 @@ export async function importJwkSet(
     logger?.warn(`@m2m-auth/verifier: ${source}: holds no usable verification key`);
   }
   return records;
+}
+
+/**
+ * Finds kids that name more than one different key for the same algorithm, and gives those
+ * records a distinct id so that a key which was trusted alone leaves the set (tokens it verified
+ * leave the verified-token cache). The records stay, so `KeyStore.find` sees several candidates
+ * and refuses the token as jose's key sets do (`JWKSMultipleMatchingKeys`), rather than letting
+ * the first listed key win.
+ *
+ * @returns the ambiguous kids, once each.
+ */
+export function markAmbiguousKids(records: KeyRecord[]): string[] {
+  const count = new Map<string, number>();
+  for (const record of records) {
+    if (record.kid === undefined) continue;
+    const pair = `${record.kid}|${record.alg}`;
+    count.set(pair, (count.get(pair) ?? 0) + 1);
+  }
+  const kids = new Set<string>();
+  for (const [index, record] of records.entries()) {
+    if (record.kid === undefined || (count.get(`${record.kid}|${record.alg}`) ?? 0) < 2) continue;
+    kids.add(record.kid);
+    records[index] = { ...record, id: `ambiguous|${record.id}` };
+  }
+  return [...kids];
 }
 
 function describeEntry(jwk: unknown, index: number): string {

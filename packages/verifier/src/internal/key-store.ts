@@ -93,7 +93,8 @@ export class KeyStore {
   /**
    * The key for a token's `kid` and `alg`, from the keys at hand.
    *
-   * @returns the record; `undefined` when none matches; `'ambiguous'` when the token has no kid
+   * @returns the record; `undefined` when none matches; `'ambiguous'` when several keys have the
+   *   token's kid (see `markAmbiguousKids`) or the token has no kid
    *   and several keys fit its alg.
    */
   find(kid: string | undefined, alg: string): KeyRecord | 'ambiguous' | undefined {

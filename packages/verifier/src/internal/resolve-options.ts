@@ -3,6 +3,7 @@ import { DEFAULT_MAX_TOKEN_LENGTH } from '../extract-bearer-token.js';
 import { isScopeToken } from '../is-scope-token.js';
 import type { SupportedAlgorithm, TokenFormat, VerifierLogger } from '../types.js';
 import type { VerifierOptions } from '../verifier-options.js';
+import { checkOptionNames } from './check-option-names.js';
 import { inspectPem, selectJwk } from './import-keys.js';
 import {
   createKeyFileLoader,
@@ -40,6 +41,34 @@ export const DEFAULTS = {
   keyFileRefreshSec: 5,
 } as const;
 
+/** Every option name of `createVerifier`; anything else is refused. */
+export const VERIFIER_OPTION_NAMES = [
+  'issuer',
+  'audience',
+  'publicKey',
+  'publicKeyPath',
+  'jwksUri',
+  'allowInsecureHttp',
+  'algorithms',
+  'tokenFormat',
+  'clockToleranceSec',
+  'maxTokenAgeSec',
+  'requiredScopes',
+  'maxTokenLength',
+  'tokenCache',
+  'jwksCacheMaxAgeSec',
+  'jwksCooldownSec',
+  'jwksTimeoutMs',
+  'keyFileRefreshSec',
+  'realm',
+  'logger',
+] as const satisfies readonly (keyof VerifierOptions)[];
+
+// Fails to compile when VerifierOptions gains an option the list above lacks.
+const everyOptionListed: Exclude<keyof VerifierOptions, (typeof VERIFIER_OPTION_NAMES)[number]>[] =
+  [];
+void everyOptionListed;
+
 /** Verifier options checked and completed with defaults. */
 export interface ResolvedOptions {
   readonly format: TokenFormat;
@@ -67,6 +96,7 @@ export function resolveOptions(options: VerifierOptions): ResolvedOptions {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError('createVerifier options must be an object');
   }
+  checkOptionNames(options, VERIFIER_OPTION_NAMES, 'createVerifier');
   const format = options.tokenFormat ?? 'rfc9068';
   if (format !== 'rfc9068' && format !== 'passport') {
     throw new TypeError('tokenFormat must be "rfc9068" or "passport"');
@@ -252,6 +282,23 @@ function checkKeyFile(
   if (!Array.isArray(keys) || !keys.some((jwk) => !('ignored' in selectJwk(jwk, allowed)))) {
     throw new TypeError(`${label} is a JSON file without a usable verification key`);
   }
+  // The same kid for two different keys: the file is the operator's, so say it at start.
+  const keyOfKid = new Map<string, string>();
+  for (const jwk of keys) {
+    const selection = selectJwk(jwk, allowed);
+    if ('ignored' in selection || selection.kid === undefined) continue;
+    for (const alg of selection.algs) {
+      const pair = `${selection.kid}|${alg}`;
+      const material = JSON.stringify(selection.publicJwk);
+      const known = keyOfKid.get(pair);
+      if (known !== undefined && known !== material) {
+        throw new TypeError(
+          `${label} gives kid ${JSON.stringify(selection.kid.slice(0, 80))} to several different keys; each key needs its own kid (RFC 7517 §4.5)`,
+        );
+      }
+      keyOfKid.set(pair, material);
+    }
+  }
 }
 
 const LOOPBACK = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
@@ -283,6 +330,7 @@ function resolveTokenCache(value: VerifierOptions['tokenCache']): number {
   if (typeof value !== 'object' || value === null) {
     throw new TypeError('tokenCache must be a boolean or { maxEntries }');
   }
+  checkOptionNames(value, ['maxEntries'], 'createVerifier tokenCache');
   return positiveInteger('tokenCache.maxEntries', value.maxEntries, DEFAULTS.tokenCacheMaxEntries);
 }
 

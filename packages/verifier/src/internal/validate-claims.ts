@@ -31,8 +31,8 @@ export interface ValidatedToken {
 }
 
 /**
- * Checks a claims set (RFC 7519 §7.2 step 10, RFC 9068 §4) strictly: numeric dates must be finite
- * numbers (`exp` always required), `iss` / `aud` / scopes are compared as exact strings, and the
+ * Checks a claims set (RFC 7519 §7.2 step 10, RFC 9068 §4) strictly: numeric dates must be
+ * numbers from 0 to {@link MAX_NUMERIC_DATE_SEC} (`exp` always required), `iss` / `aud` / scopes are compared as exact strings, and the
  * claims RFC 9068 §2.2 requires must be present with their types.
  *
  * @param claims - the parsed payload (not yet frozen).
@@ -47,7 +47,7 @@ export function validateClaims(
 ): ValidatedToken {
   const exp = claims['exp'];
   if (exp === undefined) throw claimError('exp', 'exp claim is missing');
-  if (!isFiniteNumber(exp)) throw claimError('exp', 'exp claim is not a finite number');
+  if (!isNumericDate(exp)) throw claimError('exp', `exp claim ${NUMERIC_DATE_RULE}`);
   const nbf = optionalNumericDate(claims, 'nbf');
   const iat = optionalNumericDate(claims, 'iat');
 
@@ -160,14 +160,28 @@ export function timeError(failure: NonNullable<ReturnType<typeof checkTime>>): V
   return new VerifierError(code, message);
 }
 
-function isFiniteNumber(value: unknown): value is number {
-  return typeof value === 'number' && Number.isFinite(value);
+/**
+ * Largest NumericDate accepted: 9999-12-31T23:59:59Z, in seconds. Far below
+ * `Number.MAX_SAFE_INTEGER`, so the value, its fraction and `± clockToleranceSec` stay exact in a
+ * double and every comparison means what it says; beyond it a date is a malformed claim, not
+ * "valid forever" (an `exp` of 1e300) or "never valid" (an `nbf` of 1e300).
+ */
+export const MAX_NUMERIC_DATE_SEC = 253_402_300_799;
+
+const NUMERIC_DATE_RULE = `is not a NumericDate (a number of seconds from 0 to ${MAX_NUMERIC_DATE_SEC}, RFC 7519 §2)`;
+
+/**
+ * RFC 7519 §2 NumericDate, bounded: a JSON number (integer or decimal), not negative, at most
+ * {@link MAX_NUMERIC_DATE_SEC}. NaN and infinities cannot come from JSON but are refused too.
+ */
+export function isNumericDate(value: unknown): value is number {
+  return typeof value === 'number' && value >= 0 && value <= MAX_NUMERIC_DATE_SEC;
 }
 
 function optionalNumericDate(claims: Record<string, unknown>, name: string): number | undefined {
   const value = claims[name];
   if (value === undefined) return undefined;
-  if (!isFiniteNumber(value)) throw claimError(name, `${name} claim is not a finite number`);
+  if (!isNumericDate(value)) throw claimError(name, `${name} claim ${NUMERIC_DATE_RULE}`);
   return value;
 }
 

@@ -1,9 +1,11 @@
 import type { TokenClient, TokenTargetOptions } from '../../create-token-client.js';
+import { checkOptionNames } from '../../internal/check-option-names.js';
 
 /** Which token goes to which origin: `https://host[:port]` (as `URL.origin` writes it) → target. */
 export type OriginTargets = ReadonlyMap<string, Readonly<TokenTargetOptions>>;
 
 const TARGET_OPTION_NAMES = ['audience', 'scope'];
+const ADAPTER_OPTION_NAMES = ['client', 'origins', 'allowInsecureHttp'];
 
 /**
  * Checks an adapter's options at construction: known names only, a token client, and `origins`
@@ -20,13 +22,7 @@ export function resolveAdapterOptions(
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`${name} needs { client, origins }`);
   }
-  for (const key of Object.keys(options)) {
-    if (!['client', 'origins', 'allowInsecureHttp'].includes(key)) {
-      throw new TypeError(
-        `Unknown option "${key}" of ${name}; known: client, origins, allowInsecureHttp`,
-      );
-    }
-  }
+  checkOptionNames(options, ADAPTER_OPTION_NAMES, name);
   const {
     client,
     origins,
@@ -53,11 +49,7 @@ export function resolveAdapterOptions(
     if (typeof target !== 'object' || target === null) {
       throw new TypeError(`${name}: origins["${given}"] must be { audience?, scope? }`);
     }
-    for (const key of Object.keys(target)) {
-      if (!TARGET_OPTION_NAMES.includes(key)) {
-        throw new TypeError(`Unknown option "${key}" in origins["${given}"] of ${name}`);
-      }
-    }
+    checkOptionNames(target, TARGET_OPTION_NAMES, `${name} origins["${given}"]`);
     // The client checks audience and scope; asking for the cache slot does it now, not at the
     // first request (no token is requested).
     client.invalidateToken('', target);

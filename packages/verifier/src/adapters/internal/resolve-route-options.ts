@@ -1,4 +1,8 @@
 import { isScopeToken, type Verifier, type VerifyOptions } from '../../index.js';
+import { checkOptionNames } from '../../internal/check-option-names.js';
+
+/** Option names of an adapter's `requireToken({ verifier, scopes, realm })`. */
+export const ROUTE_OPTION_NAMES: readonly string[] = ['verifier', 'scopes', 'realm'];
 
 /** What both adapters need per protected route, checked once when the route is declared. */
 export interface RouteOptions {
@@ -12,7 +16,9 @@ export interface RouteOptions {
  * Checks an adapter's `{ verifier, scopes, realm }` at construction.
  *
  * @param name - the adapter function, for messages.
- * @throws TypeError when `verifier` is missing or a scope is not a scope token (RFC 6749 §3.3).
+ * @param known - the option names this adapter function takes (default {@link ROUTE_OPTION_NAMES}).
+ * @throws TypeError for an unknown option name (naming the closest valid one), when `verifier` is
+ *   missing or a scope is not a scope token (RFC 6749 §3.3).
  */
 export function resolveRouteOptions(
   name: string,
@@ -21,7 +27,9 @@ export function resolveRouteOptions(
     scopes?: readonly string[] | undefined;
     realm?: string | undefined;
   },
+  known: readonly string[] = ROUTE_OPTION_NAMES,
 ): RouteOptions {
+  if (typeof options === 'object' && options !== null) checkOptionNames(options, known, name);
   const verifier = options?.verifier;
   if (typeof verifier?.authenticate !== 'function') {
     throw new TypeError(`${name} needs { verifier } made with createVerifier`);
