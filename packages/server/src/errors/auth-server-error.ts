@@ -30,12 +30,14 @@ export type AuthServerErrorCode =
   | 'ERR_REQUEST_BODY_TOO_LARGE'
   | 'ERR_REQUEST_PARAMETER_REPEATED'
   | 'ERR_REQUEST_PARAMETER_INVALID'
+  | 'ERR_REQUEST_PARAMETER_CONTROL_CHARACTERS'
   | 'ERR_REQUEST_TOO_MANY_PARAMETERS'
   | 'ERR_GRANT_TYPE_MISSING'
   | 'ERR_GRANT_TYPE_UNSUPPORTED'
   | 'ERR_CLIENT_AUTH_MULTIPLE_METHODS'
   | 'ERR_CLIENT_AUTH_MISSING'
   | 'ERR_CLIENT_AUTH_MALFORMED'
+  | 'ERR_CLIENT_AUTH_CONTROL_CHARACTERS'
   | 'ERR_CLIENT_AUTH_METHOD_UNSUPPORTED'
   | 'ERR_CLIENT_AUTH_FAILED'
   | 'ERR_CLIENT_AUTH_RATE_LIMITED'
@@ -105,6 +107,11 @@ export const AUTH_SERVER_ERRORS: Readonly<Record<AuthServerErrorCode, AuthServer
       status: 400,
       description: 'A request parameter is not a string.',
     },
+    ERR_REQUEST_PARAMETER_CONTROL_CHARACTERS: {
+      error: 'invalid_request',
+      status: 400,
+      description: 'A request parameter contains control characters.',
+    },
     ERR_REQUEST_TOO_MANY_PARAMETERS: {
       error: 'invalid_request',
       status: 400,
@@ -135,6 +142,11 @@ export const AUTH_SERVER_ERRORS: Readonly<Record<AuthServerErrorCode, AuthServer
       error: 'invalid_client',
       status: 401,
       description: 'The Authorization header does not carry valid Basic credentials.',
+    },
+    ERR_CLIENT_AUTH_CONTROL_CHARACTERS: {
+      error: 'invalid_client',
+      status: 401,
+      description: 'The client credentials contain control characters.',
     },
     ERR_CLIENT_AUTH_METHOD_UNSUPPORTED: {
       error: 'invalid_client',
