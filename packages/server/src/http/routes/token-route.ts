@@ -83,7 +83,7 @@ export function registerTokenRoute(app: FastifyInstance, context: ServerContext)
   const { cache } = context;
   const grantContext = createTokenGrantContext(context);
 
-  app.post(TOKEN_PATH, async (request, reply) => {
+  app.post(context.basePath + TOKEN_PATH, async (request, reply) => {
     // RFC 6749 §5.1: token responses must not be cached; set first so error replies carry it too.
     reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
     const facts: TokenRequestFacts = {};
@@ -105,7 +105,7 @@ export function registerTokenRoute(app: FastifyInstance, context: ServerContext)
 
   app.route({
     method: ['GET', 'PUT', 'DELETE', 'PATCH'],
-    url: TOKEN_PATH,
+    url: context.basePath + TOKEN_PATH,
     handler: async (_request, reply) => {
       reply.header('allow', 'POST');
       throw new AuthServerError('ERR_METHOD_NOT_ALLOWED');
