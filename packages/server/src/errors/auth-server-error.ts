@@ -42,6 +42,7 @@ export type AuthServerErrorCode =
   | 'ERR_CLIENT_AUTH_FAILED'
   | 'ERR_CLIENT_AUTH_RATE_LIMITED'
   | 'ERR_SCOPE_NOT_ALLOWED'
+  | 'ERR_TOKEN_TOO_LARGE'
   | 'ERR_AUDIENCE_MISSING'
   | 'ERR_AUDIENCE_NOT_ALLOWED'
   | 'ERR_AUDIENCE_AMBIGUOUS'
@@ -171,6 +172,14 @@ export const AUTH_SERVER_ERRORS: Readonly<Record<AuthServerErrorCode, AuthServer
       error: 'invalid_scope',
       status: 400,
       description: 'The requested scope is not allowed for this client.',
+    },
+    // RFC 6749 §5.2 invalid_scope: the request can succeed by asking for fewer scopes, and a token
+    // larger than resource servers accept would fail at every one of them instead.
+    ERR_TOKEN_TOO_LARGE: {
+      error: 'invalid_scope',
+      status: 400,
+      description:
+        'The access token for these scopes would be larger than resource servers accept (8192 characters); request fewer scopes.',
     },
     ERR_AUDIENCE_MISSING: {
       error: 'invalid_target',

@@ -5,6 +5,7 @@ import {
   type IssuedAccessToken,
   issueAccessToken,
 } from '../tokens/issue-access-token.js';
+import { MAX_ACCESS_TOKEN_LENGTH } from '../tokens/max-access-token-length.js';
 import { checkParameters } from './internal/check-parameters.js';
 import {
   findParameterWithControlCharacters,
@@ -107,7 +108,8 @@ export interface ClientCredentialsGrantResult {
  *   `ERR_CLIENT_AUTH_MULTIPLE_METHODS`, `ERR_CLIENT_AUTH_MISSING`, `ERR_CLIENT_AUTH_MALFORMED`,
  *   `ERR_CLIENT_AUTH_METHOD_UNSUPPORTED`, `ERR_CLIENT_AUTH_FAILED`, `ERR_SCOPE_NOT_ALLOWED`,
  *   `ERR_AUDIENCE_MISSING`, `ERR_AUDIENCE_NOT_ALLOWED`, `ERR_AUDIENCE_AMBIGUOUS`,
- *   `ERR_NO_SIGNING_KEY`.
+ *   `ERR_NO_SIGNING_KEY`, `ERR_TOKEN_TOO_LARGE` (the signed token would exceed
+ *   `MAX_ACCESS_TOKEN_LENGTH`; it is discarded).
  *
  * @example
  * ```ts
@@ -197,6 +199,14 @@ export async function grantClientCredentials(
     expiresInSec: client.tokenTtlSec,
     nowSec,
   });
+  if (token.accessToken.length > MAX_ACCESS_TOKEN_LENGTH) {
+    // Never handed out: every verifier with default settings would refuse it. Registration bounds
+    // a client's scopes so this only happens for clients registered before that bound, or with an
+    // issuer or key far larger than usual.
+    throw new AuthServerError('ERR_TOKEN_TOO_LARGE', {
+      cause: `token of ${token.accessToken.length} characters`,
+    });
+  }
   return {
     body: {
       access_token: token.accessToken,
