@@ -12,7 +12,7 @@ import { basicAuth, readResponse } from './helpers/auth-server.js';
 import { runCli, type ServeProcess, startServeProcess } from './helpers/serve-process.js';
 import { createTestDatabase, randomKek, type TestDatabase } from './helpers/test-database.js';
 
-const cleanups: (() => Promise<unknown> | void)[] = [];
+const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });

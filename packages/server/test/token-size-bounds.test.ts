@@ -26,7 +26,7 @@ import { basicAuth, readResponse } from './helpers/auth-server.js';
 import { dumpSqlite, runCliProcess } from './helpers/run-cli.js';
 import { createTestDatabase, randomKek, type TestDatabase } from './helpers/test-database.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
+const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
