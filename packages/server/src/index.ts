@@ -13,7 +13,12 @@ export type { AuditStoreOptions } from './audit/audit-writer.js';
 export { DEFAULT_AUDIT_STORE_OPTIONS } from './audit/audit-writer.js';
 export { runCli } from './cli/main.js';
 export { generateClientSecret, hashClientSecret } from './clients/hash-client-secret.js';
-export { DEFAULT_TOKEN_TTL_SEC, MAX_TOKEN_TTL_SEC } from './clients/validate-client-fields.js';
+export {
+  DEFAULT_TOKEN_TTL_SEC,
+  MAX_CLIENT_SCOPES,
+  MAX_CLIENT_SCOPES_LENGTH,
+  MAX_TOKEN_TTL_SEC,
+} from './clients/validate-client-fields.js';
 export { verifyClientSecret } from './clients/verify-client-secret.js';
 export type {
   AuthServerErrorCode,
@@ -117,3 +122,4 @@ export type {
   IssuedAccessToken,
 } from './tokens/issue-access-token.js';
 export { issueAccessToken } from './tokens/issue-access-token.js';
+export { MAX_ACCESS_TOKEN_LENGTH } from './tokens/max-access-token-length.js';

@@ -74,7 +74,10 @@ describe('authorization server metadata (RFC 8414)', () => {
       metadataMaxAgeSec: 60,
     });
     try {
-      const res = await readResponse(await fetch(`${server.url}${METADATA}`));
+      // The issuer's path is where the endpoints live; the metadata is also at RFC 8414 §3's place.
+      const res = await readResponse(await fetch(`${server.url}/m2m${METADATA}`));
+      const rfc8414 = await readResponse(await fetch(`${server.url}${METADATA}/m2m`));
+      expect(rfc8414.body).toEqual(res.body);
       expect(res.body.issuer).toBe('https://auth.example.internal/m2m/');
       expect(res.body.token_endpoint).toBe('https://auth.example.internal/m2m/oauth/token');
       expect(res.body.jwks_uri).toBe('https://auth.example.internal/m2m/.well-known/jwks.json');

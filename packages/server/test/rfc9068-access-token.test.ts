@@ -156,7 +156,7 @@ describe('JWT access tokens (RFC 9068)', () => {
       issuer: 'https://auth.example.internal/m2m',
     });
     try {
-      const { payload } = decodeJwt(await getToken(`${server.url}/oauth/token`));
+      const { payload } = decodeJwt(await getToken(`${server.url}/m2m/oauth/token`));
       expect(payload.iss).toBe('https://auth.example.internal/m2m');
     } finally {
       await server.close();

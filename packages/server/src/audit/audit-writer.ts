@@ -1,6 +1,11 @@
 import { resolvePositiveIntegerOptions } from '../internal/resolve-positive-integer-options.js';
 import type { AuditEvent } from './audit-event.js';
 import type { AuditStore } from './audit-store.js';
+import { isRowDataError } from './internal/is-row-data-error.js';
+import { sanitizeAuditEvent } from './internal/sanitize-audit-event.js';
+
+/** Events per insert statement: one statement is all-or-nothing, so a failed one can be retried. */
+const WRITE_CHUNK = 500;
 
 /** Options of the audit table writer (`serve --audit-store`). */
 export interface AuditStoreOptions {
@@ -37,6 +42,12 @@ export interface AuditWriterLogger {
  * are queued in memory (bounded) and written in batches by a timer, and events older than the
  * retention period are purged on another timer, so the table's size stays bounded by traffic ×
  * retention. A token request never waits for the database because of auditing.
+ *
+ * Text is stored sanitized (control characters and unpaired surrogates as `\uXXXX`). A batch the
+ * database refuses because of its data (see `isRowDataError`), not because it is unreachable, is
+ * retried one event at a time: the events it refuses are dropped from the table (never from the
+ * log), counted and logged, and every other event is written — one bad event never holds up the
+ * others. A batch that fails for any other reason (an outage) is put back and retried.
  */
 export class AuditWriter {
   readonly #store: AuditStore;
@@ -44,6 +55,7 @@ export class AuditWriter {
   readonly #options: Required<AuditStoreOptions>;
   #queue: AuditEvent[] = [];
   #dropped = 0;
+  #refused = 0;
   #flushing: Promise<void> | undefined;
   #purging: Promise<void> | undefined;
   #flushTimer: NodeJS.Timeout | undefined;
@@ -71,7 +83,12 @@ export class AuditWriter {
       this.#dropped += 1;
       return;
     }
-    this.#queue.push(event);
+    this.#queue.push(sanitizeAuditEvent(event));
+  }
+
+  /** How many events the database refused for their content (dropped from the table) so far. */
+  get refusedEvents(): number {
+    return this.#refused;
   }
 
   /** Starts the flush and purge timers, and purges once now. */
@@ -136,15 +153,56 @@ export class AuditWriter {
     if (this.#queue.length === 0) return;
     const batch = this.#queue;
     this.#queue = [];
-    try {
-      await this.#store.append(batch);
-    } catch (err) {
-      // Put the batch back while there is room, so a short outage loses nothing.
-      const room = this.#options.maxQueuedEvents - this.#queue.length;
-      const kept = batch.slice(Math.max(0, batch.length - room));
-      this.#dropped += batch.length - kept.length;
-      this.#queue = [...kept, ...this.#queue];
-      this.#logger.error({ err, events: batch.length }, 'writing audit events failed; will retry');
+    for (let start = 0; start < batch.length; start += WRITE_CHUNK) {
+      const chunk = batch.slice(start, start + WRITE_CHUNK);
+      try {
+        await this.#store.append(chunk);
+      } catch (err) {
+        const unwritten = isRowDataError(err)
+          ? await this.#writeOneByOne(chunk)
+          : { err, events: chunk };
+        if (unwritten !== undefined) {
+          this.#putBack([...unwritten.events, ...batch.slice(start + WRITE_CHUNK)], unwritten.err);
+          return;
+        }
+      }
     }
+  }
+
+  /**
+   * Writes a chunk the database refused for its data one event at a time, dropping (and counting)
+   * the events it refuses. Returns what is left when the database stops answering meanwhile.
+   */
+  async #writeOneByOne(
+    chunk: readonly AuditEvent[],
+  ): Promise<{ err: unknown; events: AuditEvent[] } | undefined> {
+    for (const [i, event] of chunk.entries()) {
+      try {
+        await this.#store.append([event]);
+      } catch (err) {
+        if (!isRowDataError(err)) return { err, events: chunk.slice(i) };
+        this.#refused += 1;
+        // The error's message may quote the refused value: log its code only.
+        this.#logger.warn(
+          {
+            code: (err as { code?: unknown }).code ?? (err as Error).name,
+            refusedTotal: this.#refused,
+            timeMs: event.timeMs,
+            reason: event.reason,
+          },
+          'the database refused an audit event: dropped from the table (it is in the log)',
+        );
+      }
+    }
+    return undefined;
+  }
+
+  /** Puts unwritten events back in front of the queue while there is room (a short outage loses nothing). */
+  #putBack(events: AuditEvent[], err: unknown): void {
+    const room = this.#options.maxQueuedEvents - this.#queue.length;
+    const kept = events.slice(Math.max(0, events.length - room));
+    this.#dropped += events.length - kept.length;
+    this.#queue = [...kept, ...this.#queue];
+    this.#logger.error({ err, events: events.length }, 'writing audit events failed; will retry');
   }
 }

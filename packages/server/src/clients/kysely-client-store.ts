@@ -132,6 +132,28 @@ export function createClientStore(ctx: StoreContext): ClientStore {
       };
     },
 
+    async listCredentials(): Promise<ClientCredentials[]> {
+      const now = ctx.now();
+      const [rows, secrets] = await Promise.all([
+        db.selectFrom('m2m_clients').selectAll().execute(),
+        db
+          .selectFrom('m2m_client_secrets')
+          .select(['client_id', 'scheme', 'hash', 'expires_at'])
+          .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+          .execute(),
+      ]);
+      const byClient = new Map<string, ClientCredentials>();
+      for (const row of rows) byClient.set(row.client_id, { client: toRecord(row), secrets: [] });
+      for (const s of secrets) {
+        byClient.get(s.client_id)?.secrets.push({
+          scheme: s.scheme,
+          hash: s.hash,
+          expiresAt: s.expires_at === null ? null : Number(s.expires_at),
+        });
+      }
+      return [...byClient.values()];
+    },
+
     async update(idOrName: string, patch: ClientPatch) {
       const changes: Partial<ClientsTable> = {};
       if (patch.scopes !== undefined) changes.scopes = JSON.stringify(validateScopes(patch.scopes));

@@ -1,4 +1,5 @@
 import { StoreError } from '../store/store-error.js';
+import { MAX_ACCESS_TOKEN_LENGTH } from '../tokens/max-access-token-length.js';
 
 /** Default access-token lifetime, seconds: short, so that a revoked client stops within 15 minutes. */
 export const DEFAULT_TOKEN_TTL_SEC = 900;
@@ -6,6 +7,16 @@ export const DEFAULT_TOKEN_TTL_SEC = 900;
 export const MAX_TOKEN_TTL_SEC = 86_400;
 /** Longest grace period for an old secret after rotation, seconds (30 days). */
 export const MAX_SECRET_GRACE_SEC = 30 * 86_400;
+
+/**
+ * Most scopes a client may have. With {@link MAX_CLIENT_SCOPES_LENGTH} it keeps the `scope` claim
+ * small enough that a token carrying all of them fits `MAX_ACCESS_TOKEN_LENGTH` (8192 characters,
+ * what `@m2m-auth/verifier` accepts by default) with room for the other claims: a 255-character
+ * audience, an issuer of well over 1000 characters and an RSA signature of up to 16384 bits.
+ */
+export const MAX_CLIENT_SCOPES = 128;
+/** Longest `scope` claim a client's scopes may make (space-separated), characters. */
+export const MAX_CLIENT_SCOPES_LENGTH = 2048;
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -33,9 +44,11 @@ export function validateClientName(name: string): string {
 
 /**
  * Checks scope-tokens (RFC 6749 §3.3) and removes duplicates, keeping order. `*` is reserved: in
- * a token request it means "every scope this client is allowed".
+ * a token request it means "every scope this client is allowed". At most
+ * {@link MAX_CLIENT_SCOPES} scopes of at most {@link MAX_CLIENT_SCOPES_LENGTH} characters in all
+ * (space-separated, as in the token's `scope` claim), so a token carrying them all can be verified.
  *
- * @throws {StoreError} `INVALID_SCOPE`
+ * @throws {StoreError} `INVALID_SCOPE`, `SCOPES_TOO_LARGE`
  */
 export function validateScopes(scopes: readonly string[]): string[] {
   for (const scope of scopes) {
@@ -52,7 +65,22 @@ export function validateScopes(scopes: readonly string[]): string[] {
       );
     }
   }
-  return [...new Set(scopes)];
+  const unique = [...new Set(scopes)];
+  const problem = scopesTooLarge(unique);
+  if (problem !== undefined) throw new StoreError('SCOPES_TOO_LARGE', problem);
+  return unique;
+}
+
+/**
+ * Why a client may not have these (distinct, valid) scopes all together, or undefined when it
+ * may: more than {@link MAX_CLIENT_SCOPES}, or longer than {@link MAX_CLIENT_SCOPES_LENGTH}
+ * characters space-separated. Shared by the store and the manifest check.
+ */
+export function scopesTooLarge(scopes: readonly string[]): string | undefined {
+  const length =
+    scopes.reduce((sum, scope) => sum + scope.length, 0) + Math.max(0, scopes.length - 1);
+  if (scopes.length <= MAX_CLIENT_SCOPES && length <= MAX_CLIENT_SCOPES_LENGTH) return undefined;
+  return `${scopes.length} scopes of ${length} characters (space-separated) are too many for one client: at most ${MAX_CLIENT_SCOPES} scopes and ${MAX_CLIENT_SCOPES_LENGTH} characters, so that a token carrying them all stays within the ${MAX_ACCESS_TOKEN_LENGTH} characters verifiers accept; split the client or use broader scopes`;
 }
 
 /**

@@ -30,16 +30,19 @@ export type AuthServerErrorCode =
   | 'ERR_REQUEST_BODY_TOO_LARGE'
   | 'ERR_REQUEST_PARAMETER_REPEATED'
   | 'ERR_REQUEST_PARAMETER_INVALID'
+  | 'ERR_REQUEST_PARAMETER_CONTROL_CHARACTERS'
   | 'ERR_REQUEST_TOO_MANY_PARAMETERS'
   | 'ERR_GRANT_TYPE_MISSING'
   | 'ERR_GRANT_TYPE_UNSUPPORTED'
   | 'ERR_CLIENT_AUTH_MULTIPLE_METHODS'
   | 'ERR_CLIENT_AUTH_MISSING'
   | 'ERR_CLIENT_AUTH_MALFORMED'
+  | 'ERR_CLIENT_AUTH_CONTROL_CHARACTERS'
   | 'ERR_CLIENT_AUTH_METHOD_UNSUPPORTED'
   | 'ERR_CLIENT_AUTH_FAILED'
   | 'ERR_CLIENT_AUTH_RATE_LIMITED'
   | 'ERR_SCOPE_NOT_ALLOWED'
+  | 'ERR_TOKEN_TOO_LARGE'
   | 'ERR_AUDIENCE_MISSING'
   | 'ERR_AUDIENCE_NOT_ALLOWED'
   | 'ERR_AUDIENCE_AMBIGUOUS'
@@ -105,6 +108,11 @@ export const AUTH_SERVER_ERRORS: Readonly<Record<AuthServerErrorCode, AuthServer
       status: 400,
       description: 'A request parameter is not a string.',
     },
+    ERR_REQUEST_PARAMETER_CONTROL_CHARACTERS: {
+      error: 'invalid_request',
+      status: 400,
+      description: 'A request parameter contains control characters.',
+    },
     ERR_REQUEST_TOO_MANY_PARAMETERS: {
       error: 'invalid_request',
       status: 400,
@@ -136,6 +144,11 @@ export const AUTH_SERVER_ERRORS: Readonly<Record<AuthServerErrorCode, AuthServer
       status: 401,
       description: 'The Authorization header does not carry valid Basic credentials.',
     },
+    ERR_CLIENT_AUTH_CONTROL_CHARACTERS: {
+      error: 'invalid_client',
+      status: 401,
+      description: 'The client credentials contain control characters.',
+    },
     ERR_CLIENT_AUTH_METHOD_UNSUPPORTED: {
       error: 'invalid_client',
       status: 401,
@@ -159,6 +172,14 @@ export const AUTH_SERVER_ERRORS: Readonly<Record<AuthServerErrorCode, AuthServer
       error: 'invalid_scope',
       status: 400,
       description: 'The requested scope is not allowed for this client.',
+    },
+    // RFC 6749 §5.2 invalid_scope: the request can succeed by asking for fewer scopes, and a token
+    // larger than resource servers accept would fail at every one of them instead.
+    ERR_TOKEN_TOO_LARGE: {
+      error: 'invalid_scope',
+      status: 400,
+      description:
+        'The access token for these scopes would be larger than resource servers accept (8192 characters); request fewer scopes.',
     },
     ERR_AUDIENCE_MISSING: {
       error: 'invalid_target',

@@ -5,7 +5,12 @@ import {
   type IssuedAccessToken,
   issueAccessToken,
 } from '../tokens/issue-access-token.js';
+import { MAX_ACCESS_TOKEN_LENGTH } from '../tokens/max-access-token-length.js';
 import { checkParameters } from './internal/check-parameters.js';
+import {
+  findParameterWithControlCharacters,
+  hasControlCharacters,
+} from './internal/control-characters.js';
 import {
   extractClientCredentials,
   type PresentedClientCredentials,
@@ -90,13 +95,21 @@ export interface ClientCredentialsGrantResult {
  * @param request - parsed parameters and Authorization header.
  * @param context - issuer, client lookup, secret verifier and signing key source.
  * @returns the RFC 6749 §5.1 response body and the issuance facts.
+ * A control character (or an unpaired surrogate) in any parameter, or in Basic credentials, is
+ * refused before any lookup and counted as a failed authentication (`admitClient`, then
+ * `clientAuthenticated(…, false)`): `ERR_CLIENT_AUTH_CONTROL_CHARACTERS` (invalid_client) for
+ * `client_id`, `client_secret` and Basic credentials, `ERR_REQUEST_PARAMETER_CONTROL_CHARACTERS`
+ * (invalid_request) for any other parameter.
+ *
  * @throws AuthServerError `ERR_GRANT_TYPE_MISSING`, `ERR_GRANT_TYPE_UNSUPPORTED`,
  *   `ERR_REQUEST_PARAMETER_REPEATED`, `ERR_REQUEST_PARAMETER_INVALID`,
- *   `ERR_REQUEST_TOO_MANY_PARAMETERS`, whatever `admitClient` throws,
+ *   `ERR_REQUEST_TOO_MANY_PARAMETERS`, `ERR_REQUEST_PARAMETER_CONTROL_CHARACTERS`,
+ *   `ERR_CLIENT_AUTH_CONTROL_CHARACTERS`, whatever `admitClient` throws,
  *   `ERR_CLIENT_AUTH_MULTIPLE_METHODS`, `ERR_CLIENT_AUTH_MISSING`, `ERR_CLIENT_AUTH_MALFORMED`,
  *   `ERR_CLIENT_AUTH_METHOD_UNSUPPORTED`, `ERR_CLIENT_AUTH_FAILED`, `ERR_SCOPE_NOT_ALLOWED`,
  *   `ERR_AUDIENCE_MISSING`, `ERR_AUDIENCE_NOT_ALLOWED`, `ERR_AUDIENCE_AMBIGUOUS`,
- *   `ERR_NO_SIGNING_KEY`.
+ *   `ERR_NO_SIGNING_KEY`, `ERR_TOKEN_TOO_LARGE` (the signed token would exceed
+ *   `MAX_ACCESS_TOKEN_LENGTH`; it is discarded).
  *
  * @example
  * ```ts
@@ -112,12 +125,27 @@ export async function grantClientCredentials(
 ): Promise<ClientCredentialsGrantResult> {
   const { params, facts } = request;
   checkParameters(params);
+  // Control characters are refused before anything reaches the store or a log line (PostgreSQL
+  // refuses NUL in text, which would pass for a database outage), the same way on every dialect.
+  const tainted = findParameterWithControlCharacters(params);
+  if (tainted !== undefined) {
+    refuseControlCharacters(
+      tainted,
+      presentedClientIdOrEmpty(params, request.authorization),
+      request,
+      context,
+    );
+  }
   const grantType = readParam(params, 'grant_type');
   if (grantType === undefined) throw new AuthServerError('ERR_GRANT_TYPE_MISSING');
   if (grantType !== 'client_credentials') {
     throw new AuthServerError('ERR_GRANT_TYPE_UNSUPPORTED', { cause: 'grant_type' });
   }
   const presented = extractClientCredentials(params, request.authorization);
+  if (hasControlCharacters(presented.clientId) || hasControlCharacters(presented.clientSecret)) {
+    // Only Basic credentials get here (body ones were checked above): %00 or a raw control byte.
+    refuseControlCharacters('authorization', presented.clientId, request, context);
+  }
   // Read every parameter before authenticating so malformed requests fail the same way whoever
   // sends them, and a failed authentication is the last thing the caller learns.
   const requestedScope = readParam(params, 'scope');
@@ -171,6 +199,14 @@ export async function grantClientCredentials(
     expiresInSec: client.tokenTtlSec,
     nowSec,
   });
+  if (token.accessToken.length > MAX_ACCESS_TOKEN_LENGTH) {
+    // Never handed out: every verifier with default settings would refuse it. Registration bounds
+    // a client's scopes so this only happens for clients registered before that bound, or with an
+    // issuer or key far larger than usual.
+    throw new AuthServerError('ERR_TOKEN_TOO_LARGE', {
+      cause: `token of ${token.accessToken.length} characters`,
+    });
+  }
   return {
     body: {
       access_token: token.accessToken,
@@ -183,4 +219,54 @@ export async function grantClientCredentials(
     method: presented.method,
     token,
   };
+}
+
+/** Parameters whose control characters are a client authentication failure (invalid_client). */
+const CREDENTIAL_PARAMETERS: ReadonlySet<string> = new Set([
+  'client_id',
+  'client_secret',
+  'authorization',
+]);
+/** Parameters named in the private cause as they are; any other name may itself be tainted. */
+const NAMED_PARAMETERS: ReadonlySet<string> = new Set([
+  ...CREDENTIAL_PARAMETERS,
+  'grant_type',
+  'scope',
+  'audience',
+  'resource',
+]);
+
+/**
+ * Refuses a request carrying control characters in parameter `where`, counting it as a failed
+ * authentication of `clientId` like a wrong secret (so a flood of them meets the failure limits).
+ */
+function refuseControlCharacters(
+  where: string,
+  clientId: string,
+  request: TokenRequest,
+  context: ClientCredentialsGrantContext,
+): never {
+  if (request.facts !== undefined && clientId !== '') request.facts.clientId = clientId;
+  context.admitClient?.(clientId, request);
+  context.clientAuthenticated?.(clientId, false, request);
+  const named = NAMED_PARAMETERS.has(where) ? where : 'a parameter';
+  throw new AuthServerError(
+    CREDENTIAL_PARAMETERS.has(where)
+      ? 'ERR_CLIENT_AUTH_CONTROL_CHARACTERS'
+      : 'ERR_REQUEST_PARAMETER_CONTROL_CHARACTERS',
+    { cause: `control character in ${named}` },
+  );
+}
+
+/** The client_id a request presents, for the failure limits, or '' when it presents none. */
+function presentedClientIdOrEmpty(
+  params: Record<string, unknown>,
+  authorization: string | undefined,
+): string {
+  try {
+    return extractClientCredentials(params, authorization).clientId;
+  } catch {
+    const bodyId = params['client_id'];
+    return typeof bodyId === 'string' ? bodyId : '';
+  }
 }

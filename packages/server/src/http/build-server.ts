@@ -41,7 +41,8 @@ export interface BuildServerOptions {
   store: Store;
   /**
    * Issuer identifier (RFC 8414 §2): an http(s) URL without query or fragment, written verbatim as
-   * the tokens' `iss` and the metadata's `issuer`; endpoint URLs are built on it.
+   * the tokens' `iss` and the metadata's `issuer`; endpoint URLs are built on it. Its path, if
+   * any, is where every endpoint is served (segments of letters, digits, `-`, `.`, `_`, `~`).
    */
   issuer: string;
   /**
@@ -101,6 +102,11 @@ export interface BuildServerOptions {
  * Builds the authorization server as a Fastify app, without listening: `POST /oauth/token`
  * (RFC 6749 §4.4, tokens per RFC 9068), `GET /.well-known/oauth-authorization-server` (RFC 8414),
  * `GET /.well-known/jwks.json` (RFC 7517) and `GET /healthz`. Every error is RFC 6749 §5.2 JSON.
+ *
+ * An issuer with a path (`https://auth.example/tenant1`, e.g. behind a reverse proxy that routes
+ * by path) serves every endpoint under that path (`/tenant1/oauth/token`, …), and the metadata
+ * also at its RFC 8414 §3 location, `/.well-known/oauth-authorization-server/tenant1`;
+ * `/healthz` answers at both places (it is about the instance, not the issuer).
  *
  * Clients and keys are cached in memory and reloaded when `store.revision()` moves; issuing a token
  * writes nothing to the store.
@@ -170,6 +176,7 @@ export function createServerApp(options: BuildServerOptions): {
   const context: ServerContext = {
     cache,
     issuer: settings.issuer,
+    basePath: issuerPath(settings.issuer),
     realm: settings.realm,
     jwksMaxAgeSec: settings.jwksMaxAgeSec,
     metadataMaxAgeSec: settings.metadataMaxAgeSec,
@@ -197,7 +204,7 @@ export function createServerApp(options: BuildServerOptions): {
   registerBodyParsers(app);
   app.setErrorHandler((err, request, reply) => {
     const error = toAuthServerError(err);
-    if (request.method === 'POST' && request.routeOptions.url === TOKEN_PATH) {
+    if (request.method === 'POST' && request.routeOptions.url === context.basePath + TOKEN_PATH) {
       context.audit.refused(request, error, context.tokenRequestFacts.get(request));
     }
     return sendAuthServerError(request, reply, error, context.realm);
@@ -288,7 +295,25 @@ export function validateIssuer(issuer: unknown): string {
   if (url.search !== '' || url.hash !== '' || issuer.includes('?') || issuer.includes('#')) {
     throw new TypeError(`issuer must not have a query or fragment (RFC 8414 §2): ${issuer}`);
   }
+  const path = issuerPath(issuer);
+  if (path !== '' && !ISSUER_PATH.test(path)) {
+    throw new TypeError(
+      `issuer path ${JSON.stringify(path)} must be segments of letters, digits, "-", ".", "_" or "~" separated by single "/": every endpoint is served under it, matched literally: ${issuer}`,
+    );
+  }
   return issuer;
+}
+
+/** An issuer path the router matches literally: unreserved characters (RFC 3986 §2.3) in segments. */
+const ISSUER_PATH = /^(\/[A-Za-z0-9._~-]+)+$/;
+
+/**
+ * The path of an issuer identifier without trailing slashes (`http://h/tenant1/` → `/tenant1`),
+ * '' when it has none. Endpoints are served under it, and the metadata also at the RFC 8414 §3
+ * location, `/.well-known/oauth-authorization-server` followed by this path.
+ */
+export function issuerPath(issuer: string): string {
+  return new URL(issuer).pathname.replace(/\/+$/, '');
 }
 
 function nonNegativeInteger(name: string, value: unknown): number {

@@ -108,6 +108,12 @@ export interface ClientStore {
    * with `revokedAt` set and no secrets: callers must refuse it.
    */
   getCredentials(clientId: string): Promise<ClientCredentials | undefined>;
+  /**
+   * Every client with its accepted secret hashes (expired grace secrets left out; revoked clients
+   * with none), in two queries. The token endpoint holds this whole table in memory per store
+   * revision, so that any client_id — known, revoked or unknown — is looked up the same way.
+   */
+  listCredentials(): Promise<ClientCredentials[]>;
   update(idOrName: string, patch: ClientPatch): Promise<ClientRecord>;
   /** Revokes at once and deletes the client's secret hashes; revoking a revoked client changes nothing. */
   revoke(idOrName: string): Promise<ClientRecord>;

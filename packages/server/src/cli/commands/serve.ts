@@ -64,7 +64,7 @@ export function registerServeCommand(program: Command): void {
         .option('--host <host>', 'interface to bind', '127.0.0.1')
         .option(
           '--issuer <url>',
-          'issuer identifier written into tokens (default http://<host>:<port>)',
+          'issuer identifier written into tokens (default http://<host>:<port>); a path (…/tenant1) serves every endpoint under it',
         )
         .addOption(
           new Option('--alg <alg>', 'algorithm of the key generated when the database has none')

@@ -9,6 +9,11 @@ export interface ServerContext {
   readonly cache: StoreCache;
   /** Issuer identifier; mutable so startServer can fill it in after binding port 0. */
   issuer: string;
+  /**
+   * The issuer's path without trailing slashes (`/tenant1`), or '' when it has none: every route
+   * is served under it. Fixed at build time (an issuer filled in later has no path).
+   */
+  readonly basePath: string;
   /** Realm of `WWW-Authenticate: Basic`. */
   readonly realm: string;
   /** `Cache-Control: max-age` of the JWKS, seconds. */

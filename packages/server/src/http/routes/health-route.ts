@@ -14,12 +14,17 @@ export type HealthProblem = 'database' | 'no_signing_key' | 'signing_key_unusabl
  * load balancer takes the instance out of rotation.
  */
 export function registerHealthRoute(app: FastifyInstance, context: ServerContext): void {
-  app.get(HEALTH_PATH, async (request, reply) => {
-    reply.header('cache-control', 'no-store');
-    const reason = await findProblem(context, request.log);
-    if (reason === undefined) return { status: 'ok' };
-    return reply.code(503).send({ status: 'unavailable', reason });
-  });
+  // At the root too: a load balancer or orchestrator probes the instance, not the issuer.
+  const paths =
+    context.basePath === '' ? [HEALTH_PATH] : [HEALTH_PATH, context.basePath + HEALTH_PATH];
+  for (const path of paths) {
+    app.get(path, async (request, reply) => {
+      reply.header('cache-control', 'no-store');
+      const reason = await findProblem(context, request.log);
+      if (reason === undefined) return { status: 'ok' };
+      return reply.code(503).send({ status: 'unavailable', reason });
+    });
+  }
 }
 
 async function findProblem(

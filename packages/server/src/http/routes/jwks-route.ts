@@ -10,7 +10,7 @@ export const JWKS_PATH = '/.well-known/jwks.json';
  * propagation delay of a key rotation must be at least that long.
  */
 export function registerJwksRoute(app: FastifyInstance, context: ServerContext): void {
-  app.get(JWKS_PATH, async (_request, reply) => {
+  app.get(context.basePath + JWKS_PATH, async (_request, reply) => {
     const fresh = context.cache.ensureFresh();
     if (fresh !== undefined) await fresh;
     const jwks = await context.cache.jwks(Math.floor(Date.now() / 1000));

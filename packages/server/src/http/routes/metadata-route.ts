@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { issuerBase, type ServerContext } from '../internal/server-context.js';
 import { JWKS_PATH } from './jwks-route.js';
 import { TOKEN_PATH } from './token-route.js';
@@ -7,13 +7,19 @@ import { TOKEN_PATH } from './token-route.js';
 export const METADATA_PATH = '/.well-known/oauth-authorization-server';
 
 /**
- * Registers `GET /.well-known/oauth-authorization-server` (RFC 8414 §2).
+ * Registers `GET /.well-known/oauth-authorization-server` (RFC 8414 §2); for an issuer with a path,
+ * under that path and at the RFC 8414 §3 location (`/.well-known/oauth-authorization-server/<path>`).
  *
  * `response_types_supported` is REQUIRED by RFC 8414 and is `[]` here: this server has no
  * authorization endpoint, so it supports no response type; an empty list says so truthfully.
  */
 export function registerMetadataRoute(app: FastifyInstance, context: ServerContext): void {
-  app.get(METADATA_PATH, async (_request, reply) => {
+  const paths = [context.basePath + METADATA_PATH];
+  // RFC 8414 §3: for an issuer with a path, the well-known suffix goes between host and path.
+  if (context.basePath !== '') paths.push(METADATA_PATH + context.basePath);
+  for (const path of paths) app.get(path, handler);
+
+  async function handler(_request: FastifyRequest, reply: FastifyReply) {
     const fresh = context.cache.ensureFresh();
     if (fresh !== undefined) await fresh;
     const base = issuerBase(context);
@@ -27,5 +33,5 @@ export function registerMetadataRoute(app: FastifyInstance, context: ServerConte
       scopes_supported: await context.cache.scopesSupported(),
       response_types_supported: [],
     };
-  });
+  }
 }

@@ -15,38 +15,43 @@ export const TOKEN_PATH = '/oauth/token';
 
 /**
  * A hash no presented secret can match (its preimage is thrown away), compared against when the
- * client_id is unknown so that an unknown client costs the same work as a wrong secret.
+ * client_id is unknown or revoked so that both cost the same work as a wrong secret.
  */
 const DECOY_HASHES = [hashClientSecret(crypto.randomUUID() + crypto.randomUUID())];
 
 /**
- * client_ids are UUIDs; a longer one cannot be registered, so it is not looked up (nor cached:
- * the client cache would otherwise hold whatever megabytes of ids an attacker sends).
+ * The grant context of the token endpoint: clients from the store cache, secrets compared with
+ * `verify` (verifyClientSecret; a parameter so tests can count comparisons), the failure limiter.
  */
-const MAX_CLIENT_ID_LENGTH = 255;
-const NO_CLIENT: Promise<ClientCredentials | undefined> = Promise.resolve(undefined);
-
-/**
- * Registers `POST /oauth/token` (client_credentials, RFC 6749 §4.4) and a 405 for other methods.
- * Each request is an audit event (issued here; refusals in buildServer's error handler, which also
- * sees body parsing failures); failed client authentications feed the limiter, which refuses
- * with 429 before any lookup once a limit is reached.
- */
-export function registerTokenRoute(app: FastifyInstance, context: ServerContext): void {
+export function createTokenGrantContext(
+  context: Pick<ServerContext, 'cache' | 'authFailureLimiter' | 'issuer'>,
+  verify: typeof verifyClientSecret = verifyClientSecret,
+): ClientCredentialsGrantContext {
   const { cache, authFailureLimiter: limiter } = context;
   const grantContext: ClientCredentialsGrantContext = {
     get issuer() {
       return context.issuer;
     },
-    findClient: (clientId) =>
-      clientId.length > MAX_CLIENT_ID_LENGTH ? NO_CLIENT : cache.findClient(clientId),
+    // A lookup in the client table held in memory per store revision: known, revoked and unknown
+    // client_ids take the same path (no query, nothing cached per id; see StoreCache.findClient).
+    findClient: (clientId) => cache.findClient(clientId),
     // Every request compares its secret with the stored hashes (one SHA-256, a microsecond; see
     // clients/hash-client-secret.ts for why that is enough): no cache of *verified* secrets
     // exists that could outlive a revocation or rotation. The hashes are cached per store
     // revision, which every rotation and revocation moves, and a grace period's end is checked
     // here, on every comparison.
+    // Unknown and revoked clients (the latter have no hashes left) are compared with a decoy: one
+    // hash of the presented secret and at least one comparison, whoever it names.
     verifySecret: (credentials: ClientCredentials | undefined, secret, nowSec) =>
-      verifyClientSecret(secret, credentials?.secrets ?? DECOY_HASHES, nowSec),
+      verify(
+        secret,
+        credentials === undefined ||
+          credentials.client.revokedAt !== null ||
+          credentials.secrets.length === 0
+          ? DECOY_HASHES
+          : credentials.secrets,
+        nowSec,
+      ),
     signingKey: (nowSec) => cache.signingKey(nowSec),
   };
   if (limiter !== undefined) {
@@ -65,8 +70,20 @@ export function registerTokenRoute(app: FastifyInstance, context: ServerContext)
       else limiter.recordFailure(clientId, address, Date.now());
     };
   }
+  return grantContext;
+}
 
-  app.post(TOKEN_PATH, async (request, reply) => {
+/**
+ * Registers `POST /oauth/token` (client_credentials, RFC 6749 §4.4) and a 405 for other methods.
+ * Each request is an audit event (issued here; refusals in buildServer's error handler, which also
+ * sees body parsing failures); failed client authentications feed the limiter, which refuses
+ * with 429 before any lookup once a limit is reached.
+ */
+export function registerTokenRoute(app: FastifyInstance, context: ServerContext): void {
+  const { cache } = context;
+  const grantContext = createTokenGrantContext(context);
+
+  app.post(context.basePath + TOKEN_PATH, async (request, reply) => {
     // RFC 6749 §5.1: token responses must not be cached; set first so error replies carry it too.
     reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
     const facts: TokenRequestFacts = {};
@@ -88,7 +105,7 @@ export function registerTokenRoute(app: FastifyInstance, context: ServerContext)
 
   app.route({
     method: ['GET', 'PUT', 'DELETE', 'PATCH'],
-    url: TOKEN_PATH,
+    url: context.basePath + TOKEN_PATH,
     handler: async (_request, reply) => {
       reply.header('allow', 'POST');
       throw new AuthServerError('ERR_METHOD_NOT_ALLOWED');

@@ -2,6 +2,7 @@
  * The checks zod cannot express: cross-references between services, duplicates inside lists, and
  * names that would clash as file names. Each problem carries the path it is about.
  */
+import { scopesTooLarge } from '../../clients/validate-client-fields.js';
 import type { ManifestInput } from '../manifest-schema.js';
 import { normalizeUrl } from './normalize-url.js';
 
@@ -71,6 +72,12 @@ export function checkManifest(input: ManifestInput): PathProblem[] {
       });
     }
     problems.push(...duplicatesIn(declared, ['services', name, 'scopes'], 'scope'));
+    // The service's client gets the union of the scopes of its calls: bounded like any client's.
+    const granted = [...new Set(calls.flatMap(([, scopes]) => scopes))];
+    const tooLarge = scopesTooLarge(granted);
+    if (tooLarge !== undefined) {
+      problems.push({ path: ['services', name, 'calls'], atKey: true, message: tooLarge });
+    }
 
     for (const [target, scopes] of calls) {
       const callPath = ['services', name, 'calls', target];

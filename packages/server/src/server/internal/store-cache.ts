@@ -46,13 +46,11 @@ interface KeySnapshot {
 /** Everything derived from one store revision; replaced wholesale when the revision moves. */
 interface Generation {
   revision: number;
-  clients: Map<string, Promise<ClientCredentials | undefined>>;
+  /** Every client by client_id, loaded whole (see findClient). */
+  clients: Promise<ReadonlyMap<string, ClientCredentials>> | undefined;
   keys: Promise<KeySnapshot> | undefined;
   scopes: Promise<string[]> | undefined;
 }
-
-/** Upper bound of cached client lookups (unknown client_ids included) before the map is reset. */
-const MAX_CACHED_CLIENTS = 10_000;
 
 /**
  * In-memory view of the store for the HTTP layer: clients, the imported signing key, the JWKS and
@@ -150,20 +148,33 @@ export class StoreCache {
     return this.#check();
   }
 
-  /** The client and its secret hashes, or undefined for an unknown client_id. */
-  findClient(clientId: string): Promise<ClientCredentials | undefined> {
+  /**
+   * The client and its secret hashes, or undefined for an unknown client_id.
+   *
+   * The whole client table is loaded once per store revision and every lookup is a read of that
+   * map: a known, a revoked and an unknown client_id take the same path, with no query and nothing
+   * cached per presented id (a per-id cache would answer faster for ids seen recently, telling a
+   * prober which client_ids are in use, and would hold whatever ids an attacker sends).
+   */
+  async findClient(clientId: string): Promise<ClientCredentials | undefined> {
+    return (await this.#clients()).get(clientId);
+  }
+
+  #clients(): Promise<ReadonlyMap<string, ClientCredentials>> {
     const generation = this.#generation;
-    let found = generation.clients.get(clientId);
-    if (found === undefined) {
-      if (generation.clients.size >= MAX_CACHED_CLIENTS) generation.clients.clear();
-      found = this.#store.clients.getCredentials(clientId).catch(storeUnavailable);
-      generation.clients.set(clientId, found);
-      found.catch(() => {
-        // Do not cache a failed lookup (database down): the next request tries again.
-        if (generation.clients.get(clientId) === found) generation.clients.delete(clientId);
+    if (generation.clients === undefined) {
+      const loading = this.#store.clients.listCredentials().then((all) => {
+        const byId = new Map<string, ClientCredentials>();
+        for (const credentials of all) byId.set(credentials.client.clientId, credentials);
+        return byId;
+      }, storeUnavailable);
+      generation.clients = loading;
+      // Do not keep a failed load (database down): the next request tries again.
+      loading.catch(() => {
+        if (generation.clients === loading) generation.clients = undefined;
       });
     }
-    return found;
+    return generation.clients;
   }
 
   /** The imported active signing key, or undefined when the store has none. */
@@ -326,7 +337,7 @@ function storeUnavailable(err: unknown): never {
 }
 
 function newGeneration(revision: number): Generation {
-  return { revision, clients: new Map(), keys: undefined, scopes: undefined };
+  return { revision, clients: undefined, keys: undefined, scopes: undefined };
 }
 
 /** The earliest future time at which the published set or the active key changes by time alone. */
