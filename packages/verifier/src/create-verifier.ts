@@ -1,6 +1,6 @@
-import { errors, flattenedVerify } from 'jose';
 import { VerifierError } from './errors.js';
 import { extractBearerToken, peekBearerToken } from './extract-bearer-token.js';
+import { decodeCanonicalBase64url } from './internal/canonical-base64url.js';
 import { checkJwsHeader } from './internal/check-jws-header.js';
 import type { KeyRecord } from './internal/import-keys.js';
 import { KeyStore } from './internal/key-store.js';
@@ -16,6 +16,7 @@ import {
 import { VerifiedTokenCache } from './internal/verified-token-cache.js';
 import type { AccessTokenClaims, AuthInfo } from './types.js';
 import type { VerifierOptions } from './verifier-options.js';
+import { verifyJwsSignature } from './verify-jws-signature.js';
 
 /** Per-call options of {@link Verifier.verify} and {@link Verifier.authenticate}. */
 export interface VerifyOptions {
@@ -80,8 +81,9 @@ export interface Verifier {
 /**
  * Creates a verifier of JWT access tokens (RFC 9068, or Laravel Passport tokens) that checks
  * signatures locally with the authorization server's public key(s): no call to the auth-service
- * per request and no client secret. jose does the cryptography; on top of it the verifier is
- * strict where libraries are lenient: canonical base64url only, no duplicate JSON members, the
+ * per request and no client secret. jose imports the keys; signatures are checked with node:crypto's
+ * synchronous `verify` ({@link verifyJwsSignature}, cross-checked against jose in tests). On top of
+ * that the verifier is strict where libraries are lenient: canonical base64url only, no duplicate JSON members, the
  * token's size capped before parsing, JWE / unencoded / `crit` forms refused, `exp` required,
  * numeric dates finite numbers, `iss`/`aud`/scopes compared as exact strings, RSA keys under 2048
  * bits and non-signature JWKS entries ignored.
@@ -120,10 +122,6 @@ export function createVerifier(options: VerifierOptions): Verifier {
     logger: resolved.logger,
     onDropped: () => cache?.dropUntrusted(),
   });
-  // One frozen options object per algorithm, so a verification allocates none.
-  const joseOptions = new Map(
-    [...algorithms].map((alg) => [alg, Object.freeze({ algorithms: [alg] })]),
-  );
 
   function lacksScope(token: ValidatedToken, scopes: readonly string[] | undefined): boolean {
     if (token.allScopes) return false;
@@ -192,24 +190,15 @@ export function createVerifier(options: VerifierOptions): Verifier {
     const jws = parseCompactJws(token);
     const { alg, kid } = checkJwsHeader(jws.header, algorithms, format);
     const record = await resolveKey(kid, alg, nowMs);
-    let payload: Uint8Array;
-    try {
-      ({ payload } = await flattenedVerify(
-        { protected: jws.protectedHeader, payload: jws.payload, signature: jws.signature },
-        record.key,
-        joseOptions.get(alg),
-      ));
-    } catch (err) {
-      if (err instanceof errors.JWSSignatureVerificationFailed) {
-        throw new VerifierError('ERR_SIGNATURE_INVALID', 'token signature is invalid', {
-          cause: err,
-        });
-      }
-      if (err instanceof errors.JOSEError) {
-        throw new VerifierError('ERR_TOKEN_MALFORMED', 'token is not a valid JWS', { cause: err });
-      }
-      throw err;
-    }
+    // The signing input is ASCII (canonical base64url was checked), so latin1 is its exact bytes.
+    const signed = verifyJwsSignature(
+      record.alg,
+      record.key,
+      Buffer.from(jws.signingInput, 'latin1'),
+      decodeCanonicalBase64url(jws.signature),
+    );
+    if (!signed) throw new VerifierError('ERR_SIGNATURE_INVALID', 'token signature is invalid');
+    const payload = decodeCanonicalBase64url(jws.payload);
     const validated = validateClaims(parseJsonObject(payload, 'claims'), policy, nowSec);
     // Cached before the scope check: the token is valid, only this route wants more.
     if (cache !== undefined && record.trusted) {

@@ -8,6 +8,8 @@ export interface CompactJws {
   readonly protectedHeader: string;
   /** BASE64URL(JWS Payload), as received. */
   readonly payload: string;
+  /** The JWS Signing Input (RFC 7515 §2): the header and payload segments with their dot. */
+  readonly signingInput: string;
   /** BASE64URL(JWS Signature), as received. */
   readonly signature: string;
   /** The protected header, parsed strictly. */
@@ -55,5 +57,5 @@ export function parseCompactJws(token: string): CompactJws {
     );
   }
   const header = parseJsonObject(decodeCanonicalBase64url(protectedHeader), 'header');
-  return { protectedHeader, payload, signature, header };
+  return { protectedHeader, payload, signingInput: token.slice(0, second), signature, header };
 }
