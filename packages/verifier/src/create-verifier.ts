@@ -9,6 +9,7 @@ import { parseJsonObject } from './internal/parse-json-object.js';
 import { resolveOptions } from './internal/resolve-options.js';
 import {
   checkTime,
+  hasScope,
   timeError,
   type ValidatedToken,
   validateClaims,
@@ -125,9 +126,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
 
   function lacksScope(token: ValidatedToken, scopes: readonly string[] | undefined): boolean {
     if (token.allScopes) return false;
-    for (const scope of requiredScopes) if (!token.scopeSet.has(scope)) return true;
+    for (const scope of requiredScopes) if (!hasScope(token, scope)) return true;
     if (scopes !== undefined)
-      for (const scope of scopes) if (!token.scopeSet.has(scope)) return true;
+      for (const scope of scopes) if (!hasScope(token, scope)) return true;
     return false;
   }
 
