@@ -1,6 +1,5 @@
 import { VerifierError } from './errors.js';
 import { extractBearerToken, peekBearerToken } from './extract-bearer-token.js';
-import { decodeCanonicalBase64url } from './internal/canonical-base64url.js';
 import { checkJwsHeader } from './internal/check-jws-header.js';
 import type { KeyRecord } from './internal/import-keys.js';
 import { KeyStore } from './internal/key-store.js';
@@ -127,8 +126,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   function lacksScope(token: ValidatedToken, scopes: readonly string[] | undefined): boolean {
     if (token.allScopes) return false;
     for (const scope of requiredScopes) if (!hasScope(token, scope)) return true;
-    if (scopes !== undefined)
-      for (const scope of scopes) if (!hasScope(token, scope)) return true;
+    if (scopes !== undefined) for (const scope of scopes) if (!hasScope(token, scope)) return true;
     return false;
   }
 
@@ -139,26 +137,31 @@ export function createVerifier(options: VerifierOptions): Verifier {
     });
   }
 
-  async function resolveKey(
+  /**
+   * The trusted key for a token's kid and alg: synchronous when the keys at hand have it (the
+   * usual case, no promise per token), else after at most one reload.
+   */
+  function resolveKey(
     kid: string | undefined,
     alg: string,
     nowMs: number,
-  ): Promise<KeyRecord> {
-    let record = keys.find(kid, alg);
-    if (record === undefined) record = await keys.findAfterReload(kid, alg, nowMs);
-    if (record === 'ambiguous') {
-      throw new VerifierError('ERR_KEY_UNKNOWN', 'token has no kid and several keys fit its alg');
-    }
-    if (record === undefined) {
-      if (keys.find(undefined, alg) === undefined && keys.isPem()) {
-        throw new VerifierError(
-          'ERR_ALGORITHM_NOT_ALLOWED',
-          'alg header does not fit the configured key',
-        );
+  ): KeyRecord | Promise<KeyRecord> {
+    const record = keys.find(kid, alg);
+    if (record !== undefined && record !== 'ambiguous') return record;
+    if (record === 'ambiguous') throw ambiguousKid();
+    return keys.findAfterReload(kid, alg, nowMs).then((reloaded) => {
+      if (reloaded === 'ambiguous') throw ambiguousKid();
+      if (reloaded === undefined) {
+        if (keys.find(undefined, alg) === undefined && keys.isPem()) {
+          throw new VerifierError(
+            'ERR_ALGORITHM_NOT_ALLOWED',
+            'alg header does not fit the configured key',
+          );
+        }
+        throw new VerifierError('ERR_KEY_UNKNOWN', 'no trusted key matches the token kid');
       }
-      throw new VerifierError('ERR_KEY_UNKNOWN', 'no trusted key matches the token kid');
-    }
-    return record;
+      return reloaded;
+    });
   }
 
   async function verifyToken(
@@ -190,17 +193,17 @@ export function createVerifier(options: VerifierOptions): Verifier {
 
     const jws = parseCompactJws(token);
     const { alg, kid } = checkJwsHeader(jws.header, algorithms, format);
-    const record = await resolveKey(kid, alg, nowMs);
+    let record = resolveKey(kid, alg, nowMs);
+    if (record instanceof Promise) record = await record;
     // The signing input is ASCII (canonical base64url was checked), so latin1 is its exact bytes.
     const signed = verifyJwsSignature(
       record.alg,
       record.key,
       Buffer.from(jws.signingInput, 'latin1'),
-      decodeCanonicalBase64url(jws.signature),
+      jws.signatureBytes,
     );
     if (!signed) throw new VerifierError('ERR_SIGNATURE_INVALID', 'token signature is invalid');
-    const payload = decodeCanonicalBase64url(jws.payload);
-    const validated = validateClaims(parseJsonObject(payload, 'claims'), policy, nowSec);
+    const validated = validateClaims(parseJsonObject(jws.payloadBytes, 'claims'), policy, nowSec);
     // Cached before the scope check: the token is valid, only this route wants more.
     if (cache !== undefined && record.trusted) {
       cache.set(token, { token: validated, record });
@@ -237,4 +240,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
       return keys.reload();
     },
   };
+}
+
+function ambiguousKid(): VerifierError {
+  return new VerifierError('ERR_KEY_UNKNOWN', 'token has no kid and several keys fit its alg');
 }
