@@ -3,7 +3,7 @@ import { extractBearerToken, peekBearerToken } from './extract-bearer-token.js';
 import { checkJwsHeader } from './internal/check-jws-header.js';
 import type { KeyRecord } from './internal/import-keys.js';
 import { KeyStore } from './internal/key-store.js';
-import { parseCompactJws } from './internal/parse-compact-jws.js';
+import { type CompactJws, parseCompactJws } from './internal/parse-compact-jws.js';
 import { parseJsonObject } from './internal/parse-json-object.js';
 import { resolveOptions } from './internal/resolve-options.js';
 import {
@@ -63,6 +63,23 @@ export interface Verifier {
    * cached, expired, scope missing, keys due for a refresh, cache off); never throws.
    */
   authenticateCached(
+    authorization: string | readonly string[] | undefined,
+    options?: VerifyOptions,
+  ): AuthInfo | undefined;
+  /**
+   * {@link Verifier.authenticate} done synchronously when it can be: with the keys at hand and no
+   * key refresh due, a token is verified without a promise (node:crypto's `verify` is
+   * synchronous), which saves adapters a promise and a microtask hop per request. Returns
+   * `undefined` when the asynchronous path is needed (keys not loaded yet or due for a refresh,
+   * or a kid not among the keys at hand): then call `authenticate`.
+   *
+   * @param authorization - as for {@link Verifier.authenticate}.
+   * @param options - extra required scopes, current date.
+   * @returns who called and with which scopes (frozen), or `undefined`.
+   * @throws VerifierError exactly as `authenticate` rejects, except `ERR_JWKS_UNAVAILABLE` and
+   *   `ERR_KEY_UNKNOWN` after a reload, which only the asynchronous path reports.
+   */
+  authenticateSync(
     authorization: string | readonly string[] | undefined,
     options?: VerifyOptions,
   ): AuthInfo | undefined;
@@ -137,46 +154,50 @@ export function createVerifier(options: VerifierOptions): Verifier {
     });
   }
 
-  /**
-   * The trusted key for a token's kid and alg: synchronous when the keys at hand have it (the
-   * usual case, no promise per token), else after at most one reload.
-   */
-  function resolveKey(
+  /** The key for a kid that the keys at hand lack, after at most one reload. */
+  async function reloadKey(
     kid: string | undefined,
     alg: string,
     nowMs: number,
-  ): KeyRecord | Promise<KeyRecord> {
-    const record = keys.find(kid, alg);
-    if (record !== undefined && record !== 'ambiguous') return record;
-    if (record === 'ambiguous') throw ambiguousKid();
-    return keys.findAfterReload(kid, alg, nowMs).then((reloaded) => {
-      if (reloaded === 'ambiguous') throw ambiguousKid();
-      if (reloaded === undefined) {
-        if (keys.find(undefined, alg) === undefined && keys.isPem()) {
-          throw new VerifierError(
-            'ERR_ALGORITHM_NOT_ALLOWED',
-            'alg header does not fit the configured key',
-          );
-        }
-        throw new VerifierError('ERR_KEY_UNKNOWN', 'no trusted key matches the token kid');
+  ): Promise<KeyRecord> {
+    const reloaded = await keys.findAfterReload(kid, alg, nowMs);
+    if (reloaded === 'ambiguous') throw ambiguousKid();
+    if (reloaded === undefined) {
+      if (keys.find(undefined, alg) === undefined && keys.isPem()) {
+        throw new VerifierError(
+          'ERR_ALGORITHM_NOT_ALLOWED',
+          'alg header does not fit the configured key',
+        );
       }
-      return reloaded;
-    });
+      throw new VerifierError('ERR_KEY_UNKNOWN', 'no trusted key matches the token kid');
+    }
+    return reloaded;
   }
 
-  async function verifyToken(
-    token: unknown,
-    options: VerifyOptions | undefined,
-  ): Promise<ValidatedToken> {
+  /** The type and length checks every entry point makes before anything parses the token. */
+  function checkTokenString(token: unknown): asserts token is string {
     if (typeof token !== 'string')
       throw new VerifierError('ERR_TOKEN_MALFORMED', 'token is not a string');
     if (token.length > maxTokenLength) {
       throw new VerifierError('ERR_TOKEN_TOO_LARGE', 'token is longer than the allowed maximum');
     }
-    const nowMs = Date.now();
-    if (nowMs >= keys.softRefreshAt) await keys.refreshIfDue(nowMs);
-    const nowSec = (options?.currentDate?.getTime() ?? nowMs) / 1000;
+  }
 
+  /**
+   * Verifies a token with the keys at hand, synchronously (node:crypto's `verify` is), once the
+   * caller has dealt with a due key refresh. When the token's kid is not among the keys at hand:
+   * with `reload`, a promise of the verification after at most one reload; without, `undefined`
+   * (the caller takes the asynchronous path).
+   *
+   * @throws VerifierError for any token failure.
+   */
+  function verifyWithKeysAtHand(
+    token: string,
+    options: VerifyOptions | undefined,
+    nowMs: number,
+    reload: boolean,
+  ): ValidatedToken | Promise<ValidatedToken> | undefined {
+    const nowSec = (options?.currentDate?.getTime() ?? nowMs) / 1000;
     if (cache !== undefined) {
       const entry = cache.get(token);
       if (entry !== undefined) {
@@ -193,8 +214,25 @@ export function createVerifier(options: VerifierOptions): Verifier {
 
     const jws = parseCompactJws(token);
     const { alg, kid } = checkJwsHeader(jws.header, algorithms, format);
-    let record = resolveKey(kid, alg, nowMs);
-    if (record instanceof Promise) record = await record;
+    const record = keys.find(kid, alg);
+    if (record === 'ambiguous') throw ambiguousKid();
+    if (record === undefined) {
+      if (!reload) return undefined;
+      return reloadKey(kid, alg, nowMs).then((reloaded) =>
+        finish(token, jws, reloaded, options, nowSec),
+      );
+    }
+    return finish(token, jws, record, options, nowSec);
+  }
+
+  /** Signature, claims, cache and scopes of a parsed token whose key is known. */
+  function finish(
+    token: string,
+    jws: CompactJws,
+    record: KeyRecord,
+    options: VerifyOptions | undefined,
+    nowSec: number,
+  ): ValidatedToken {
     // The signing input is ASCII (canonical base64url was checked), so latin1 is its exact bytes.
     const signed = verifyJwsSignature(
       record.alg,
@@ -212,6 +250,18 @@ export function createVerifier(options: VerifierOptions): Verifier {
     return validated;
   }
 
+  async function verifyToken(
+    token: unknown,
+    options: VerifyOptions | undefined,
+  ): Promise<ValidatedToken> {
+    checkTokenString(token);
+    const nowMs = Date.now();
+    if (nowMs >= keys.softRefreshAt) await keys.refreshIfDue(nowMs);
+    return verifyWithKeysAtHand(token, options, nowMs, true) as
+      | ValidatedToken
+      | Promise<ValidatedToken>;
+  }
+
   return {
     realm: resolved.realm,
     async verify(token, options) {
@@ -220,6 +270,14 @@ export function createVerifier(options: VerifierOptions): Verifier {
     async authenticate(authorization, options) {
       const token = extractBearerToken(authorization, maxTokenLength);
       return (await verifyToken(token, options)).auth;
+    },
+    authenticateSync(authorization, options) {
+      const token = extractBearerToken(authorization, maxTokenLength);
+      checkTokenString(token);
+      const nowMs = Date.now();
+      if (nowMs >= keys.softRefreshAt) return undefined;
+      const result = verifyWithKeysAtHand(token, options, nowMs, false);
+      return result === undefined ? undefined : (result as ValidatedToken).auth;
     },
     authenticateCached(authorization, options) {
       if (cache === undefined || typeof authorization !== 'string') return undefined;
