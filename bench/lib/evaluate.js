@@ -250,7 +250,8 @@ export function evaluate(rows) {
  *   servers: [{ label, rssMB, peakRssMB }] }`: the servers' largest figures over all passes.
  */
 function memoryFigures(rows) {
-  const { on, off } = rows.verification.cacheMemory;
+  // Runs saved before the memory figures existed (--render) have none: shown as "—".
+  const { on, off } = rows.verification.cacheMemory ?? { on: [], off: [] };
   const med = (list, pick) => median(list.map(pick));
   const entries = on[0]?.entries ?? Number.NaN;
   // Each process's growth from before to after the fill (after a full GC each time); the
