@@ -1,6 +1,13 @@
 // Bounded loads from the load core against servers on the server core.
 import { fileURLToPath } from 'node:url';
-import { coreBusySec, LOAD_CORE, processCpuSec, SERVER_CORE, startPinned } from './processes.js';
+import {
+  coreBusySec,
+  LOAD_CORE,
+  processCpuSec,
+  processMemoryMB,
+  SERVER_CORE,
+  startPinned,
+} from './processes.js';
 
 const LOAD_GENERATOR = fileURLToPath(new URL('./load-generator.js', import.meta.url));
 
@@ -57,6 +64,10 @@ export async function startLoadGenerator() {
     const cpuAtEnd = processCpuSec(serverPid);
     const coreAtEnd = coreBusySec(SERVER_CORE);
     if (result.ok === 0) return result;
+    // Resident memory of the server right after the load, and its peak so far (MB).
+    const memory = processMemoryMB(serverPid);
+    result.serverRssMB = memory?.rssMB;
+    result.serverPeakRssMB = memory?.peakRssMB;
     // The server's own CPU time per request (all its threads): unlike requests/s, hardly moved
     // by other processes competing for the core.
     result.serverCpuUsPerRequest =

@@ -177,6 +177,19 @@ export function processCpuSec(pid) {
   }
 }
 
+/**
+ * Resident memory of process `pid` now and at its peak (VmRSS, VmHWM), MB; undefined without /proc.
+ */
+export function processMemoryMB(pid) {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kB = (name) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]);
+    return { rssMB: kB('VmRSS') / 1024, peakRssMB: kB('VmHWM') / 1024 };
+  } catch {
+    return undefined;
+  }
+}
+
 const CLOCK_TICKS_PER_SEC = Number(
   spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim() || 100,
 );

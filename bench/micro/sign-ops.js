@@ -1,6 +1,7 @@
 // The crypto ceiling of the token endpoint: how many RS256 and Ed25519 signatures one core makes
-// with node:crypto in a synchronous loop, and (to show what jose's asynchronous path costs) with
-// jose's SignJWT, 10 in flight, as the token endpoint calls it.
+// with node:crypto in a synchronous loop (the call our token endpoint makes), and, to show what
+// jose's asynchronous WebCrypto path costs (what oidc-provider calls, and what we called before),
+// with jose's SignJWT, 10 in flight.
 //
 //   node bench/micro/sign-ops.js --durationSec 3     (prints one JSON line)
 import { generateKeyPairSync, randomUUID, sign } from 'node:crypto';

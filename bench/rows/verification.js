@@ -34,7 +34,8 @@ export const MODES = [
  *
  * @param plan - `{ durationSec, warmupSec, rewarmSec, passes, microSec, connections, distinctTokens }`.
  * @param context - `{ workDir, say, load }` (`load`: the load generator).
- * @returns `{ passes: [{ distinct: { fastify: { none, peer, ours } … }, repeated: …, micro }] }`.
+ * @returns `{ passes: [{ distinct: { fastify: { none, peer, ours } … }, repeated: …, micro }],
+ *   distinctTokens, cacheMemory: { on: [figures], off: [figures] } }` (bench/micro/cache-memory.js).
  */
 export async function runVerificationRow(plan, { workDir, say, load }) {
   const { publicKeyPem, tokens } = await makeTokens({
@@ -116,7 +117,24 @@ export async function runVerificationRow(plan, { workDir, say, load }) {
       });
       passes.push(figures);
     }
-    return { passes, distinctTokens: tokens.length };
+    say('verification: memory of the verified-token cache');
+    const cacheMemory = { on: [], off: [] };
+    for (let run = 0; run < (plan.memoryRuns ?? 1); run++) {
+      for (const cache of ['on', 'off']) {
+        cacheMemory[cache].push(
+          await runPinned({
+            core: SERVER_CORE,
+            // A fixed young generation: V8 otherwise grows it with the allocation rate, and the
+            // pages it touches doing so swamp a 1 MB difference in the resident set.
+            nodeArgs: ['--expose-gc', '--min-semi-space-size=16', '--max-semi-space-size=16'],
+            script: script('../micro/cache-memory.js'),
+            args: ['--config', configPath, '--cache', cache],
+            timeoutMs: 60_000,
+          }),
+        );
+      }
+    }
+    return { passes, distinctTokens: tokens.length, cacheMemory };
   } finally {
     await Promise.all(Object.values(servers).map((server) => server.stop()));
   }

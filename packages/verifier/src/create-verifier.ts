@@ -1,15 +1,15 @@
-import { errors, flattenedVerify } from 'jose';
 import { VerifierError } from './errors.js';
 import { extractBearerToken, peekBearerToken } from './extract-bearer-token.js';
 import { checkJwsHeader } from './internal/check-jws-header.js';
 import { hasOnlyKnownNames, unknownOptionError } from './internal/check-option-names.js';
 import type { KeyRecord } from './internal/import-keys.js';
 import { KeyStore } from './internal/key-store.js';
-import { parseCompactJws } from './internal/parse-compact-jws.js';
+import { type CompactJws, parseCompactJws } from './internal/parse-compact-jws.js';
 import { parseJsonObject } from './internal/parse-json-object.js';
 import { resolveOptions } from './internal/resolve-options.js';
 import {
   checkTime,
+  hasScope,
   timeError,
   type ValidatedToken,
   validateClaims,
@@ -17,6 +17,7 @@ import {
 import { VerifiedTokenCache } from './internal/verified-token-cache.js';
 import type { AccessTokenClaims, AuthInfo } from './types.js';
 import type { VerifierOptions } from './verifier-options.js';
+import { verifyJwsSignature } from './verify-jws-signature.js';
 
 /** Every name of {@link VerifyOptions}; a call with another one throws TypeError. */
 const VERIFY_OPTION_NAMES = [
@@ -73,6 +74,23 @@ export interface Verifier {
     options?: VerifyOptions,
   ): AuthInfo | undefined;
   /**
+   * {@link Verifier.authenticate} done synchronously when it can be: with the keys at hand and no
+   * key refresh due, a token is verified without a promise (node:crypto's `verify` is
+   * synchronous), which saves adapters a promise and a microtask hop per request. Returns
+   * `undefined` when the asynchronous path is needed (keys not loaded yet or due for a refresh,
+   * or a kid not among the keys at hand): then call `authenticate`.
+   *
+   * @param authorization - as for {@link Verifier.authenticate}.
+   * @param options - extra required scopes, current date.
+   * @returns who called and with which scopes (frozen), or `undefined`.
+   * @throws VerifierError exactly as `authenticate` rejects, except `ERR_JWKS_UNAVAILABLE` and
+   *   `ERR_KEY_UNKNOWN` after a reload, which only the asynchronous path reports.
+   */
+  authenticateSync(
+    authorization: string | readonly string[] | undefined,
+    options?: VerifyOptions,
+  ): AuthInfo | undefined;
+  /**
    * Reloads the keys now (fetches the JWKS or re-reads the key file), e.g. at start-up to fail
    * fast or after an emergency revocation.
    *
@@ -87,8 +105,9 @@ export interface Verifier {
 /**
  * Creates a verifier of JWT access tokens (RFC 9068, or Laravel Passport tokens) that checks
  * signatures locally with the authorization server's public key(s): no call to the auth-service
- * per request and no client secret. jose does the cryptography; on top of it the verifier is
- * strict where libraries are lenient: canonical base64url only, no duplicate JSON members, the
+ * per request and no client secret. jose imports the keys; signatures are checked with node:crypto's
+ * synchronous `verify` ({@link verifyJwsSignature}, cross-checked against jose in tests). On top of
+ * that the verifier is strict where libraries are lenient: canonical base64url only, no duplicate JSON members, the
  * token's size capped before parsing, JWE / unencoded / `crit` forms refused, `exp` required,
  * numeric dates numbers from 0 to year 9999, `iss`/`aud`/scopes compared as exact strings, RSA keys under 2048
  * bits and non-signature JWKS entries ignored.
@@ -128,16 +147,11 @@ export function createVerifier(options: VerifierOptions): Verifier {
     logger: resolved.logger,
     onDropped: () => cache?.dropUntrusted(),
   });
-  // One frozen options object per algorithm, so a verification allocates none.
-  const joseOptions = new Map(
-    [...algorithms].map((alg) => [alg, Object.freeze({ algorithms: [alg] })]),
-  );
 
   function lacksScope(token: ValidatedToken, scopes: readonly string[] | undefined): boolean {
     if (token.allScopes) return false;
-    for (const scope of requiredScopes) if (!token.scopeSet.has(scope)) return true;
-    if (scopes !== undefined)
-      for (const scope of scopes) if (!token.scopeSet.has(scope)) return true;
+    for (const scope of requiredScopes) if (!hasScope(token, scope)) return true;
+    if (scopes !== undefined) for (const scope of scopes) if (!hasScope(token, scope)) return true;
     return false;
   }
 
@@ -148,25 +162,15 @@ export function createVerifier(options: VerifierOptions): Verifier {
     });
   }
 
-  async function resolveKey(
+  /** The key for a kid that the keys at hand lack, after at most one reload. */
+  async function reloadKey(
     kid: string | undefined,
     alg: string,
     nowMs: number,
   ): Promise<KeyRecord> {
-    let record = keys.find(kid, alg);
-    // An ambiguous kid may be fixed at the source: reload as for an unknown kid (with the cooldown).
-    if (record === undefined || (record === 'ambiguous' && kid !== undefined)) {
-      record = await keys.findAfterReload(kid, alg, nowMs);
-    }
-    if (record === 'ambiguous') {
-      throw new VerifierError(
-        'ERR_KEY_UNKNOWN',
-        kid === undefined
-          ? 'token has no kid and several keys fit its alg'
-          : 'several different keys in the key set have the token kid; refused as ambiguous',
-      );
-    }
-    if (record === undefined) {
+    const reloaded = await keys.findAfterReload(kid, alg, nowMs);
+    if (reloaded === 'ambiguous') throw ambiguousKid(kid);
+    if (reloaded === undefined) {
       if (keys.find(undefined, alg) === undefined && keys.isPem()) {
         throw new VerifierError(
           'ERR_ALGORITHM_NOT_ALLOWED',
@@ -175,22 +179,33 @@ export function createVerifier(options: VerifierOptions): Verifier {
       }
       throw new VerifierError('ERR_KEY_UNKNOWN', 'no trusted key matches the token kid');
     }
-    return record;
+    return reloaded;
   }
 
-  async function verifyToken(
-    token: unknown,
-    options: VerifyOptions | undefined,
-  ): Promise<ValidatedToken> {
+  /** The type and length checks every entry point makes before anything parses the token. */
+  function checkTokenString(token: unknown): asserts token is string {
     if (typeof token !== 'string')
       throw new VerifierError('ERR_TOKEN_MALFORMED', 'token is not a string');
     if (token.length > maxTokenLength) {
       throw new VerifierError('ERR_TOKEN_TOO_LARGE', 'token is longer than the allowed maximum');
     }
-    const nowMs = Date.now();
-    if (nowMs >= keys.softRefreshAt) await keys.refreshIfDue(nowMs);
-    const nowSec = (options?.currentDate?.getTime() ?? nowMs) / 1000;
+  }
 
+  /**
+   * Verifies a token with the keys at hand, synchronously (node:crypto's `verify` is), once the
+   * caller has dealt with a due key refresh. When the token's kid is not among the keys at hand:
+   * with `reload`, a promise of the verification after at most one reload; without, `undefined`
+   * (the caller takes the asynchronous path).
+   *
+   * @throws VerifierError for any token failure.
+   */
+  function verifyWithKeysAtHand(
+    token: string,
+    options: VerifyOptions | undefined,
+    nowMs: number,
+    reload: boolean,
+  ): ValidatedToken | Promise<ValidatedToken> | undefined {
+    const nowSec = (options?.currentDate?.getTime() ?? nowMs) / 1000;
     if (cache !== undefined) {
       const entry = cache.get(token);
       if (entry !== undefined) {
@@ -207,32 +222,53 @@ export function createVerifier(options: VerifierOptions): Verifier {
 
     const jws = parseCompactJws(token);
     const { alg, kid } = checkJwsHeader(jws.header, algorithms, format);
-    const record = await resolveKey(kid, alg, nowMs);
-    let payload: Uint8Array;
-    try {
-      ({ payload } = await flattenedVerify(
-        { protected: jws.protectedHeader, payload: jws.payload, signature: jws.signature },
-        record.key,
-        joseOptions.get(alg),
-      ));
-    } catch (err) {
-      if (err instanceof errors.JWSSignatureVerificationFailed) {
-        throw new VerifierError('ERR_SIGNATURE_INVALID', 'token signature is invalid', {
-          cause: err,
-        });
-      }
-      if (err instanceof errors.JOSEError) {
-        throw new VerifierError('ERR_TOKEN_MALFORMED', 'token is not a valid JWS', { cause: err });
-      }
-      throw err;
+    const record = keys.find(kid, alg);
+    // An ambiguous kid may be fixed at the source: reload as for an unknown kid (with the cooldown).
+    if (record === 'ambiguous' && kid === undefined) throw ambiguousKid(kid);
+    if (record === undefined || record === 'ambiguous') {
+      if (!reload) return undefined;
+      return reloadKey(kid, alg, nowMs).then((reloaded) =>
+        finish(token, jws, reloaded, options, nowSec),
+      );
     }
-    const validated = validateClaims(parseJsonObject(payload, 'claims'), policy, nowSec);
+    return finish(token, jws, record, options, nowSec);
+  }
+
+  /** Signature, claims, cache and scopes of a parsed token whose key is known. */
+  function finish(
+    token: string,
+    jws: CompactJws,
+    record: KeyRecord,
+    options: VerifyOptions | undefined,
+    nowSec: number,
+  ): ValidatedToken {
+    // The signing input is ASCII (canonical base64url was checked), so latin1 is its exact bytes.
+    const signed = verifyJwsSignature(
+      record.alg,
+      record.key,
+      Buffer.from(jws.signingInput, 'latin1'),
+      jws.signatureBytes,
+    );
+    if (!signed) throw new VerifierError('ERR_SIGNATURE_INVALID', 'token signature is invalid');
+    const validated = validateClaims(parseJsonObject(jws.payloadBytes, 'claims'), policy, nowSec);
     // Cached before the scope check: the token is valid, only this route wants more.
     if (cache !== undefined && record.trusted) {
       cache.set(token, { token: validated, record });
     }
     checkScopes(validated, options?.scopes);
     return validated;
+  }
+
+  async function verifyToken(
+    token: unknown,
+    options: VerifyOptions | undefined,
+  ): Promise<ValidatedToken> {
+    checkTokenString(token);
+    const nowMs = Date.now();
+    if (nowMs >= keys.softRefreshAt) await keys.refreshIfDue(nowMs);
+    return verifyWithKeysAtHand(token, options, nowMs, true) as
+      | ValidatedToken
+      | Promise<ValidatedToken>;
   }
 
   return {
@@ -245,6 +281,17 @@ export function createVerifier(options: VerifierOptions): Verifier {
       checkVerifyOptions(options);
       const token = extractBearerToken(authorization, maxTokenLength);
       return (await verifyToken(token, options)).auth;
+    },
+    authenticateSync(authorization, options) {
+      // An unknown option name takes the asynchronous path, which throws.
+      if (options !== undefined && !hasOnlyKnownNames(options, VERIFY_OPTION_NAMES))
+        return undefined;
+      const token = extractBearerToken(authorization, maxTokenLength);
+      checkTokenString(token);
+      const nowMs = Date.now();
+      if (nowMs >= keys.softRefreshAt) return undefined;
+      const result = verifyWithKeysAtHand(token, options, nowMs, false);
+      return result === undefined ? undefined : (result as ValidatedToken).auth;
     },
     authenticateCached(authorization, options) {
       if (cache === undefined || typeof authorization !== 'string') return undefined;
@@ -276,4 +323,14 @@ function checkVerifyOptions(options: VerifyOptions | undefined): void {
   const known: readonly string[] = VERIFY_OPTION_NAMES;
   const name = Object.keys(options).find((key) => !known.includes(key)) ?? '';
   throw unknownOptionError(name, known, 'verify/authenticate');
+}
+
+/** The refusal of a token whose kid (or, without one, whose alg) several different keys share. */
+function ambiguousKid(kid: string | undefined): VerifierError {
+  return new VerifierError(
+    'ERR_KEY_UNKNOWN',
+    kid === undefined
+      ? 'token has no kid and several keys fit its alg'
+      : 'several different keys in the key set have the token kid; refused as ambiguous',
+  );
 }

@@ -28,3 +28,4 @@ export type {
   VerifierLogger,
 } from './types.js';
 export type { VerifierOptions } from './verifier-options.js';
+export { verifyJwsSignature } from './verify-jws-signature.js';

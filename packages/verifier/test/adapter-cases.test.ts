@@ -274,7 +274,10 @@ const CASES: readonly Case[] = [
   },
 ];
 
-/** Counts which path of the verifier an adapter took: the synchronous cache or the full one. */
+/**
+ * Counts which path of the verifier an adapter took: the synchronous cache or a full verification
+ * (synchronous with the keys at hand, or asynchronous).
+ */
 interface CountingVerifier extends Verifier {
   readonly counts: { full: number; cached: number };
 }
@@ -289,6 +292,12 @@ function counting(verifier: Verifier): CountingVerifier {
     authenticate(authorization, options) {
       counts.full++;
       return verifier.authenticate(authorization, options);
+    },
+    authenticateSync(authorization, options) {
+      // undefined: the adapter goes on to authenticate(), which counts.
+      const auth = verifier.authenticateSync(authorization, options);
+      if (auth !== undefined) counts.full++;
+      return auth;
     },
     authenticateCached(authorization, options) {
       const auth = verifier.authenticateCached(authorization, options);

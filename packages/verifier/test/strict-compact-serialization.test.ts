@@ -112,6 +112,18 @@ describe('canonical base64url', () => {
     const impossible = `${header}.${payload}.${signature}AAA`;
     expect(await codeOf(impossible)).toBe('ERR_TOKEN_MALFORMED');
   });
+
+  it('rejects characters outside any base64 alphabet, and an empty payload segment', async () => {
+    const token = await mintToken(key);
+    const [header, payload, signature] = token.split('.') as [string, string, string];
+    // Node's decoder skips characters it does not know; the segment must still be refused.
+    for (const odd of ['é', '\u0000', '*', '.']) {
+      const at = Math.floor(payload.length / 2);
+      const variant = `${header}.${payload.slice(0, at)}${odd}${payload.slice(at)}.${signature}`;
+      expect(await codeOf(variant), JSON.stringify(odd)).toBe('ERR_TOKEN_MALFORMED');
+    }
+    expect(await codeOf(`${header}..${signature}`)).toBe('ERR_TOKEN_MALFORMED');
+  });
 });
 
 describe('duplicate JSON member names', () => {

@@ -2,7 +2,8 @@ import { type CryptoKey, importPKCS8 } from 'jose';
 import type { SigningKeyMaterial } from '../store/types.js';
 
 /**
- * The private key of a signing key as a non-extractable `CryptoKey` for jose's `SignJWT`.
+ * The private key of a signing key as a non-extractable `CryptoKey` (jose `importPKCS8`), for
+ * `issueAccessToken` (which signs with node:crypto on its `KeyObject`) or jose's `SignJWT`.
  *
  * @example
  * ```ts

@@ -67,19 +67,31 @@ export function requireToken(options: RequireTokenOptions): RequestHandler {
       next();
       return;
     }
-    verifier.authenticate(authorization, verifyOptions).then(
-      (auth) => {
-        req.auth = auth;
-        next();
-      },
-      (err: unknown) => {
-        if (!isVerifierError(err)) {
-          next(err);
-          return;
-        }
-        const response = createBearerErrorResponse(err, { realm });
-        res.status(response.status).set(response.headers).json(response.body);
-      },
-    );
+    // Keys at hand: verified synchronously (node:crypto), no promise.
+    let auth: AuthInfo | undefined;
+    try {
+      auth = verifier.authenticateSync(authorization, verifyOptions);
+    } catch (err) {
+      refuse(err);
+      return;
+    }
+    if (auth !== undefined) {
+      req.auth = auth;
+      next();
+      return;
+    }
+    verifier.authenticate(authorization, verifyOptions).then((verified) => {
+      req.auth = verified;
+      next();
+    }, refuse);
+
+    function refuse(err: unknown): void {
+      if (!isVerifierError(err)) {
+        next(err);
+        return;
+      }
+      const response = createBearerErrorResponse(err, { realm });
+      res.status(response.status).set(response.headers).json(response.body);
+    }
   };
 }

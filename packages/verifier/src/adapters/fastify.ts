@@ -107,21 +107,33 @@ export function requireToken(options: RequireTokenOptions): RequireTokenHook {
       done();
       return;
     }
-    verifier.authenticate(authorization, verifyOptions).then(
-      (auth) => {
-        request.auth = auth;
-        done();
-      },
-      (err: unknown) => {
-        if (!isVerifierError(err)) {
-          done(err as Error);
-          return;
-        }
-        const response = createBearerErrorResponse(err, { realm });
-        // Replying from a callback-style hook: send and do not call done (Fastify Hooks docs).
-        reply.code(response.status).headers(response.headers).send(response.body);
-      },
-    );
+    // Keys at hand: verified synchronously (node:crypto), no promise.
+    let auth: AuthInfo | undefined;
+    try {
+      auth = verifier.authenticateSync(authorization, verifyOptions);
+    } catch (err) {
+      refuse(err);
+      return;
+    }
+    if (auth !== undefined) {
+      request.auth = auth;
+      done();
+      return;
+    }
+    verifier.authenticate(authorization, verifyOptions).then((verified) => {
+      request.auth = verified;
+      done();
+    }, refuse);
+
+    function refuse(err: unknown): void {
+      if (!isVerifierError(err)) {
+        done(err as Error);
+        return;
+      }
+      const response = createBearerErrorResponse(err, { realm });
+      // Replying from a callback-style hook: send and do not call done (Fastify Hooks docs).
+      reply.code(response.status).headers(response.headers).send(response.body);
+    }
   };
 }
 

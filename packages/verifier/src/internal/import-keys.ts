@@ -1,6 +1,7 @@
-import { createPublicKey } from 'node:crypto';
+import { createPublicKey, KeyObject } from 'node:crypto';
 import { type CryptoKey, importJWK, importSPKI, type JWK } from 'jose';
 import type { SupportedAlgorithm } from '../types.js';
+import { prepareVerificationKey } from '../verify-jws-signature.js';
 
 /** RSA keys under this many bits are ignored (RFC 7518 §3.3, NIST SP 800-131A). */
 export const MIN_RSA_BITS = 2048;
@@ -14,7 +15,12 @@ export interface KeyRecord {
   /** A PEM key has no kid and verifies tokens whatever `kid` they carry. */
   readonly anyKid: boolean;
   readonly alg: SupportedAlgorithm;
-  readonly key: CryptoKey;
+  /**
+   * The public key as node:crypto's `KeyObject`, for `verifyJwsSignature`. Imported by jose
+   * (`importJWK`/`importSPKI`, with their checks of the key against `alg`) and taken out of the
+   * resulting CryptoKey with `KeyObject.from`.
+   */
+  readonly key: KeyObject;
   /** Set to false when the key leaves the key set; cached tokens it verified are then dropped. */
   trusted: boolean;
 }
@@ -107,7 +113,7 @@ function modulusBits(n: string): number {
 
 /**
  * Imports a selected JWK once per algorithm with jose `importJWK` (one CryptoKey is bound to one
- * algorithm in Web Crypto).
+ * algorithm in Web Crypto), then keeps it as a `KeyObject` for node:crypto's synchronous `verify`.
  *
  * @throws whatever jose throws for key material it cannot import (e.g. an EC point off the curve).
  */
@@ -124,7 +130,7 @@ export async function importSelectedJwk(
       kid,
       anyKid: false,
       alg,
-      key: (await importJWK(publicJwk, alg)) as CryptoKey,
+      key: toVerificationKey(alg, (await importJWK(publicJwk, alg)) as CryptoKey),
       trusted: true,
     })),
   );
@@ -208,7 +214,8 @@ export function inspectPem(
 }
 
 /**
- * Imports an inspected PEM key with jose `importSPKI`, once per algorithm. The records carry no
+ * Imports an inspected PEM key with jose `importSPKI`, once per algorithm (kept as a `KeyObject`,
+ * as {@link importSelectedJwk}). The records carry no
  * kid: a single configured key verifies tokens whatever their `kid` (Passport tokens have none).
  */
 export async function importPem(key: PemKey): Promise<KeyRecord[]> {
@@ -218,8 +225,15 @@ export async function importPem(key: PemKey): Promise<KeyRecord[]> {
       kid: undefined,
       anyKid: true,
       alg,
-      key: await importSPKI(key.pem, alg),
+      key: toVerificationKey(alg, await importSPKI(key.pem, alg)),
       trusted: true,
     })),
   );
+}
+
+/** The `KeyObject` of a key jose imported, checked against `alg` and prepared for verification. */
+function toVerificationKey(alg: SupportedAlgorithm, imported: CryptoKey): KeyObject {
+  const key = KeyObject.from(imported);
+  prepareVerificationKey(alg, key);
+  return key;
 }

@@ -1,5 +1,5 @@
 import { VerifierError } from '../errors.js';
-import { decodeCanonicalBase64url, isCanonicalBase64url } from './canonical-base64url.js';
+import { decodeIfCanonical } from './canonical-base64url.js';
 import { parseJsonObject } from './parse-json-object.js';
 
 /** The three segments of a compact JWS and its parsed protected header. */
@@ -8,8 +8,14 @@ export interface CompactJws {
   readonly protectedHeader: string;
   /** BASE64URL(JWS Payload), as received. */
   readonly payload: string;
+  /** The JWS Signing Input (RFC 7515 §2): the header and payload segments with their dot. */
+  readonly signingInput: string;
   /** BASE64URL(JWS Signature), as received. */
   readonly signature: string;
+  /** The decoded payload (not yet parsed: only after the signature verified). */
+  readonly payloadBytes: Buffer;
+  /** The decoded signature. */
+  readonly signatureBytes: Buffer;
   /** The protected header, parsed strictly. */
   readonly header: Record<string, unknown>;
 }
@@ -44,16 +50,23 @@ export function parseCompactJws(token: string): CompactJws {
   if (signature.length === 0) {
     throw new VerifierError('ERR_TOKEN_MALFORMED', 'token is unsigned (empty signature)');
   }
-  if (
-    !isCanonicalBase64url(protectedHeader) ||
-    !isCanonicalBase64url(payload) ||
-    !isCanonicalBase64url(signature)
-  ) {
+  const headerBytes = decodeIfCanonical(protectedHeader);
+  const payloadBytes = decodeIfCanonical(payload);
+  const signatureBytes = decodeIfCanonical(signature);
+  if (headerBytes === undefined || payloadBytes === undefined || signatureBytes === undefined) {
     throw new VerifierError(
       'ERR_TOKEN_MALFORMED',
       'token is not canonical base64url (padding, whitespace, wrong alphabet or trailing bits)',
     );
   }
-  const header = parseJsonObject(decodeCanonicalBase64url(protectedHeader), 'header');
-  return { protectedHeader, payload, signature, header };
+  const header = parseJsonObject(headerBytes, 'header');
+  return {
+    protectedHeader,
+    payload,
+    signingInput: token.slice(0, second),
+    signature,
+    payloadBytes,
+    signatureBytes,
+    header,
+  };
 }

@@ -24,8 +24,11 @@ export interface ValidatedToken {
   readonly exp: number;
   readonly nbf: number | undefined;
   readonly iat: number | undefined;
-  /** Granted scopes, for required-scope checks. */
-  readonly scopeSet: ReadonlySet<string>;
+  /**
+   * Granted scopes as a Set, only for tokens with many of them; with a few, `auth.scopes.includes`
+   * is as fast and the cached token stays smaller (see {@link hasScope}).
+   */
+  readonly scopeSet: ReadonlySet<string> | undefined;
   /** Passport's `*` scope: every scope is granted (as Passport's own middleware decides). */
   readonly allScopes: boolean;
 }
@@ -102,10 +105,10 @@ export function validateClaims(
   }
 
   deepFreeze(claims);
-  const scopeSet = new Set(scopes);
+  // `scopes` is a fresh array (split or checked copy): frozen, it is handed out as it is.
   const auth: AuthInfo = Object.freeze({
     clientId,
-    scopes: Object.freeze(scopes.slice()),
+    scopes: Object.freeze(scopes),
     claims: claims as unknown as AccessTokenClaims,
   });
   return {
@@ -113,9 +116,19 @@ export function validateClaims(
     exp,
     nbf,
     iat,
-    scopeSet,
-    allScopes: policy.format === 'passport' && scopeSet.has('*'),
+    scopeSet: scopes.length > SCOPE_SET_FROM ? new Set(scopes) : undefined,
+    allScopes: policy.format === 'passport' && scopes.includes('*'),
   };
+}
+
+/** Tokens with more scopes than this get a Set for lookups; below, a Set costs more than it saves. */
+const SCOPE_SET_FROM = 16;
+
+/** Whether the validated token grants `scope` (exact string). */
+export function hasScope(token: ValidatedToken, scope: string): boolean {
+  return token.scopeSet === undefined
+    ? token.auth.scopes.includes(scope)
+    : token.scopeSet.has(scope);
 }
 
 /**
