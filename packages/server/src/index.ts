@@ -105,6 +105,7 @@ export type {
   LeaseOptions,
   LeaseStore,
   NewClient,
+  RefusedActivation,
   RotateOptions,
   SigningAlg,
   SigningKeyMaterial,

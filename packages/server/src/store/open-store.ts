@@ -1,7 +1,8 @@
-import { realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { Kysely, NoResultError, sql } from 'kysely';
 import { createAuditStore } from '../audit/kysely-audit-store.js';
 import { createClientStore } from '../clients/kysely-client-store.js';
+import { decryptPrivateKey } from '../keys/internal/private-key-encryption.js';
 import {
   ephemeralKeyEncryptionKey,
   type KeyEncryptionKey,
@@ -31,8 +32,10 @@ export interface OpenStoreOptions {
   databaseUrl: string;
   /**
    * Key-encryption key: 32 bytes, or their base64. Default: `M2M_AUTH_KEK` from `env`; without it,
-   * on SQLite a key file `<database>.kek` (mode 0600) is created or read, with a warning; on
-   * PostgreSQL key operations fail with `KEK_REQUIRED`.
+   * on SQLite a key file `<database>.kek` (mode 0600) is read, with a warning, or created when the
+   * database holds no encrypted key yet (else key operations fail with `KEK_REQUIRED`, naming the
+   * variable and the file); on PostgreSQL key operations fail with `KEK_REQUIRED`. Every write of a
+   * key first proves that the key decrypts the keys already stored (`KEK_MISMATCH` otherwise).
    */
   kek?: string | Uint8Array;
   /** Environment to read `M2M_AUTH_KEK` from; default `process.env`. */
@@ -124,6 +127,11 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     }
   }
 
+  const kekFile =
+    location.dialect === 'sqlite' && location.path !== ':memory:'
+      ? `${location.path}.kek`
+      : undefined;
+
   let kekPromise: Promise<KeyEncryptionKey> | undefined;
   const resolveKek = async (): Promise<KeyEncryptionKey> => {
     if (explicitKek) return explicitKek;
@@ -133,8 +141,33 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
         'M2M_AUTH_KEK is required with PostgreSQL (32 bytes, base64; generate one with: openssl rand -base64 32)',
       );
     }
-    if (location.path === ':memory:') return ephemeralKeyEncryptionKey();
-    return loadOrCreateKeyEncryptionKeyFile(`${location.path}.kek`, warn);
+    if (kekFile === undefined) return ephemeralKeyEncryptionKey();
+    // A new key file is only right for a database that holds no encrypted key yet: otherwise the
+    // keys were encrypted under M2M_AUTH_KEK or a key file that is missing here (a command run
+    // without the variable, a backup restored without its .kek), and a new file would make every
+    // key written from now on unusable to the servers that have the right one.
+    if (!existsSync(kekFile)) {
+      const stored = await db
+        .selectFrom('m2m_signing_keys')
+        .select('kid')
+        .where('private_key_jwe', 'is not', null)
+        .executeTakeFirst();
+      if (stored !== undefined) {
+        throw new StoreError(
+          'KEK_REQUIRED',
+          `the signing keys in ${location.path} are encrypted, but M2M_AUTH_KEK is not set and the key file ${kekFile} does not exist; set M2M_AUTH_KEK to the key they were encrypted with, or put their key file back at ${kekFile} (nothing was written)`,
+        );
+      }
+    }
+    return loadOrCreateKeyEncryptionKeyFile(kekFile, warn);
+  };
+  const keyEncryptionKey = (): Promise<KeyEncryptionKey> => {
+    kekPromise ??= resolveKek();
+    // A failed resolution is not cached, so that the next call reports it again.
+    return kekPromise.catch((err: unknown) => {
+      kekPromise = undefined;
+      throw err;
+    });
   };
 
   const ctx: StoreContext = {
@@ -142,13 +175,28 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     dialect: location.dialect,
     now,
     exclusive,
-    keyEncryptionKey() {
-      kekPromise ??= resolveKek();
-      // A failed resolution is not cached, so that the next call reports it again.
-      return kekPromise.catch((err: unknown) => {
-        kekPromise = undefined;
-        throw err;
-      });
+    keyEncryptionKey,
+    async verifiedKeyEncryptionKey() {
+      const kek = await keyEncryptionKey();
+      const rows = await db
+        .selectFrom('m2m_signing_keys')
+        .select(['kid', 'state', 'private_key_jwe'])
+        .where('private_key_jwe', 'is not', null)
+        .execute();
+      for (const row of rows) {
+        if (row.private_key_jwe === null) continue;
+        try {
+          await decryptPrivateKey(row.private_key_jwe, row.kid, kek);
+        } catch (err) {
+          if (!(err instanceof StoreError) || err.code !== 'KEK_MISMATCH') throw err;
+          throw new StoreError(
+            'KEK_MISMATCH',
+            `${describeKekSource(kek, kekFile)} does not decrypt the ${row.state} signing key ${row.kid} already stored; set M2M_AUTH_KEK to the key the stored keys were encrypted with${kekFile === undefined ? '' : ` (or unset it if they were encrypted under the key file ${kekFile})`}, or revoke that key (nothing was written)`,
+            { cause: err },
+          );
+        }
+      }
+      return kek;
     },
   };
 
@@ -180,6 +228,20 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
       await db.destroy();
     },
   };
+}
+
+/** How a key-encryption key is named in messages: by the variable, option or file it came from. */
+function describeKekSource(kek: KeyEncryptionKey, kekFile: string | undefined): string {
+  switch (kek.source) {
+    case 'env':
+      return 'M2M_AUTH_KEK';
+    case 'option':
+      return 'the kek option';
+    case 'file':
+      return `the key file ${kekFile} (used because M2M_AUTH_KEK is not set)`;
+    default:
+      return 'the in-memory key-encryption key';
+  }
 }
 
 function databaseError(location: ReturnType<typeof parseDatabaseUrl>, cause: unknown): StoreError {

@@ -50,7 +50,7 @@ export function registerKeysCommand(program: Command): void {
       const options = storeOptionsOf(cmd);
       const out = createOutput(options.json);
       const key = await withStore(options, async (store) => {
-        await store.keys.advance();
+        await advanceKeys(store);
         return store.keys.generate(opts.alg);
       });
       out.data(keyToJson(key));
@@ -70,7 +70,7 @@ export function registerKeysCommand(program: Command): void {
       const options = storeOptionsOf(cmd);
       const out = createOutput(options.json);
       const all = await withStore(options, async (store) => {
-        await store.keys.advance();
+        await advanceKeys(store);
         return store.keys.list();
       });
       out.data(all.map((key) => keyToJson(key, all)));
@@ -117,7 +117,7 @@ export function registerKeysCommand(program: Command): void {
       }
       if (opts.all) {
         const published = await withStore(options, async (store) => {
-          await store.keys.advance();
+          await advanceKeys(store);
           return store.keys.published();
         });
         const jwks = `${JSON.stringify(buildJwks(published), null, 2)}\n`;
@@ -167,7 +167,7 @@ export function registerKeysCommand(program: Command): void {
         });
       }
       const key = await withStore(options, async (store) => {
-        await store.keys.advance();
+        await advanceKeys(store);
         return store.keys.import(pem);
       });
       out.data(keyToJson(key));
@@ -206,7 +206,7 @@ export function registerKeysCommand(program: Command): void {
         const options = storeOptionsOf(cmd);
         const out = createOutput(options.json);
         const change = await withStore(options, async (store) => {
-          await store.keys.advance();
+          await advanceKeys(store);
           return store.keys.rotate({
             ...(opts.alg !== undefined ? { alg: opts.alg } : {}),
             ...(opts.propagation !== undefined ? { propagationSec: opts.propagation } : {}),
@@ -236,8 +236,19 @@ export function registerKeysCommand(program: Command): void {
     });
 }
 
+/**
+ * Applies due lifecycle steps before a command; a due key this process cannot decrypt stays
+ * `next` (activating it would stop all signing), and the operator is told on stderr.
+ */
+async function advanceKeys(store: Store): Promise<void> {
+  const change = await store.keys.advance();
+  for (const refused of change.refused) {
+    process.stderr.write(`m2m-auth: warning: ${refused.message}\n`);
+  }
+}
+
 async function exportableKey(store: Store, kid: string | undefined): Promise<SigningKeyRecord> {
-  await store.keys.advance();
+  await advanceKeys(store);
   if (kid === undefined) {
     const active = (await store.keys.list()).find((key) => key.state === 'active');
     if (active === undefined) {
