@@ -52,6 +52,11 @@ export interface OpenStoreOptions {
   onPoolError?: (err: Error) => void;
   /** Run migrations at open; default true. */
   migrate?: boolean;
+  /**
+   * Refuse a database that does not exist yet instead of creating it (commands that only read):
+   * a SQLite file that is not there, a PostgreSQL database without m2m-auth's tables. Default false.
+   */
+  mustExist?: boolean;
 }
 
 /**
@@ -59,7 +64,8 @@ export interface OpenStoreOptions {
  * to date (safe when several processes open it at once). Close it with `store.close()`.
  *
  * @throws {StoreError} `INVALID_DATABASE_URL`, `INVALID_KEK` (a malformed `M2M_AUTH_KEK` fails
- *   here, not at first use), `DATABASE_ERROR` (cannot open or connect), `MIGRATION_FAILED`
+ *   here, not at first use), `DATABASE_NOT_FOUND` (with `mustExist`), `DATABASE_ERROR` (cannot
+ *   open or connect), `MIGRATION_FAILED`
  * @example
  * ```ts
  * const store = await openStore({ databaseUrl: 'sqlite:./data/m2m-auth.db' });
@@ -86,6 +92,15 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     explicitKek = parseKeyEncryptionKey(env['M2M_AUTH_KEK'], 'M2M_AUTH_KEK', 'env');
   }
 
+  if (
+    options.mustExist === true &&
+    location.dialect === 'sqlite' &&
+    location.path !== ':memory:' &&
+    !existsSync(location.path)
+  ) {
+    throw new StoreError('DATABASE_NOT_FOUND', `there is no SQLite database at ${location.path}`);
+  }
+
   let db: Kysely<Database>;
   let sqliteDatabase: OpenedSqlite['database'] | undefined;
   try {
@@ -110,6 +125,18 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   } catch (cause) {
     await db.destroy().catch(() => {});
     throw databaseError(location, cause);
+  }
+  if (options.mustExist === true && location.dialect === 'postgres') {
+    const { rows } = await sql<{
+      found: string | null;
+    }>`select to_regclass('m2m_store_state')::text as found`.execute(db);
+    if (rows[0]?.found == null) {
+      await db.destroy().catch(() => {});
+      throw new StoreError(
+        'DATABASE_NOT_FOUND',
+        'the PostgreSQL database holds no m2m-auth tables (run m2m-auth migrate to create them)',
+      );
+    }
   }
   const lockKey =
     location.dialect === 'sqlite' && location.path !== ':memory:'

@@ -72,7 +72,7 @@ export function registerClientCommand(program: Command): void {
     .action(async (_opts: unknown, cmd: Command) => {
       const options = storeOptionsOf(cmd);
       const out = createOutput(options.json);
-      const clients = await withStore(options, (store) => store.clients.list());
+      const clients = await withStore(options, (store) => store.clients.list(), 'read');
       out.data(clients.map(clientToJson));
       if (clients.length === 0) {
         out.text(
@@ -105,11 +105,15 @@ export function registerClientCommand(program: Command): void {
     .action(async (idOrName: string, _opts: unknown, cmd: Command) => {
       const options = storeOptionsOf(cmd);
       const out = createOutput(options.json);
-      const { found, secrets } = await withStore(options, async (store) => {
-        const found = requireClient(await store.clients.find(idOrName), idOrName);
-        const creds = await store.clients.getCredentials(found.clientId);
-        return { found, secrets: creds?.secrets ?? [] };
-      });
+      const { found, secrets } = await withStore(
+        options,
+        async (store) => {
+          const found = requireClient(await store.clients.find(idOrName), idOrName);
+          const creds = await store.clients.getCredentials(found.clientId);
+          return { found, secrets: creds?.secrets ?? [] };
+        },
+        'read',
+      );
       out.data({
         ...clientToJson(found),
         secrets: secrets.map((s) => ({ expires_at: s.expiresAt })),

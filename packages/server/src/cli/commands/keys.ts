@@ -69,10 +69,14 @@ export function registerKeysCommand(program: Command): void {
     .action(async (_opts: unknown, cmd: Command) => {
       const options = storeOptionsOf(cmd);
       const out = createOutput(options.json);
-      const all = await withStore(options, async (store) => {
-        await advanceKeys(store);
-        return store.keys.list();
-      });
+      const all = await withStore(
+        options,
+        async (store) => {
+          await advanceKeys(store);
+          return store.keys.list();
+        },
+        'read',
+      );
       out.data(all.map((key) => keyToJson(key, all)));
       if (all.length === 0) {
         out.text('No signing keys. Create one with: m2m-auth keys generate');
@@ -116,10 +120,14 @@ export function registerKeysCommand(program: Command): void {
         throw new CliError('USAGE', 'give either --all or --kid, not both');
       }
       if (opts.all) {
-        const published = await withStore(options, async (store) => {
-          await advanceKeys(store);
-          return store.keys.published();
-        });
+        const published = await withStore(
+          options,
+          async (store) => {
+            await advanceKeys(store);
+            return store.keys.published();
+          },
+          'read',
+        );
         const jwks = `${JSON.stringify(buildJwks(published), null, 2)}\n`;
         const kids = published.map((key) => key.kid);
         if (opts.out === undefined) {
@@ -131,7 +139,7 @@ export function registerKeysCommand(program: Command): void {
         out.text(`Wrote ${kids.length} published key(s) as a JWKS to ${opts.out}.`);
         return;
       }
-      const key = await withStore(options, (store) => exportableKey(store, opts.kid));
+      const key = await withStore(options, (store) => exportableKey(store, opts.kid), 'read');
       // jose is loaded only by the command that needs it, keeping every other command's start fast.
       const { exportPublicKeyPem } = await import('../../keys/export-public-key-pem.js');
       const pem = await exportPublicKeyPem(key.publicJwk);

@@ -15,7 +15,7 @@ import { examples } from '../internal/output.js';
 import { parseList, parseSeconds } from '../internal/parse-arguments.js';
 import { parseDuration } from '../internal/parse-duration.js';
 import { addPoolOptions, type PoolFlags, poolOptionsOf } from '../internal/pool-options.js';
-import { addStoreOptions, storeOptionsOf } from '../internal/store-options.js';
+import { addStoreOptions, newSqliteFile, storeOptionsOf } from '../internal/store-options.js';
 
 /** How long a graceful shutdown waits for in-flight requests before closing connections, ms. */
 const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
@@ -217,6 +217,7 @@ export function registerServeCommand(program: Command): void {
       // audit line; the buffer is flushed at shutdown.
       const destination = pino.destination({ dest: 1, sync: false });
       const logger = pino({ level: opts.logLevel }, destination);
+      const createdFile = newSqliteFile(databaseUrl);
       const server = await startServer({
         databaseUrl,
         pool: poolOptionsOf(opts),
@@ -242,6 +243,7 @@ export function registerServeCommand(program: Command): void {
         requestTimeoutMs: opts.requestTimeout,
         ...(opts.trustProxy === undefined ? {} : { trustProxy: opts.trustProxy }),
       });
+      if (createdFile !== undefined) say(`created a new SQLite database at ${createdFile}`);
       const { generatedKey } = server;
       if (generatedKey !== undefined) {
         server.app.log.info(
