@@ -1,5 +1,5 @@
 import { errors, flattenedVerify } from 'jose';
-import { VerifierError } from './errors.js';
+import { describeVerifierError, VerifierError } from './errors.js';
 import { extractBearerToken, peekBearerToken } from './extract-bearer-token.js';
 import { checkJwsHeader } from './internal/check-jws-header.js';
 import type { KeyRecord } from './internal/import-keys.js';
@@ -157,12 +157,41 @@ export function createVerifier(options: VerifierOptions): Verifier {
           'alg header does not fit the configured key',
         );
       }
-      throw new VerifierError('ERR_KEY_UNKNOWN', 'no trusted key matches the token kid');
+      throw unknownKid(kid);
     }
     return record;
   }
 
+  function unknownKid(kid: string | undefined, cause?: unknown): VerifierError {
+    return new VerifierError('ERR_KEY_UNKNOWN', 'no trusted key matches the token kid', {
+      cause,
+      details: {
+        ...(kid === undefined ? {} : { kid }),
+        keySource: keys.source,
+        knownKids: keys.kids(),
+      },
+    });
+  }
+
+  /**
+   * Verifies, and logs a refusal that a setting or a clock can cause with what was expected and
+   * received (the receiver's log line; the thrown error and the HTTP answer are unchanged).
+   */
   async function verifyToken(
+    token: unknown,
+    options: VerifyOptions | undefined,
+  ): Promise<ValidatedToken> {
+    try {
+      return await verifyTokenQuietly(token, options);
+    } catch (err) {
+      if (err instanceof VerifierError && err.details !== undefined) {
+        resolved.logger?.info?.(`@m2m-auth/verifier: token refused: ${describeVerifierError(err)}`);
+      }
+      throw err;
+    }
+  }
+
+  async function verifyTokenQuietly(
     token: unknown,
     options: VerifyOptions | undefined,
   ): Promise<ValidatedToken> {
@@ -181,7 +210,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
         if (entry.record.trusted) {
           const cached = entry.token;
           const failure = checkTime(cached.exp, cached.nbf, cached.iat, policy, nowSec);
-          if (failure !== undefined) throw timeError(failure);
+          if (failure !== undefined) throw timeError(failure, cached, policy, nowSec);
           checkScopes(cached, options?.scopes);
           return cached;
         }
@@ -201,8 +230,14 @@ export function createVerifier(options: VerifierOptions): Verifier {
       ));
     } catch (err) {
       if (err instanceof errors.JWSSignatureVerificationFailed) {
+        // A PEM key matches any kid; a token whose kid is not that key's thumbprint and does not
+        // verify was most likely signed by a newer key the file does not hold yet.
+        if (record.thumbprint !== undefined && kid !== undefined && kid !== record.thumbprint) {
+          throw unknownKid(kid, err);
+        }
         throw new VerifierError('ERR_SIGNATURE_INVALID', 'token signature is invalid', {
           cause: err,
+          details: kid === undefined ? {} : { kid },
         });
       }
       if (err instanceof errors.JOSEError) {

@@ -67,7 +67,7 @@ export function registerAuditCommand(program: Command): void {
     .action(async (opts: TailOptions, cmd: Command) => {
       const options = storeOptionsOf(cmd);
       if (opts.follow) {
-        await withStore(options, (store) => followAudit(store, opts, options.json), 'read');
+        await withStore(options, (store) => followAudit(store, opts, options.json), 'existing');
         return;
       }
       const out = createOutput(options.json);
@@ -78,7 +78,7 @@ export function registerAuditCommand(program: Command): void {
           const found = await store.audit.list(tailQuery(opts, clientId, Date.now()));
           return { events: found, names };
         },
-        'read',
+        'existing',
       );
       out.data(events.map((event) => eventJson(event, names)));
       if (events.length === 0) {

@@ -75,7 +75,7 @@ export function registerKeysCommand(program: Command): void {
           await advanceKeys(store);
           return store.keys.list();
         },
-        'read',
+        'existing',
       );
       out.data(all.map((key) => keyToJson(key, all)));
       if (all.length === 0) {
@@ -126,7 +126,7 @@ export function registerKeysCommand(program: Command): void {
             await advanceKeys(store);
             return store.keys.published();
           },
-          'read',
+          'existing',
         );
         const jwks = `${JSON.stringify(buildJwks(published), null, 2)}\n`;
         const kids = published.map((key) => key.kid);
@@ -139,7 +139,7 @@ export function registerKeysCommand(program: Command): void {
         out.text(`Wrote ${kids.length} published key(s) as a JWKS to ${opts.out}.`);
         return;
       }
-      const key = await withStore(options, (store) => exportableKey(store, opts.kid), 'read');
+      const key = await withStore(options, (store) => exportableKey(store, opts.kid), 'existing');
       // jose is loaded only by the command that needs it, keeping every other command's start fast.
       const { exportPublicKeyPem } = await import('../../keys/export-public-key-pem.js');
       const pem = await exportPublicKeyPem(key.publicJwk);
@@ -238,7 +238,7 @@ export function registerKeysCommand(program: Command): void {
     .action(async (kid: string, _opts: unknown, cmd: Command) => {
       const options = storeOptionsOf(cmd);
       const out = createOutput(options.json);
-      const change = await withStore(options, (store) => store.keys.revoke(kid));
+      const change = await withStore(options, (store) => store.keys.revoke(kid), 'existing');
       out.data(changeToJson(change));
       out.text(...(change.skipped ? [`Key ${kid} was already revoked.`] : changeToLines(change)));
     });

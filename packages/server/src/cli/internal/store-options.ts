@@ -45,34 +45,35 @@ export function storeOptionsOf(
 }
 
 /**
- * How a command uses the database: `read` commands (list, show, export, audit) refuse one that
- * does not exist, so that a command run in the wrong folder does not leave an empty database
- * behind; `write` commands create it, and say where.
+ * Whether a command may create the database: `existing` commands (the read-only list, show,
+ * export, audit, and those that act on a client or key that must already be there) refuse one that
+ * does not exist, so that a command run in the wrong folder leaves no empty database behind;
+ * `create` commands create it, and say where.
  */
-export type StoreAccess = 'read' | 'write';
+export type StoreAccess = 'existing' | 'create';
 
 /**
  * Opens the store for one command, runs `fn`, and always closes it.
  *
- * @param access `read`: a database that does not exist is an error (`DATABASE_NOT_FOUND`) naming
- *   its path and `DATABASE_URL`; `write` (default): it is created, and stderr says where.
+ * @param access `existing`: a database that does not exist is an error (`DATABASE_NOT_FOUND`)
+ *   naming its path and `DATABASE_URL`; `create` (default): it is created, and stderr says where.
  */
 export async function withStore<T>(
   options: StoreCommandOptions,
   fn: (store: Store) => Promise<T>,
-  access: StoreAccess = 'write',
+  access: StoreAccess = 'create',
 ): Promise<T> {
   // Loaded on demand so that --help and usage errors answer without loading the database stack.
   const { openStore } = await import('../../store/open-store.js');
   const newFile = newSqliteFile(options.databaseUrl);
   let store: Store;
   try {
-    store = await openStore({ databaseUrl: options.databaseUrl, mustExist: access === 'read' });
+    store = await openStore({ databaseUrl: options.databaseUrl, mustExist: access === 'existing' });
   } catch (err) {
     if (err instanceof StoreError && err.code === 'DATABASE_NOT_FOUND') {
       throw new StoreError(
         'DATABASE_NOT_FOUND',
-        `${err.message} (${describeSource(options)}); this command only reads and creates nothing: run it where the database is, or set DATABASE_URL (or --database) to it`,
+        `${err.message} (${describeSource(options)}); this command creates no database: run it where the database is, or set DATABASE_URL (or --database) to it`,
       );
     }
     throw err;
