@@ -17,6 +17,9 @@ import { VerifiedTokenCache } from './internal/verified-token-cache.js';
 import type { AccessTokenClaims, AuthInfo } from './types.js';
 import type { VerifierOptions } from './verifier-options.js';
 
+/** An RFC 7638 SHA-256 JWK thumbprint: 32 bytes, base64url without padding. */
+const THUMBPRINT_KID = /^[A-Za-z0-9_-]{43}$/;
+
 /** Per-call options of {@link Verifier.verify} and {@link Verifier.authenticate}. */
 export interface VerifyOptions {
   /**
@@ -230,9 +233,15 @@ export function createVerifier(options: VerifierOptions): Verifier {
       ));
     } catch (err) {
       if (err instanceof errors.JWSSignatureVerificationFailed) {
-        // A PEM key matches any kid; a token whose kid is not that key's thumbprint and does not
-        // verify was most likely signed by a newer key the file does not hold yet.
-        if (record.thumbprint !== undefined && kid !== undefined && kid !== record.thumbprint) {
+        // A PEM key matches any kid. A token whose kid is an RFC 7638 SHA-256 thumbprint (what
+        // m2m-auth uses) other than the key's own, and that does not verify, was most likely
+        // signed by a newer key the file does not hold yet: say so rather than blame the signature.
+        if (
+          record.thumbprint !== undefined &&
+          kid !== undefined &&
+          THUMBPRINT_KID.test(kid) &&
+          kid !== record.thumbprint
+        ) {
           throw unknownKid(kid, err);
         }
         throw new VerifierError('ERR_SIGNATURE_INVALID', 'token signature is invalid', {
