@@ -120,9 +120,12 @@ describe('m2m-auth provision on the hospital manifest', () => {
     );
     const keyPath = join(ws.envDir, 'oauth-public.key');
     expect(readFileSync(keyPath, 'utf8')).toBe(await exportPublicKeyPem(activeKey.publicJwk));
+    // Receivers get the JWK Set of every published key, which follows a rotation.
+    const jwksPath = join(ws.envDir, 'jwks.json');
+    expect(JSON.parse(readFileSync(jwksPath, 'utf8'))).toEqual({ keys: [activeKey.publicJwk] });
     for (const name of RECEIVERS) {
       expect(ws.readEnv(name)).toMatchObject({
-        OAUTH_PUBLIC_KEY_PATH: keyPath,
+        OAUTH_PUBLIC_KEY_PATH: jwksPath,
         OAUTH_JWKS_URL: 'http://127.0.0.1:8080/.well-known/jwks.json',
         OAUTH_ISSUER: 'http://127.0.0.1:8080',
         OAUTH_AUDIENCE: name,
@@ -132,7 +135,7 @@ describe('m2m-auth provision on the hospital manifest', () => {
     expect(readdirSync(ws.envDir).sort()).toEqual(
       [...new Set([...CALLERS, ...RECEIVERS, 'ms_admin'])]
         .map((n) => `${n}.env`)
-        .concat('oauth-public.key')
+        .concat('oauth-public.key', 'jwks.json')
         .sort(),
     );
   });
