@@ -7,9 +7,11 @@
  * current key keeps signing, `/healthz` says why), and a backup restored with its key-encryption
  * key issues tokens.
  */
+import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { openStore, type StoreError } from '@m2m-auth/server';
 import Database from 'better-sqlite3';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
@@ -17,7 +19,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { decodeJwt } from './helpers/auth-server.js';
 import { dumpSqlite, runCliProcess } from './helpers/run-cli.js';
 import { requestToken, type ServeProcess, startServeProcess } from './helpers/serve-process.js';
-import { randomKek } from './helpers/test-database.js';
+import {
+  createTestDatabase,
+  dialectUnavailable,
+  randomKek,
+  type TestDatabase,
+} from './helpers/test-database.js';
 
 const dirs: string[] = [];
 const servers: ServeProcess[] = [];
@@ -337,5 +344,75 @@ describe('backup and restore (SQLite)', () => {
     );
     expect(existsSync(`${lostFile}.kek`)).toBe(false);
     expect(dumpSqlite(lostFile)).toBe(before);
+  });
+});
+
+describe.skipIf(dialectUnavailable('postgres'))('backup and restore (PostgreSQL)', () => {
+  const databases: TestDatabase[] = [];
+  afterEach(async () => {
+    for (const database of databases.splice(0)) await database.drop();
+  });
+
+  it('pg_dump, pg_restore into an empty database, serve with the same M2M_AUTH_KEK: tokens; another KEK: refused', async () => {
+    const run = promisify(execFile);
+    const pgBin = existsSync('/usr/lib/postgresql/15/bin/pg_dump')
+      ? '/usr/lib/postgresql/15/bin/'
+      : '';
+    const dir = tempDir();
+    const kek = randomKek();
+    const source = await createTestDatabase('postgres');
+    databases.push(source);
+    const withDb = (url: string, key: string) => ({ DATABASE_URL: url, M2M_AUTH_KEK: key });
+    const generated = await runCliProcess(['keys', 'generate', '--alg', 'ES256'], {
+      cwd: dir,
+      env: withDb(source.url, kek),
+    });
+    expect(generated.code, generated.stderr).toBe(0);
+    const created = await runCliProcess(
+      [
+        'client',
+        'create',
+        'ms_admin',
+        '--audiences',
+        'ms_doctor',
+        '--scopes',
+        'doctors:read',
+        '--json',
+      ],
+      { cwd: dir, env: withDb(source.url, kek) },
+    );
+    const json = JSON.parse(created.stdout) as { client_id: string; client_secret: string };
+    const caller = { clientId: json.client_id, clientSecret: json.client_secret };
+
+    const dump = join(dir, 'm2m_auth.dump');
+    await run(`${pgBin}pg_dump`, ['--format=custom', `--file=${dump}`, source.url]);
+    const target = await createTestDatabase('postgres');
+    databases.push(target);
+    await run(`${pgBin}pg_restore`, ['--no-owner', `--dbname=${target.url}`, dump]);
+
+    const env = (key: string): NodeJS.ProcessEnv => ({
+      ...serveEnv(key),
+      DATABASE_URL: target.url,
+    });
+    const server = await startServeProcess(['--issuer', 'https://auth.example'], {
+      env: env(kek),
+      cwd: dir,
+    });
+    servers.push(server);
+    const { token } = await tokenKid(server.url, caller);
+    const { payload } = await jwtVerify(
+      token,
+      createRemoteJWKSet(new URL(`${server.url}/.well-known/jwks.json`)),
+      { issuer: 'https://auth.example', audience: 'ms_doctor' },
+    );
+    expect(payload['client_id']).toBe(caller.clientId);
+    await server.stop();
+
+    // The dump restored with another key-encryption key: nothing signs, and the operator is told.
+    const failed = await startServeProcess([], { env: env(randomKek()), cwd: dir }).then(
+      () => undefined,
+      (err: Error) => err.message,
+    );
+    expect(failed).toContain('M2M_AUTH_KEK');
   });
 });
