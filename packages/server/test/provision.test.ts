@@ -159,7 +159,7 @@ describe('m2m-auth provision on the hospital manifest', () => {
     await ws.provision();
     expect(statSync(ws.envDir).mode & 0o777).toBe(0o700);
     const names = readdirSync(ws.envDir);
-    expect(names.length).toBe(11);
+    expect(names.length).toBe(12); // ten .env files, oauth-public.key, jwks.json
     for (const name of names) {
       expect({ name, mode: statSync(join(ws.envDir, name)).mode & 0o777 }).toEqual({
         name,
