@@ -134,7 +134,7 @@ describe('a forgotten M2M_AUTH_KEK', () => {
     // Nor does any other key-writing command write with it.
     for (const args of [
       ['keys', 'generate'],
-      ['keys', 'revoke', first],
+      ['keys', 'revoke', '--', first],
     ]) {
       const result = await cli(dir, file, randomKek(), ...args);
       expect(result.code, args.join(' ')).toBe(1);
@@ -286,7 +286,7 @@ describe('a server never activates a key it cannot decrypt', () => {
     ).toBe('next');
 
     // The way out: revoke the unusable key; the server is healthy again.
-    expect((await cli(dir, file, kek, 'keys', 'revoke', row.kid)).code).toBe(0);
+    expect((await cli(dir, file, kek, 'keys', 'revoke', '--', row.kid)).code).toBe(0);
     await until('the server is healthy again', 10_000, async () => {
       const again = await fetch(`${server.url}/healthz`);
       return ((await again.json()) as { status: string }).status === 'ok';

@@ -447,6 +447,9 @@ export function createKeyStore(ctx: StoreContext): KeyStore {
           .orderBy('created_at')
           .execute();
         for (const due of dueKeys) {
+          // Became due after the look above (no key-encryption key was resolved for it): leave it
+          // to the next call rather than refuse it without a reason.
+          if (kek === undefined && kekError === undefined) break;
           const problem = await activationProblem(due, kek, kekError);
           if (problem !== undefined) {
             change.refused.push({ kid: due.kid, code: problem.code, message: problem.message });
@@ -470,7 +473,7 @@ export function createKeyStore(ctx: StoreContext): KeyStore {
     kekError: unknown,
   ): Promise<{ code: string; message: string } | undefined> {
     try {
-      if (kek === undefined) throw kekError ?? new Error('no key-encryption key');
+      if (kek === undefined) throw kekError;
       await assertDecryptable(row, kek);
       return undefined;
     } catch (err) {
