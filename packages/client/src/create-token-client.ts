@@ -51,7 +51,17 @@ export interface TokenClientOptions {
    * before the next one. Default: 5 000.
    */
   retryMaxDelayMs?: number;
-  /** Where to read `AUTH_URL`, `OAUTH_CLIENT_ID` and `OAUTH_CLIENT_SECRET`. Default: `process.env`. */
+  /**
+   * Send the client secret to an `http://` token URL whose host is not loopback (`localhost`,
+   * `127.0.0.0/8`, `[::1]`). Default false, or `OAUTH_ALLOW_INSECURE_HTTP=true` (or `1`): without
+   * it, creation fails with a TypeError, since the secret would cross the network in clear text
+   * (RFC 6749 §2.3.1 and §3.2 require TLS). Only for a network you trust end to end.
+   */
+  allowInsecureHttp?: boolean;
+  /**
+   * Where to read `AUTH_URL`, `OAUTH_CLIENT_ID`, `OAUTH_CLIENT_SECRET` and
+   * `OAUTH_ALLOW_INSECURE_HTTP`. Default: `process.env`.
+   */
   env?: Readonly<Record<string, string | undefined>>;
   /** The fetch used for token requests and `client.fetch`. Default: the global `fetch`. */
   fetch?: typeof globalThis.fetch;

@@ -57,6 +57,16 @@ export {
   RETIRED_KEY_MARGIN_SEC,
   retiredKeyRemoveAt,
 } from './keys/key-lifecycle-timing.js';
+export type {
+  KeyFilePublisher,
+  KeyFilePublisherLogger,
+  PublishKeyFilesOptions,
+} from './keys/publish-key-files.js';
+export {
+  PUBLISHED_JWKS_FILE_NAME,
+  PUBLISHED_PEM_FILE_NAME,
+  publishKeyFiles,
+} from './keys/publish-key-files.js';
 export { readPrivateKeyPem } from './keys/read-private-key-pem.js';
 export type {
   KeyRotationLogger,
@@ -110,6 +120,7 @@ export type {
   LeaseOptions,
   LeaseStore,
   NewClient,
+  RefusedActivation,
   RotateOptions,
   SigningAlg,
   SigningKeyMaterial,

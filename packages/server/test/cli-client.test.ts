@@ -33,7 +33,11 @@ describe('m2m-auth client', () => {
       '--scopes',
       'doctors:read,doctors:write',
     );
-    expect(result).toMatchObject({ code: 0, stderr: '' });
+    // A new database: the command says where it created it.
+    expect(result).toMatchObject({
+      code: 0,
+      stderr: `m2m-auth: created a new SQLite database at ${dbFile}\n`,
+    });
     const clientId = /client_id: +(\S+)/.exec(result.stdout)?.[1];
     const secret = /client_secret: +(\S+)/.exec(result.stdout)?.[1];
     expect(clientId).toMatch(/^[0-9a-f-]{36}$/);
@@ -198,6 +202,7 @@ describe('m2m-auth client', () => {
   });
 
   it('says there are no clients on an empty database', async () => {
+    expect((await cli('migrate')).code).toBe(0);
     expect((await cli('client', 'list')).stdout).toBe(
       'No clients. Create one with: m2m-auth client create <name> --audiences <service>\n',
     );

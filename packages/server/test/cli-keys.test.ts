@@ -53,7 +53,8 @@ describe('m2m-auth keys', () => {
     expect(generated.code).toBe(0);
     expect(generated.stdout).toMatch(/^Generated RS256 signing key (\S+) \(active\)\.\n/);
     expect(generated.stderr).toBe(
-      `m2m-auth: warning: created key-encryption key file ${dbFile}.kek (mode 0600); in production set M2M_AUTH_KEK (32 bytes, base64) instead\n`,
+      `m2m-auth: created a new SQLite database at ${dbFile}\n` +
+        `m2m-auth: warning: created key-encryption key file ${dbFile}.kek (mode 0600); in production set M2M_AUTH_KEK (32 bytes, base64) instead\n`,
     );
     expect(statSync(`${dbFile}.kek`).mode & 0o777).toBe(0o600);
     const kid = /signing key (\S+)/.exec(generated.stdout)?.[1] as string;
@@ -166,12 +167,14 @@ describe('m2m-auth keys', () => {
       `m2m-auth: a kid that begins with "-" goes after "--", e.g. m2m-auth keys revoke -- ${kid}`,
     );
     // And with "--" it reaches the command.
+    expect((await cli('migrate')).code).toBe(0);
     expect((await cli('keys', 'revoke', '--', kid)).stderr).toBe(
       `m2m-auth: error: no signing key with kid "${kid}"\n`,
     );
   });
 
   it('says how to start when there is no key', async () => {
+    expect((await cli('migrate')).code).toBe(0);
     expect((await cli('keys', 'list')).stdout).toBe(
       'No signing keys. Create one with: m2m-auth keys generate\n',
     );

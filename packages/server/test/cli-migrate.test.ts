@@ -19,7 +19,7 @@ describe('m2m-auth migrate', () => {
     expect(first).toEqual({
       code: 0,
       stdout: 'The database schema is up to date (store revision 0).\n',
-      stderr: '',
+      stderr: `m2m-auth: created a new SQLite database at ${join(dir, 'auth.db')}\n`,
     });
     const schema = dumpSqlite(join(dir, 'auth.db'));
     for (const table of [

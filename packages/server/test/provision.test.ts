@@ -130,9 +130,12 @@ describe('m2m-auth provision on the hospital manifest', () => {
     );
     const keyPath = join(ws.envDir, 'oauth-public.key');
     expect(readFileSync(keyPath, 'utf8')).toBe(await exportPublicKeyPem(activeKey.publicJwk));
+    // Receivers get the JWK Set of every published key, which follows a rotation.
+    const jwksPath = join(ws.envDir, 'jwks.json');
+    expect(JSON.parse(readFileSync(jwksPath, 'utf8'))).toEqual({ keys: [activeKey.publicJwk] });
     for (const name of RECEIVERS) {
       expect(ws.readEnv(name)).toMatchObject({
-        OAUTH_PUBLIC_KEY_PATH: keyPath,
+        OAUTH_PUBLIC_KEY_PATH: jwksPath,
         OAUTH_JWKS_URL: 'http://127.0.0.1:8080/.well-known/jwks.json',
         OAUTH_ISSUER: 'http://127.0.0.1:8080',
         OAUTH_AUDIENCE: name,
@@ -142,7 +145,7 @@ describe('m2m-auth provision on the hospital manifest', () => {
     expect(readdirSync(ws.envDir).sort()).toEqual(
       [...new Set([...CALLERS, ...RECEIVERS, 'ms_admin'])]
         .map((n) => `${n}.env`)
-        .concat('oauth-public.key')
+        .concat('oauth-public.key', 'jwks.json')
         .sort(),
     );
   });
@@ -166,7 +169,7 @@ describe('m2m-auth provision on the hospital manifest', () => {
     await ws.provision();
     expect(statSync(ws.envDir).mode & 0o777).toBe(0o700);
     const names = readdirSync(ws.envDir);
-    expect(names.length).toBe(11);
+    expect(names.length).toBe(12); // ten .env files, oauth-public.key, jwks.json
     for (const name of names) {
       expect({ name, mode: statSync(join(ws.envDir, name)).mode & 0o777 }).toEqual({
         name,

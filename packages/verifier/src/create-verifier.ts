@@ -1,4 +1,4 @@
-import { VerifierError } from './errors.js';
+import { describeVerifierError, VerifierError } from './errors.js';
 import { extractBearerToken, peekBearerToken } from './extract-bearer-token.js';
 import { checkJwsHeader } from './internal/check-jws-header.js';
 import { hasOnlyKnownNames, unknownOptionError } from './internal/check-option-names.js';
@@ -18,6 +18,9 @@ import { VerifiedTokenCache } from './internal/verified-token-cache.js';
 import type { AccessTokenClaims, AuthInfo } from './types.js';
 import type { VerifierOptions } from './verifier-options.js';
 import { verifyJwsSignature } from './verify-jws-signature.js';
+
+/** An RFC 7638 SHA-256 JWK thumbprint: 32 bytes, base64url without padding. */
+const THUMBPRINT_KID = /^[A-Za-z0-9_-]{43}$/;
 
 /** Every name of {@link VerifyOptions}; a call with another one throws TypeError. */
 const VERIFY_OPTION_NAMES = [
@@ -177,9 +180,31 @@ export function createVerifier(options: VerifierOptions): Verifier {
           'alg header does not fit the configured key',
         );
       }
-      throw new VerifierError('ERR_KEY_UNKNOWN', 'no trusted key matches the token kid');
+      throw unknownKid(kid);
     }
     return reloaded;
+  }
+
+  function unknownKid(kid: string | undefined, cause?: unknown): VerifierError {
+    return new VerifierError('ERR_KEY_UNKNOWN', 'no trusted key matches the token kid', {
+      cause,
+      details: {
+        ...(kid === undefined ? {} : { kid }),
+        keySource: keys.source,
+        knownKids: keys.kids(),
+      },
+    });
+  }
+
+  /**
+   * Logs a refusal that a setting or a clock can cause with what was expected and received (the
+   * receiver's log line; the thrown error and the HTTP answer are unchanged), and rethrows it.
+   */
+  function logRefusal(err: unknown): never {
+    if (err instanceof VerifierError && err.details !== undefined) {
+      resolved.logger?.info?.(`@m2m-auth/verifier: token refused: ${describeVerifierError(err)}`);
+    }
+    throw err;
   }
 
   /** The type and length checks every entry point makes before anything parses the token. */
@@ -212,7 +237,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
         if (entry.record.trusted) {
           const cached = entry.token;
           const failure = checkTime(cached.exp, cached.nbf, cached.iat, policy, nowSec);
-          if (failure !== undefined) throw timeError(failure);
+          if (failure !== undefined) throw timeError(failure, cached, policy, nowSec);
           checkScopes(cached, options?.scopes);
           return cached;
         }
@@ -228,16 +253,17 @@ export function createVerifier(options: VerifierOptions): Verifier {
     if (record === undefined || record === 'ambiguous') {
       if (!reload) return undefined;
       return reloadKey(kid, alg, nowMs).then((reloaded) =>
-        finish(token, jws, reloaded, options, nowSec),
+        finish(token, jws, kid, reloaded, options, nowSec),
       );
     }
-    return finish(token, jws, record, options, nowSec);
+    return finish(token, jws, kid, record, options, nowSec);
   }
 
   /** Signature, claims, cache and scopes of a parsed token whose key is known. */
   function finish(
     token: string,
     jws: CompactJws,
+    kid: string | undefined,
     record: KeyRecord,
     options: VerifyOptions | undefined,
     nowSec: number,
@@ -249,7 +275,22 @@ export function createVerifier(options: VerifierOptions): Verifier {
       Buffer.from(jws.signingInput, 'latin1'),
       jws.signatureBytes,
     );
-    if (!signed) throw new VerifierError('ERR_SIGNATURE_INVALID', 'token signature is invalid');
+    if (!signed) {
+      // A PEM key matches any kid. A token whose kid is an RFC 7638 SHA-256 thumbprint (what
+      // m2m-auth uses) other than the key's own, and that does not verify, was most likely
+      // signed by a newer key the file does not hold yet: say so rather than blame the signature.
+      if (
+        record.thumbprint !== undefined &&
+        kid !== undefined &&
+        THUMBPRINT_KID.test(kid) &&
+        kid !== record.thumbprint
+      ) {
+        throw unknownKid(kid);
+      }
+      throw new VerifierError('ERR_SIGNATURE_INVALID', 'token signature is invalid', {
+        details: kid === undefined ? {} : { kid },
+      });
+    }
     const validated = validateClaims(parseJsonObject(jws.payloadBytes, 'claims'), policy, nowSec);
     // Cached before the scope check: the token is valid, only this route wants more.
     if (cache !== undefined && record.trusted) {
@@ -263,12 +304,16 @@ export function createVerifier(options: VerifierOptions): Verifier {
     token: unknown,
     options: VerifyOptions | undefined,
   ): Promise<ValidatedToken> {
-    checkTokenString(token);
-    const nowMs = Date.now();
-    if (nowMs >= keys.softRefreshAt) await keys.refreshIfDue(nowMs);
-    return verifyWithKeysAtHand(token, options, nowMs, true) as
-      | ValidatedToken
-      | Promise<ValidatedToken>;
+    try {
+      checkTokenString(token);
+      const nowMs = Date.now();
+      if (nowMs >= keys.softRefreshAt) await keys.refreshIfDue(nowMs);
+      return await (verifyWithKeysAtHand(token, options, nowMs, true) as
+        | ValidatedToken
+        | Promise<ValidatedToken>);
+    } catch (err) {
+      return logRefusal(err);
+    }
   }
 
   return {
@@ -290,7 +335,12 @@ export function createVerifier(options: VerifierOptions): Verifier {
       checkTokenString(token);
       const nowMs = Date.now();
       if (nowMs >= keys.softRefreshAt) return undefined;
-      const result = verifyWithKeysAtHand(token, options, nowMs, false);
+      let result: ReturnType<typeof verifyWithKeysAtHand>;
+      try {
+        result = verifyWithKeysAtHand(token, options, nowMs, false);
+      } catch (err) {
+        return logRefusal(err);
+      }
       return result === undefined ? undefined : (result as ValidatedToken).auth;
     },
     authenticateCached(authorization, options) {

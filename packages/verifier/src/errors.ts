@@ -116,8 +116,43 @@ export function getVerifierErrorInfo(code: VerifierErrorCode): VerifierErrorInfo
   return ERROR_INFO[code];
 }
 
+/**
+ * What was expected and what the token carried, for the failures a wrong setting or a drifting
+ * clock causes: so that the receiver's log line says which value to fix. Never the token, its
+ * signature or claims beyond these. Received values come from an unverified token when the
+ * signature failed or was not checked yet: treat them as untrusted text.
+ */
+export interface VerifierErrorDetails {
+  /** `ERR_ISSUER_INVALID`: the configured issuer. */
+  readonly expectedIssuer?: string;
+  /** `ERR_ISSUER_INVALID`: the token's `iss` (absent when it has none). */
+  readonly receivedIssuer?: string;
+  /** `ERR_AUDIENCE_INVALID`: the configured audiences. */
+  readonly expectedAudiences?: readonly string[];
+  /** `ERR_AUDIENCE_INVALID`: the token's `aud`, as a list. */
+  readonly receivedAudiences?: readonly string[];
+  /** Time failures: the claim compared (`exp`, `nbf`, `iat`). */
+  readonly timeClaim?: 'exp' | 'nbf' | 'iat';
+  /**
+   * Time failures: the claim's value minus the verifier's clock, in seconds (rounded to 0.001).
+   * Positive: the claim lies in the future (an `iat` of +42 means the issuer's clock is 42 s ahead,
+   * or this one behind); negative: in the past (an `exp` of -30 means expired 30 s ago).
+   */
+  readonly clockDifferenceSec?: number;
+  /** Time failures: the tolerance that was allowed, seconds. */
+  readonly clockToleranceSec?: number;
+  /** Key failures: the token's `kid` header (absent when it has none). */
+  readonly kid?: string;
+  /** Key failures: where the keys come from, e.g. `key file /srv/keys/jwks.json` or the JWKS URL. */
+  readonly keySource?: string;
+  /** Key failures: the kids the verifier holds (a PEM key's RFC 7638 thumbprint). */
+  readonly knownKids?: readonly string[];
+}
+
 /** Extra facts about a failure, for callers and logs; never token contents. */
 export interface VerifierErrorOptions {
+  /** Expected and received values (see {@link VerifierErrorDetails}). */
+  details?: VerifierErrorDetails;
   /** The underlying error (network error, jose error); logged, never sent to the client. */
   cause?: unknown;
   /** The claim at fault, for `ERR_CLAIM_INVALID` (e.g. `"exp"`). */
@@ -153,6 +188,11 @@ export class VerifierError extends Error {
   readonly claim: string | undefined;
   /** The scopes that were required, for `ERR_INSUFFICIENT_SCOPE`. */
   readonly requiredScopes: readonly string[] | undefined;
+  /**
+   * Expected and received values for a failure a setting or a clock causes (issuer, audience, time
+   * claims, kid); `undefined` for the others. Not part of the HTTP answer: for logs and callers.
+   */
+  readonly details: VerifierErrorDetails | undefined;
 
   /**
    * @param code - the stable code.
@@ -167,7 +207,61 @@ export class VerifierError extends Error {
     this.bearerError = info.bearerError;
     this.claim = options.claim;
     this.requiredScopes = options.requiredScopes;
+    this.details = options.details === undefined ? undefined : Object.freeze(options.details);
   }
+}
+
+/** Longest received value quoted in a log line: claim values come from the token's sender. */
+const MAX_LOGGED_VALUE = 200;
+
+/**
+ * One line for the receiver's log: the error's message (the text the HTTP answer carries) and, when
+ * it has {@link VerifierErrorDetails}, what was expected and received. Values are JSON-quoted and
+ * cut at 200 characters, so a hostile claim cannot forge log lines. Never contains the token.
+ *
+ * @param error - the failure.
+ * @returns e.g. `aud claim names none of the expected audiences (expected audience ["ms_college"], received ["ms_doctor"])`.
+ */
+export function describeVerifierError(error: VerifierError): string {
+  const d = error.details;
+  if (d === undefined) return error.message;
+  const parts: string[] = [];
+  if (d.expectedIssuer !== undefined || d.receivedIssuer !== undefined) {
+    parts.push(`expected issuer ${quote(d.expectedIssuer)}, received ${quote(d.receivedIssuer)}`);
+  }
+  if (d.expectedAudiences !== undefined || d.receivedAudiences !== undefined) {
+    parts.push(
+      `expected audience ${quoteList(d.expectedAudiences)}, received ${quoteList(d.receivedAudiences)}`,
+    );
+  }
+  if (d.clockDifferenceSec !== undefined) {
+    const ahead = d.clockDifferenceSec >= 0;
+    parts.push(
+      `${d.timeClaim ?? 'time'} claim is ${Math.abs(d.clockDifferenceSec)} s ${ahead ? 'ahead of' : 'behind'} this clock (tolerance ${d.clockToleranceSec ?? 0} s)`,
+    );
+  }
+  if (error.code !== 'ERR_KEY_UNKNOWN' && d.kid !== undefined) parts.push(`kid ${quote(d.kid)}`);
+  if (error.code === 'ERR_KEY_UNKNOWN' && d.keySource !== undefined) {
+    const held = `it holds ${quoteList(d.knownKids)}`;
+    parts.push(
+      d.keySource.startsWith('key file ')
+        ? `no key with kid ${quote(d.kid)} in ${d.keySource.slice('key file '.length)}; is the file stale? (${held})`
+        : `no key with kid ${quote(d.kid)} at ${d.keySource} (${held})`,
+    );
+  }
+  return parts.length === 0 ? error.message : `${error.message} (${parts.join('; ')})`;
+}
+
+function quote(value: string | undefined): string {
+  if (value === undefined) return 'none';
+  return JSON.stringify(
+    value.length > MAX_LOGGED_VALUE ? `${value.slice(0, MAX_LOGGED_VALUE)}…` : value,
+  );
+}
+
+function quoteList(values: readonly string[] | undefined): string {
+  if (values === undefined) return 'none';
+  return `[${values.slice(0, 10).map(quote).join(', ')}${values.length > 10 ? ', …' : ''}]`;
 }
 
 /**

@@ -8,10 +8,12 @@ export { createVerifier } from './create-verifier.js';
 export type {
   BearerErrorCode,
   VerifierErrorCode,
+  VerifierErrorDetails,
   VerifierErrorInfo,
   VerifierErrorOptions,
 } from './errors.js';
 export {
+  describeVerifierError,
   getVerifierErrorInfo,
   isVerifierError,
   VERIFIER_ERROR_CODES,

@@ -66,4 +66,10 @@ export interface AuthInfo {
 export interface VerifierLogger {
   /** One line about a degraded condition (JWKS unreachable, key ignored, key file unreadable). */
   warn(message: string): void;
+  /**
+   * One line per token refused for a reason a setting or a clock can cause (issuer, audience, time
+   * claims, unknown kid, signature), with the expected and received values; never the token.
+   * Optional: a logger without it gets none of these lines.
+   */
+  info?(message: string): void;
 }

@@ -40,6 +40,7 @@ const KNOWN_OPTIONS = [
   'totalTimeoutMs',
   'retryBaseDelayMs',
   'retryMaxDelayMs',
+  'allowInsecureHttp',
   'env',
   'fetch',
   'onBackgroundRefreshError',
@@ -69,6 +70,7 @@ export function resolveOptions(options: TokenClientOptions): ResolvedOptions {
   const { tokenUrl, tokenUrlForMessages } = resolveTokenUrl(
     setting(options.tokenUrl, env, 'tokenUrl', 'AUTH_URL'),
   );
+  refuseInsecureHttp(tokenUrl, allowInsecureHttp(options.allowInsecureHttp, env));
   const clientId = setting(options.clientId, env, 'clientId', 'OAUTH_CLIENT_ID');
   const clientSecret = setting(options.clientSecret, env, 'clientSecret', 'OAUTH_CLIENT_SECRET');
   if (typeof clientId !== 'string') {
@@ -170,6 +172,41 @@ function resolveTokenUrl(value: unknown): { tokenUrl: string; tokenUrlForMessage
   }
   if (url.pathname === '/' || url.pathname === '') url.pathname = DEFAULT_TOKEN_PATH;
   return { tokenUrl: url.href, tokenUrlForMessages: url.origin + url.pathname };
+}
+
+/** Environment variable that opts in to a plain-http token URL on a non-loopback host. */
+export const ALLOW_INSECURE_HTTP_ENV = 'OAUTH_ALLOW_INSECURE_HTTP';
+
+/** Hosts that name this machine only: localhost, 127.0.0.0/8, [::1]. */
+const LOOPBACK = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
+
+/** The option, else `OAUTH_ALLOW_INSECURE_HTTP` (`true`/`1`, `false`/`0`); anything else is an error. */
+function allowInsecureHttp(
+  value: unknown,
+  env: Readonly<Record<string, string | undefined>>,
+): boolean {
+  if (value !== undefined) {
+    if (typeof value !== 'boolean')
+      throw new TypeError('options.allowInsecureHttp must be a boolean');
+    return value;
+  }
+  const text = env[ALLOW_INSECURE_HTTP_ENV];
+  if (text === undefined || text === '') return false;
+  if (text === 'true' || text === '1') return true;
+  if (text === 'false' || text === '0') return false;
+  throw new TypeError(`${ALLOW_INSECURE_HTTP_ENV} must be "true", "1", "false" or "0"`);
+}
+
+/**
+ * The client secret goes in every token request: over plain http to another machine, anyone on
+ * the path reads it (RFC 6749 §2.3.1, §3.2: TLS is required). Loopback is the local machine.
+ */
+function refuseInsecureHttp(tokenUrl: string, allowed: boolean): void {
+  const url = new URL(tokenUrl);
+  if (url.protocol !== 'http:' || allowed || LOOPBACK.test(url.hostname)) return;
+  throw new TypeError(
+    `options.tokenUrl (AUTH_URL) is plain http to ${url.host}, which is not a loopback host: the client secret would cross the network unencrypted (RFC 6749 §2.3.1 requires TLS). Use https://, or, on a network you trust end to end, opt in with allowInsecureHttp: true or ${ALLOW_INSECURE_HTTP_ENV}=true`,
+  );
 }
 
 function duration(value: unknown, name: string, fallback: number, min: number): number {

@@ -17,6 +17,7 @@ import type {
 import { generateSigningKeyPair } from './generate-signing-key-pair.js';
 import { emptyKeyLifecycleChange } from './internal/empty-key-lifecycle-change.js';
 import { decryptPrivateKey, encryptPrivateKey } from './internal/private-key-encryption.js';
+import type { KeyEncryptionKey } from './key-encryption-key.js';
 import {
   DEFAULT_PROPAGATION_SEC,
   MAX_PROPAGATION_SEC,
@@ -38,8 +39,24 @@ import {
 export function createKeyStore(ctx: StoreContext): KeyStore {
   const { db } = ctx;
 
-  async function encryptPair(pair: SigningKeyPair): Promise<string> {
-    return encryptPrivateKey(pair.privateKeyPem, pair.kid, await ctx.keyEncryptionKey());
+  /** Encrypts a new key under the key-encryption key, once it is proven to decrypt the stored keys. */
+  async function encryptPair(pair: SigningKeyPair, kek?: KeyEncryptionKey): Promise<string> {
+    return encryptPrivateKey(
+      pair.privateKeyPem,
+      pair.kid,
+      kek ?? (await ctx.verifiedKeyEncryptionKey()),
+    );
+  }
+
+  /**
+   * Throws unless `row`'s private key decrypts under `kek`: a key this process could not decrypt
+   * must not become active (nothing would sign any more).
+   */
+  async function assertDecryptable(row: SigningKeysTable, kek: KeyEncryptionKey): Promise<void> {
+    if (row.private_key_jwe === null) {
+      throw new StoreError('KEY_DECRYPTION_FAILED', `key ${row.kid} has no private key`);
+    }
+    await decryptPrivateKey(row.private_key_jwe, row.kid, kek);
   }
 
   /** Inserts a key; `generate` and `import` share the state rules. */
@@ -224,10 +241,23 @@ export function createKeyStore(ctx: StoreContext): KeyStore {
       if (!isRotationDue(before, options, startedAt)) return { ...change, skipped: true };
       const beforeActive = before.find((row) => row.state === 'active');
       const pending = before.some((row) => row.state === 'next');
+      // A rotation already under way is refused before the key-encryption key is even read.
+      const nextBefore = oldestNext(before);
+      if (nextBefore !== undefined) {
+        const pendingError = pendingRotationError(
+          nextBefore,
+          options,
+          options.immediately === true || beforeActive === undefined,
+        );
+        if (pendingError !== undefined) throw pendingError;
+      }
       const alg =
         options.alg ?? (beforeActive?.alg as SigningAlg | undefined) ?? DEFAULT_SIGNING_ALG;
+      // Proven before anything is written: the key-encryption key decrypts every stored key, the
+      // waiting `next` one included (it may be activated below).
+      const kek = await ctx.verifiedKeyEncryptionKey();
       const pair = pending ? undefined : await generateSigningKeyPair(alg);
-      const jwe = pair === undefined ? undefined : await encryptPair(pair);
+      const jwe = pair === undefined ? undefined : await encryptPair(pair, kek);
 
       return writeTransaction(ctx, async (trx, changed) => {
         // Read the clock again: generating an RSA key can take a second, and the propagation delay
@@ -236,19 +266,14 @@ export function createKeyStore(ctx: StoreContext): KeyStore {
         const rows = await trx.selectFrom('m2m_signing_keys').selectAll().execute();
         if (!isRotationDue(rows, options, now)) return { ...change, skipped: true };
         const active = rows.find((row) => row.state === 'active');
-        const next = rows
-          .filter((row) => row.state === 'next')
-          .sort((a, b) => Number(a.created_at) - Number(b.created_at))[0];
+        const next = oldestNext(rows);
         const activateNow = options.immediately === true || active === undefined;
 
         if (next !== undefined) {
-          if (options.alg !== undefined && options.alg !== next.alg) {
-            throw new StoreError(
-              'ROTATION_PENDING',
-              `key ${next.kid} (${next.alg}) is already waiting to become active; revoke it first to rotate to ${options.alg}`,
-            );
-          }
+          const pendingError = pendingRotationError(next, options, activateNow);
+          if (pendingError !== undefined) throw pendingError;
           if (activateNow) {
+            await assertDecryptable(next, kek);
             const retired = await retireActive(trx, now);
             if (retired) change.retired.push(retired);
             change.activated.push(await activate(trx, next, now));
@@ -261,11 +286,6 @@ export function createKeyStore(ctx: StoreContext): KeyStore {
               .where('kid', '=', next.kid)
               .execute();
             change.scheduled.push(toRecord({ ...next, activates_at: activatesAt }));
-          } else {
-            throw new StoreError(
-              'ROTATION_PENDING',
-              `key ${next.kid} already becomes active at ${new Date(Number(next.activates_at) * 1000).toISOString().replace('.000Z', 'Z')}; use --now to activate it at once`,
-            );
           }
           changed();
           return change;
@@ -306,11 +326,16 @@ export function createKeyStore(ctx: StoreContext): KeyStore {
         .select('kid')
         .where('state', '=', 'next')
         .executeTakeFirst();
+      // Revoking the active key activates or creates another: prove first that the key-encryption
+      // key decrypts the stored keys, the revoked one included (it is the proof that this is the
+      // key the servers hold: a replacement under another one would stop all signing).
+      const kek = before.state === 'active' ? await ctx.verifiedKeyEncryptionKey() : undefined;
       const replacement =
         before.state === 'active' && hasNext === undefined
           ? await generateSigningKeyPair(before.alg as SigningAlg)
           : undefined;
-      const replacementJwe = replacement === undefined ? undefined : await encryptPair(replacement);
+      const replacementJwe =
+        replacement === undefined ? undefined : await encryptPair(replacement, kek);
 
       return writeTransaction(ctx, async (trx, changed) => {
         const row = await getRow(trx, kid);
@@ -344,6 +369,7 @@ export function createKeyStore(ctx: StoreContext): KeyStore {
             .orderBy('created_at')
             .executeTakeFirst();
           if (next !== undefined) {
+            if (kek !== undefined) await assertDecryptable(next, kek);
             change.activated.push(await activate(trx, next, now));
           } else if (replacement !== undefined && replacementJwe !== undefined) {
             const fresh = newRow(replacement, replacementJwe, 'active', now, null);
@@ -360,6 +386,35 @@ export function createKeyStore(ctx: StoreContext): KeyStore {
     },
 
     async advance(now = ctx.now()): Promise<KeyLifecycleChange> {
+      // A key about to become active must decrypt under this process's key-encryption key: resolve
+      // it before the transaction (resolving may read the database), and only when a key is due.
+      const dueBefore = await db
+        .selectFrom('m2m_signing_keys')
+        .select('kid')
+        .where('state', '=', 'next')
+        .where((eb) =>
+          eb.or([
+            eb('activates_at', '<=', now),
+            eb.not(
+              eb.exists(
+                eb
+                  .selectFrom('m2m_signing_keys as a')
+                  .select('a.kid')
+                  .where('a.state', '=', 'active'),
+              ),
+            ),
+          ]),
+        )
+        .executeTakeFirst();
+      let kek: KeyEncryptionKey | undefined;
+      let kekError: unknown;
+      if (dueBefore !== undefined) {
+        try {
+          kek = await ctx.keyEncryptionKey();
+        } catch (err) {
+          kekError = err;
+        }
+      }
       return writeTransaction(ctx, async (trx, changed) => {
         const change = emptyKeyLifecycleChange();
         const expired = await trx
@@ -380,7 +435,7 @@ export function createKeyStore(ctx: StoreContext): KeyStore {
           change.removed.push(...expired.map((row) => row.kid));
         }
         const active = await activeRow(trx);
-        const due = await trx
+        const dueKeys = await trx
           .selectFrom('m2m_signing_keys')
           .selectAll()
           .where('state', '=', 'next')
@@ -390,17 +445,74 @@ export function createKeyStore(ctx: StoreContext): KeyStore {
           )
           .orderBy('activates_at')
           .orderBy('created_at')
-          .executeTakeFirst();
-        if (due !== undefined) {
+          .execute();
+        for (const due of dueKeys) {
+          // Became due after the look above (no key-encryption key was resolved for it): leave it
+          // to the next call rather than refuse it without a reason.
+          if (kek === undefined && kekError === undefined) break;
+          const problem = await activationProblem(due, kek, kekError);
+          if (problem !== undefined) {
+            change.refused.push({ kid: due.kid, code: problem.code, message: problem.message });
+            continue;
+          }
           const retired = await retireActive(trx, now);
           if (retired) change.retired.push(retired);
           change.activated.push(await activate(trx, due, now));
+          break;
         }
         if (change.removed.length > 0 || change.activated.length > 0) changed();
         return change;
       });
     },
   };
+
+  /** Why `row` cannot be activated by this process (its private key does not decrypt), if so. */
+  async function activationProblem(
+    row: SigningKeysTable,
+    kek: KeyEncryptionKey | undefined,
+    kekError: unknown,
+  ): Promise<{ code: string; message: string } | undefined> {
+    try {
+      if (kek === undefined) throw kekError;
+      await assertDecryptable(row, kek);
+      return undefined;
+    } catch (err) {
+      const code = err instanceof StoreError ? err.code : 'KEY_DECRYPTION_FAILED';
+      const reason = err instanceof Error ? err.message : String(err);
+      return {
+        code,
+        message: `signing key ${row.kid} is due to become active but this process cannot decrypt it (${reason}); the current key keeps signing`,
+      };
+    }
+  }
+}
+
+/** The `next` key created first, if any. */
+function oldestNext(rows: readonly SigningKeysTable[]): SigningKeysTable | undefined {
+  return rows
+    .filter((row) => row.state === 'next')
+    .sort((a, b) => Number(a.created_at) - Number(b.created_at))[0];
+}
+
+/** Why a rotation cannot go ahead while `next` waits, if it cannot. */
+function pendingRotationError(
+  next: SigningKeysTable,
+  options: RotateOptions,
+  activateNow: boolean,
+): StoreError | undefined {
+  if (options.alg !== undefined && options.alg !== next.alg) {
+    return new StoreError(
+      'ROTATION_PENDING',
+      `key ${next.kid} (${next.alg}) is already waiting to become active; revoke it first to rotate to ${options.alg}`,
+    );
+  }
+  if (!activateNow && next.activates_at !== null) {
+    return new StoreError(
+      'ROTATION_PENDING',
+      `key ${next.kid} already becomes active at ${new Date(Number(next.activates_at) * 1000).toISOString().replace('.000Z', 'Z')}; use --now to activate it at once`,
+    );
+  }
+  return undefined;
 }
 
 /** Whether a rotation should go ahead given the keys and the scheduling guard. */

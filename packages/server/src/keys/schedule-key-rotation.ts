@@ -103,6 +103,11 @@ export function scheduleKeyRotation(
   let failing = false;
   /** kids already reported as waiting without an activation time, so each is warned about once. */
   const undatedWarned = new Set<string>();
+  /**
+   * kids of due keys this instance refused to activate (it cannot decrypt them): reported once, and
+   * not retried every second; a restart (with the right key-encryption key) tries again.
+   */
+  const refusedKids = new Set<string>();
 
   /** One look at the keys and the steps that are due; returns when to look again (Unix s). */
   async function step(): Promise<{ change: KeyLifecycleChange; nextDueSec: number | undefined }> {
@@ -110,7 +115,7 @@ export function scheduleKeyRotation(
     const change = emptyKeyLifecycleChange();
     let keys = await store.keys.list();
 
-    if (isAdvanceDue(keys, now)) {
+    if (isAdvanceDue(keys, now, refusedKids)) {
       addChange(change, await store.keys.advance());
       keys = await store.keys.list();
     }
@@ -138,12 +143,20 @@ export function scheduleKeyRotation(
     }
 
     // With a zero propagation delay the key just published is due at once.
-    if (isAdvanceDue(keys, clock())) {
+    if (isAdvanceDue(keys, clock(), refusedKids)) {
       addChange(change, await store.keys.advance());
       keys = await store.keys.list();
     }
     warnUndated(keys);
-    return { change, nextDueSec: nextDue(keys, rotateEverySec) };
+    for (const refused of change.refused) {
+      if (refusedKids.has(refused.kid)) continue;
+      refusedKids.add(refused.kid);
+      logger?.error(
+        { kid: refused.kid, code: refused.code, reason: refused.message },
+        'scheduled key rotation: activation refused, this instance cannot decrypt the key (check M2M_AUTH_KEK); the current key keeps signing',
+      );
+    }
+    return { change, nextDueSec: nextDue(keys, rotateEverySec, refusedKids) };
   }
 
   function warnUndated(keys: readonly SigningKeyRecord[]): void {
@@ -283,12 +296,20 @@ function checkOptions(options: KeyRotationScheduleOptions) {
   };
 }
 
-/** Whether `advance` has something to do: a next key whose time has come, or an expired retired key. */
-function isAdvanceDue(keys: readonly SigningKeyRecord[], now: number): boolean {
+/**
+ * Whether `advance` has something to do: a next key whose time has come (unless this instance
+ * refused it), or an expired retired key.
+ */
+function isAdvanceDue(
+  keys: readonly SigningKeyRecord[],
+  now: number,
+  refused: ReadonlySet<string>,
+): boolean {
   const hasActive = keys.some((key) => key.state === 'active');
   return keys.some(
     (key) =>
       (key.state === 'next' &&
+        !refused.has(key.kid) &&
         ((key.activatesAt !== null && key.activatesAt <= now) || !hasActive)) ||
       (key.state === 'retired' && key.removeAt !== null && key.removeAt <= now),
   );
@@ -312,13 +333,17 @@ function rotationDue(
 }
 
 /** The next time (Unix s) at which a step is due, or undefined when nothing is scheduled. */
-function nextDue(keys: readonly SigningKeyRecord[], rotateEverySec: number): number | undefined {
+function nextDue(
+  keys: readonly SigningKeyRecord[],
+  rotateEverySec: number,
+  refused: ReadonlySet<string>,
+): number | undefined {
   let due = Number.POSITIVE_INFINITY;
   let pending = false;
   for (const key of keys) {
     if (key.state === 'next' && key.activatesAt !== null) {
       pending = true;
-      due = Math.min(due, key.activatesAt);
+      if (!refused.has(key.kid)) due = Math.min(due, key.activatesAt);
     }
     if (key.state === 'retired' && key.removeAt !== null) due = Math.min(due, key.removeAt);
   }
@@ -360,4 +385,5 @@ function addChange(into: KeyLifecycleChange, from: KeyLifecycleChange): void {
   into.retired.push(...from.retired);
   into.revoked.push(...from.revoked);
   into.removed.push(...from.removed);
+  into.refused.push(...from.refused);
 }

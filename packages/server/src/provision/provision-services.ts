@@ -18,7 +18,7 @@ import {
   type ProvisionEndpoints,
   resolveEndpoints,
 } from './resolve-endpoints.js';
-import { type ReportedFile, writeEnvFiles } from './write-env-files.js';
+import { JWKS_FILE_NAME, type ReportedFile, writeEnvFiles } from './write-env-files.js';
 
 /** Options of {@link provisionServices}. */
 export interface ProvisionOptions extends EndpointOverrides, PlanOptions {
@@ -30,6 +30,12 @@ export interface ProvisionOptions extends EndpointOverrides, PlanOptions {
   secretGraceSec?: number;
   /** Algorithm of the signing key generated when none is active; default `RS256`. */
   keyAlg?: SigningAlg;
+  /**
+   * `OAUTH_PUBLIC_KEY_PATH` for receivers, written as given: where they find a key file that follows
+   * rotation (e.g. `/srv/keys/jwks.json`, kept current by `m2m-auth serve --publish-keys /srv/keys`).
+   * Default: `<envDir>/jwks.json` as `envDir` was given (relative stays relative).
+   */
+  publicKeyPath?: string;
 }
 
 /** Where a caller's secret in its `.env` came from, after provisioning. */
@@ -168,6 +174,8 @@ async function provisionUnderLease(
     envDir,
     dryRun,
     activeKey: key,
+    publishedKeys: dryRun ? [] : await store.keys.published(),
+    publicKeyPathForEnv: options.publicKeyPath ?? join(options.envDir, JWKS_FILE_NAME),
     credentials: new Map([...envSecrets.working, ...applied.newCredentials]),
     unusable: envSecrets.unusable,
     // After a failure, write only the files whose new secret would otherwise be lost.

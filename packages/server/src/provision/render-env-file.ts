@@ -54,6 +54,10 @@ export function renderEnvFile(input: EnvFileInput): string {
       { comment: '' },
       { comment: `Resource server: accept access tokens for audience ${service.name}.` },
       { comment: `scopes it knows: ${service.scopes.join(' ')}` },
+      {
+        comment:
+          'key file of every published key; keep it current with: m2m-auth serve --publish-keys <its folder>',
+      },
       { key: 'OAUTH_PUBLIC_KEY_PATH', value: input.publicKeyPath },
       { key: 'OAUTH_JWKS_URL', value: endpoints.jwksUrl },
       { key: 'OAUTH_ISSUER', value: endpoints.issuer },

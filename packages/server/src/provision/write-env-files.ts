@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { buildJwks } from '../keys/build-jwks.js';
 import { exportPublicKeyPem } from '../keys/export-public-key-pem.js';
 import type { SigningKeyRecord } from '../store/types.js';
 import type { ProvisionPlan } from './compute-provision-plan.js';
@@ -11,6 +12,8 @@ import type { ProvisionEndpoints } from './resolve-endpoints.js';
 
 /** File name of the exported public key, beside the `.env` files (Passport's name for it). */
 export const PUBLIC_KEY_FILE_NAME = 'oauth-public.key';
+/** File name of the JWK Set of every published key, beside the `.env` files. */
+export const JWKS_FILE_NAME = 'jwks.json';
 
 /** A file in a provisioning report. `skip`: not written (see `reason`). */
 export interface ReportedFile {
@@ -32,6 +35,13 @@ export interface EnvFilesInput {
   dryRun: boolean;
   /** The active signing key, if any (in a dry run, undefined when one would be generated). */
   activeKey: SigningKeyRecord | undefined;
+  /** Every published key (next, active, retired), for `jwks.json`. */
+  publishedKeys: readonly SigningKeyRecord[];
+  /**
+   * The `OAUTH_PUBLIC_KEY_PATH` written into receivers' `.env`: the operator's choice, or the
+   * env folder's `jwks.json` as the operator named the folder (not resolved against this host).
+   */
+  publicKeyPathForEnv: string;
   /** Credentials by service: new ones (created, rotated) and working ones from existing `.env`s. */
   credentials: ReadonlyMap<string, EnvCredentials>;
   /** By service: why an existing client's `.env` secret cannot be reused. */
@@ -87,6 +97,12 @@ export async function writeEnvFiles(
   if (hasReceivers && (input.activeKey !== undefined || dryRun)) {
     const pem = input.activeKey ? await exportPublicKeyPem(input.activeKey.publicJwk) : undefined;
     await write(publicKeyPath, null, pem);
+    // Every published key: a verifier reading this file follows a rotation once the file is kept
+    // current (`m2m-auth serve --publish-keys`), where a single-key PEM breaks at the activation.
+    const jwks = input.activeKey
+      ? `${JSON.stringify(buildJwks(input.publishedKeys), null, 2)}\n`
+      : undefined;
+    await write(join(envDir, JWKS_FILE_NAME), null, jwks);
   }
 
   for (const service of manifest.services) {
@@ -110,7 +126,7 @@ export async function writeEnvFiles(
           endpoints: input.endpoints,
           source: manifest.source,
           credentials,
-          publicKeyPath,
+          publicKeyPath: input.publicKeyPathForEnv,
         });
     await write(path, service.name, content);
   }

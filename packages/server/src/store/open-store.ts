@@ -1,7 +1,8 @@
-import { realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { Kysely, NoResultError, sql } from 'kysely';
 import { createAuditStore } from '../audit/kysely-audit-store.js';
 import { createClientStore } from '../clients/kysely-client-store.js';
+import { decryptPrivateKey } from '../keys/internal/private-key-encryption.js';
 import {
   ephemeralKeyEncryptionKey,
   type KeyEncryptionKey,
@@ -31,8 +32,10 @@ export interface OpenStoreOptions {
   databaseUrl: string;
   /**
    * Key-encryption key: 32 bytes, or their base64. Default: `M2M_AUTH_KEK` from `env`; without it,
-   * on SQLite a key file `<database>.kek` (mode 0600) is created or read, with a warning; on
-   * PostgreSQL key operations fail with `KEK_REQUIRED`.
+   * on SQLite a key file `<database>.kek` (mode 0600) is read, with a warning, or created when the
+   * database holds no encrypted key yet (else key operations fail with `KEK_REQUIRED`, naming the
+   * variable and the file); on PostgreSQL key operations fail with `KEK_REQUIRED`. Every write of a
+   * key first proves that the key decrypts the keys already stored (`KEK_MISMATCH` otherwise).
    */
   kek?: string | Uint8Array;
   /** Environment to read `M2M_AUTH_KEK` from; default `process.env`. */
@@ -49,6 +52,11 @@ export interface OpenStoreOptions {
   onPoolError?: (err: Error) => void;
   /** Run migrations at open; default true. */
   migrate?: boolean;
+  /**
+   * Refuse a database that does not exist yet instead of creating it (commands that only read):
+   * a SQLite file that is not there, a PostgreSQL database without m2m-auth's tables. Default false.
+   */
+  mustExist?: boolean;
 }
 
 /**
@@ -56,7 +64,8 @@ export interface OpenStoreOptions {
  * to date (safe when several processes open it at once). Close it with `store.close()`.
  *
  * @throws {StoreError} `INVALID_DATABASE_URL`, `INVALID_KEK` (a malformed `M2M_AUTH_KEK` fails
- *   here, not at first use), `DATABASE_ERROR` (cannot open or connect), `MIGRATION_FAILED`
+ *   here, not at first use), `DATABASE_NOT_FOUND` (with `mustExist`), `DATABASE_ERROR` (cannot
+ *   open or connect), `MIGRATION_FAILED`
  * @example
  * ```ts
  * const store = await openStore({ databaseUrl: 'sqlite:./data/m2m-auth.db' });
@@ -81,6 +90,15 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     explicitKek = parseKeyEncryptionKey(options.kek, 'the kek option', 'option');
   } else if (env['M2M_AUTH_KEK']) {
     explicitKek = parseKeyEncryptionKey(env['M2M_AUTH_KEK'], 'M2M_AUTH_KEK', 'env');
+  }
+
+  if (
+    options.mustExist === true &&
+    location.dialect === 'sqlite' &&
+    location.path !== ':memory:' &&
+    !existsSync(location.path)
+  ) {
+    throw new StoreError('DATABASE_NOT_FOUND', `there is no SQLite database at ${location.path}`);
   }
 
   let db: Kysely<Database>;
@@ -108,6 +126,18 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     await db.destroy().catch(() => {});
     throw databaseError(location, cause);
   }
+  if (options.mustExist === true && location.dialect === 'postgres') {
+    const { rows } = await sql<{
+      found: string | null;
+    }>`select to_regclass('m2m_store_state')::text as found`.execute(db);
+    if (rows[0]?.found == null) {
+      await db.destroy().catch(() => {});
+      throw new StoreError(
+        'DATABASE_NOT_FOUND',
+        'the PostgreSQL database holds no m2m-auth tables (run m2m-auth migrate to create them)',
+      );
+    }
+  }
   const lockKey =
     location.dialect === 'sqlite' && location.path !== ':memory:'
       ? `sqlite:${realpathSync(location.path)}`
@@ -124,6 +154,11 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     }
   }
 
+  const kekFile =
+    location.dialect === 'sqlite' && location.path !== ':memory:'
+      ? `${location.path}.kek`
+      : undefined;
+
   let kekPromise: Promise<KeyEncryptionKey> | undefined;
   const resolveKek = async (): Promise<KeyEncryptionKey> => {
     if (explicitKek) return explicitKek;
@@ -133,8 +168,33 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
         'M2M_AUTH_KEK is required with PostgreSQL (32 bytes, base64; generate one with: openssl rand -base64 32)',
       );
     }
-    if (location.path === ':memory:') return ephemeralKeyEncryptionKey();
-    return loadOrCreateKeyEncryptionKeyFile(`${location.path}.kek`, warn);
+    if (kekFile === undefined) return ephemeralKeyEncryptionKey();
+    // A new key file is only right for a database that holds no encrypted key yet: otherwise the
+    // keys were encrypted under M2M_AUTH_KEK or a key file that is missing here (a command run
+    // without the variable, a backup restored without its .kek), and a new file would make every
+    // key written from now on unusable to the servers that have the right one.
+    if (!existsSync(kekFile)) {
+      const stored = await db
+        .selectFrom('m2m_signing_keys')
+        .select('kid')
+        .where('private_key_jwe', 'is not', null)
+        .executeTakeFirst();
+      if (stored !== undefined) {
+        throw new StoreError(
+          'KEK_REQUIRED',
+          `the signing keys in ${location.path} are encrypted, but M2M_AUTH_KEK is not set and the key file ${kekFile} does not exist; set M2M_AUTH_KEK to the key they were encrypted with, or put their key file back at ${kekFile} (nothing was written)`,
+        );
+      }
+    }
+    return loadOrCreateKeyEncryptionKeyFile(kekFile, warn);
+  };
+  const keyEncryptionKey = (): Promise<KeyEncryptionKey> => {
+    kekPromise ??= resolveKek();
+    // A failed resolution is not cached, so that the next call reports it again.
+    return kekPromise.catch((err: unknown) => {
+      kekPromise = undefined;
+      throw err;
+    });
   };
 
   const ctx: StoreContext = {
@@ -142,13 +202,28 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     dialect: location.dialect,
     now,
     exclusive,
-    keyEncryptionKey() {
-      kekPromise ??= resolveKek();
-      // A failed resolution is not cached, so that the next call reports it again.
-      return kekPromise.catch((err: unknown) => {
-        kekPromise = undefined;
-        throw err;
-      });
+    keyEncryptionKey,
+    async verifiedKeyEncryptionKey() {
+      const kek = await keyEncryptionKey();
+      const rows = await db
+        .selectFrom('m2m_signing_keys')
+        .select(['kid', 'state', 'private_key_jwe'])
+        .where('private_key_jwe', 'is not', null)
+        .execute();
+      for (const row of rows) {
+        if (row.private_key_jwe === null) continue;
+        try {
+          await decryptPrivateKey(row.private_key_jwe, row.kid, kek);
+        } catch (err) {
+          if (!(err instanceof StoreError) || err.code !== 'KEK_MISMATCH') throw err;
+          throw new StoreError(
+            'KEK_MISMATCH',
+            `${describeKekSource(kek, kekFile)} does not decrypt the ${row.state} signing key ${row.kid} already stored; set M2M_AUTH_KEK to the key the stored keys were encrypted with${kekFile === undefined ? '' : ` (or unset it if they were encrypted under the key file ${kekFile})`}, or revoke that key (nothing was written)`,
+            { cause: err },
+          );
+        }
+      }
+      return kek;
     },
   };
 
@@ -180,6 +255,20 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
       await db.destroy();
     },
   };
+}
+
+/** How a key-encryption key is named in messages: by the variable, option or file it came from. */
+function describeKekSource(kek: KeyEncryptionKey, kekFile: string | undefined): string {
+  switch (kek.source) {
+    case 'env':
+      return 'M2M_AUTH_KEK';
+    case 'option':
+      return 'the kek option';
+    case 'file':
+      return `the key file ${kekFile} (used because M2M_AUTH_KEK is not set)`;
+    default:
+      return 'the in-memory key-encryption key';
+  }
 }
 
 function databaseError(location: ReturnType<typeof parseDatabaseUrl>, cause: unknown): StoreError {

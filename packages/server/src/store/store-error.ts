@@ -5,6 +5,7 @@
 export type StoreErrorCode =
   | 'INVALID_DATABASE_URL'
   | 'DATABASE_ERROR'
+  | 'DATABASE_NOT_FOUND'
   | 'MIGRATION_FAILED'
   | 'INVALID_KEK'
   | 'KEK_REQUIRED'
@@ -36,6 +37,7 @@ export type StoreErrorCode =
 export const STORE_ERROR_CODES: readonly StoreErrorCode[] = [
   'INVALID_DATABASE_URL',
   'DATABASE_ERROR',
+  'DATABASE_NOT_FOUND',
   'MIGRATION_FAILED',
   'INVALID_KEK',
   'KEK_REQUIRED',

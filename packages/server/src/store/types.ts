@@ -186,6 +186,20 @@ export interface KeyLifecycleChange {
   removed: string[];
   /** True when a guard (`ifActiveOlderThanSec`, pending rotation) made the call a no-op. */
   skipped: boolean;
+  /**
+   * `next` keys that were due but stay `next` because this process's key-encryption key cannot
+   * decrypt them (activating one would stop all signing); the current key keeps signing.
+   */
+  refused: RefusedActivation[];
+}
+
+/** A due activation that was not made, and why. */
+export interface RefusedActivation {
+  kid: string;
+  /** The store error that a trial decryption gave: `KEK_MISMATCH`, `KEK_REQUIRED`, … */
+  code: string;
+  /** One line for people, naming the variable and file to fix; no secret. */
+  message: string;
 }
 
 /** Options of {@link LeaseStore.run}. */

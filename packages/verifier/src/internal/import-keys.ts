@@ -1,5 +1,12 @@
 import { createPublicKey, KeyObject } from 'node:crypto';
-import { type CryptoKey, importJWK, importSPKI, type JWK } from 'jose';
+import {
+  type CryptoKey,
+  calculateJwkThumbprint,
+  exportJWK,
+  importJWK,
+  importSPKI,
+  type JWK,
+} from 'jose';
 import type { SupportedAlgorithm } from '../types.js';
 import { prepareVerificationKey } from '../verify-jws-signature.js';
 
@@ -14,6 +21,11 @@ export interface KeyRecord {
   readonly kid: string | undefined;
   /** A PEM key has no kid and verifies tokens whatever `kid` they carry. */
   readonly anyKid: boolean;
+  /**
+   * A PEM key's RFC 7638 thumbprint (SHA-256), the kid m2m-auth gives it: when a token with
+   * another kid fails to verify, the key file is probably stale rather than the token forged.
+   */
+  readonly thumbprint?: string;
   readonly alg: SupportedAlgorithm;
   /**
    * The public key as node:crypto's `KeyObject`, for `verifyJwsSignature`. Imported by jose
@@ -220,14 +232,18 @@ export function inspectPem(
  */
 export async function importPem(key: PemKey): Promise<KeyRecord[]> {
   return Promise.all(
-    key.algs.map(async (alg) => ({
-      id: `pem|${alg}|${key.pem}`,
-      kid: undefined,
-      anyKid: true,
-      alg,
-      key: toVerificationKey(alg, await importSPKI(key.pem, alg)),
-      trusted: true,
-    })),
+    key.algs.map(async (alg) => {
+      const imported = await importSPKI(key.pem, alg, { extractable: true });
+      return {
+        id: `pem|${alg}|${key.pem}`,
+        kid: undefined,
+        anyKid: true,
+        thumbprint: await calculateJwkThumbprint(await exportJWK(imported), 'sha256'),
+        alg,
+        key: toVerificationKey(alg, imported),
+        trusted: true,
+      };
+    }),
   );
 }
 

@@ -110,6 +110,21 @@ export class KeyStore {
     return found;
   }
 
+  /** Names where the keys come from (e.g. `key file /srv/keys/jwks.json`), for messages. */
+  get source(): string {
+    return this.options.loader.source;
+  }
+
+  /** The kids of the keys at hand (a PEM key's thumbprint), for messages. */
+  kids(): string[] {
+    const kids = new Set<string>();
+    for (const record of this.records) {
+      const kid = record.kid ?? record.thumbprint;
+      if (kid !== undefined) kids.add(kid);
+    }
+    return [...kids];
+  }
+
   /** Whether the keys at hand are PEM keys (which match any kid). */
   isPem(): boolean {
     return this.records.length > 0 && this.records.every((record) => record.anyKid);

@@ -56,15 +56,26 @@ export function validateClaims(
 
   const iss = claims['iss'];
   if (policy.issuer !== undefined || iss !== undefined) {
-    if (iss === undefined) throw new VerifierError('ERR_ISSUER_INVALID', 'iss claim is missing');
+    if (iss === undefined) {
+      throw new VerifierError('ERR_ISSUER_INVALID', 'iss claim is missing', {
+        details: issuerDetails(policy, undefined),
+      });
+    }
     if (typeof iss !== 'string') throw claimError('iss', 'iss claim is not a string');
     if (policy.issuer !== undefined && iss !== policy.issuer) {
-      throw new VerifierError('ERR_ISSUER_INVALID', 'iss claim is not the expected issuer');
+      throw new VerifierError('ERR_ISSUER_INVALID', 'iss claim is not the expected issuer', {
+        details: issuerDetails(policy, iss),
+      });
     }
   }
 
   const aud = claims['aud'];
-  if (aud === undefined) throw new VerifierError('ERR_AUDIENCE_INVALID', 'aud claim is missing');
+  if (aud === undefined) {
+    throw new VerifierError('ERR_AUDIENCE_INVALID', 'aud claim is missing', {
+      details:
+        policy.audiences === undefined ? undefined : { expectedAudiences: [...policy.audiences] },
+    });
+  }
   const audiences = typeof aud === 'string' ? [aud] : aud;
   if (
     !Array.isArray(audiences) ||
@@ -77,11 +88,14 @@ export function validateClaims(
     throw new VerifierError(
       'ERR_AUDIENCE_INVALID',
       'aud claim names none of the expected audiences',
+      {
+        details: { expectedAudiences: [...policy.audiences], receivedAudiences: audiences },
+      },
     );
   }
 
   const timeFailure = checkTime(exp, nbf, iat, policy, nowSec);
-  if (timeFailure !== undefined) throw timeError(timeFailure);
+  if (timeFailure !== undefined) throw timeError(timeFailure, { exp, nbf, iat }, policy, nowSec);
 
   let clientId: string;
   let scopes: readonly string[];
@@ -167,10 +181,41 @@ const TIME_ERRORS: Record<
   'issued-in-future': ['ERR_TOKEN_NOT_YET_VALID', 'token is issued in the future (iat claim)'],
 };
 
-/** The error for a {@link checkTime} failure. */
-export function timeError(failure: NonNullable<ReturnType<typeof checkTime>>): VerifierError {
+/** Which claim each {@link checkTime} failure is about. */
+const TIME_CLAIMS = {
+  expired: 'exp',
+  'too-old': 'iat',
+  'not-yet-valid': 'nbf',
+  'issued-in-future': 'iat',
+} as const;
+
+/**
+ * The error for a {@link checkTime} failure, with the claim and its distance from this clock in
+ * its details (the wire text stays the fixed message).
+ */
+export function timeError(
+  failure: NonNullable<ReturnType<typeof checkTime>>,
+  times: { exp: number; nbf: number | undefined; iat: number | undefined },
+  policy: ClaimsPolicy,
+  nowSec: number,
+): VerifierError {
   const [code, message] = TIME_ERRORS[failure];
-  return new VerifierError(code, message);
+  const timeClaim = TIME_CLAIMS[failure];
+  const value = times[timeClaim] ?? nowSec;
+  return new VerifierError(code, message, {
+    details: {
+      timeClaim,
+      clockDifferenceSec: Math.round((value - nowSec) * 1000) / 1000,
+      clockToleranceSec: policy.clockToleranceSec,
+    },
+  });
+}
+
+function issuerDetails(policy: ClaimsPolicy, received: string | undefined) {
+  return {
+    ...(policy.issuer === undefined ? {} : { expectedIssuer: policy.issuer }),
+    ...(received === undefined ? {} : { receivedIssuer: received }),
+  };
 }
 
 /**

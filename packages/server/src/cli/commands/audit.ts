@@ -67,15 +67,19 @@ export function registerAuditCommand(program: Command): void {
     .action(async (opts: TailOptions, cmd: Command) => {
       const options = storeOptionsOf(cmd);
       if (opts.follow) {
-        await withStore(options, (store) => followAudit(store, opts, options.json));
+        await withStore(options, (store) => followAudit(store, opts, options.json), 'existing');
         return;
       }
       const out = createOutput(options.json);
-      const { events, names } = await withStore(options, async (store) => {
-        const { clientId, names } = await resolveClient(store, opts.client);
-        const found = await store.audit.list(tailQuery(opts, clientId, Date.now()));
-        return { events: found, names };
-      });
+      const { events, names } = await withStore(
+        options,
+        async (store) => {
+          const { clientId, names } = await resolveClient(store, opts.client);
+          const found = await store.audit.list(tailQuery(opts, clientId, Date.now()));
+          return { events: found, names };
+        },
+        'existing',
+      );
       out.data(events.map((event) => eventJson(event, names)));
       if (events.length === 0) {
         out.text(

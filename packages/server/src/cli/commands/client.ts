@@ -72,7 +72,7 @@ export function registerClientCommand(program: Command): void {
     .action(async (_opts: unknown, cmd: Command) => {
       const options = storeOptionsOf(cmd);
       const out = createOutput(options.json);
-      const clients = await withStore(options, (store) => store.clients.list());
+      const clients = await withStore(options, (store) => store.clients.list(), 'existing');
       out.data(clients.map(clientToJson));
       if (clients.length === 0) {
         out.text(
@@ -105,11 +105,15 @@ export function registerClientCommand(program: Command): void {
     .action(async (idOrName: string, _opts: unknown, cmd: Command) => {
       const options = storeOptionsOf(cmd);
       const out = createOutput(options.json);
-      const { found, secrets } = await withStore(options, async (store) => {
-        const found = requireClient(await store.clients.find(idOrName), idOrName);
-        const creds = await store.clients.getCredentials(found.clientId);
-        return { found, secrets: creds?.secrets ?? [] };
-      });
+      const { found, secrets } = await withStore(
+        options,
+        async (store) => {
+          const found = requireClient(await store.clients.find(idOrName), idOrName);
+          const creds = await store.clients.getCredentials(found.clientId);
+          return { found, secrets: creds?.secrets ?? [] };
+        },
+        'existing',
+      );
       out.data({
         ...clientToJson(found),
         secrets: secrets.map((s) => ({ expires_at: s.expiresAt })),
@@ -133,10 +137,14 @@ export function registerClientCommand(program: Command): void {
     .action(async (idOrName: string, _opts: unknown, cmd: Command) => {
       const options = storeOptionsOf(cmd);
       const out = createOutput(options.json);
-      const { before, after } = await withStore(options, async (store) => {
-        const before = await store.clients.find(idOrName);
-        return { before, after: await store.clients.revoke(idOrName) };
-      });
+      const { before, after } = await withStore(
+        options,
+        async (store) => {
+          const before = await store.clients.find(idOrName);
+          return { before, after: await store.clients.revoke(idOrName) };
+        },
+        'existing',
+      );
       out.data(clientToJson(after));
       out.text(
         before?.revokedAt != null
@@ -161,8 +169,10 @@ export function registerClientCommand(program: Command): void {
     .action(async (idOrName: string, opts: { grace: number }, cmd: Command) => {
       const options = storeOptionsOf(cmd);
       const out = createOutput(options.json);
-      const { client: rotated, clientSecret } = await withStore(options, (store) =>
-        store.clients.rotateSecret(idOrName, opts.grace),
+      const { client: rotated, clientSecret } = await withStore(
+        options,
+        (store) => store.clients.rotateSecret(idOrName, opts.grace),
+        'existing',
       );
       out.data({ ...clientToJson(rotated), client_secret: clientSecret, grace_sec: opts.grace });
       out.text(
@@ -206,7 +216,11 @@ export function registerClientCommand(program: Command): void {
           ...(opts.audiences !== undefined ? { audiences: opts.audiences } : {}),
           ...(opts.tokenTtl !== undefined ? { tokenTtlSec: opts.tokenTtl } : {}),
         };
-        const updated = await withStore(options, (store) => store.clients.update(idOrName, patch));
+        const updated = await withStore(
+          options,
+          (store) => store.clients.update(idOrName, patch),
+          'existing',
+        );
         out.data(clientToJson(updated));
         out.text(`Updated client ${updated.name}`, ...clientToLines(updated));
       },

@@ -50,7 +50,7 @@ export function registerKeysCommand(program: Command): void {
       const options = storeOptionsOf(cmd);
       const out = createOutput(options.json);
       const key = await withStore(options, async (store) => {
-        await store.keys.advance();
+        await advanceKeys(store);
         return store.keys.generate(opts.alg);
       });
       out.data(keyToJson(key));
@@ -69,10 +69,14 @@ export function registerKeysCommand(program: Command): void {
     .action(async (_opts: unknown, cmd: Command) => {
       const options = storeOptionsOf(cmd);
       const out = createOutput(options.json);
-      const all = await withStore(options, async (store) => {
-        await store.keys.advance();
-        return store.keys.list();
-      });
+      const all = await withStore(
+        options,
+        async (store) => {
+          await advanceKeys(store);
+          return store.keys.list();
+        },
+        'existing',
+      );
       out.data(all.map((key) => keyToJson(key, all)));
       if (all.length === 0) {
         out.text('No signing keys. Create one with: m2m-auth keys generate');
@@ -116,10 +120,14 @@ export function registerKeysCommand(program: Command): void {
         throw new CliError('USAGE', 'give either --all or --kid, not both');
       }
       if (opts.all) {
-        const published = await withStore(options, async (store) => {
-          await store.keys.advance();
-          return store.keys.published();
-        });
+        const published = await withStore(
+          options,
+          async (store) => {
+            await advanceKeys(store);
+            return store.keys.published();
+          },
+          'existing',
+        );
         const jwks = `${JSON.stringify(buildJwks(published), null, 2)}\n`;
         const kids = published.map((key) => key.kid);
         if (opts.out === undefined) {
@@ -131,7 +139,7 @@ export function registerKeysCommand(program: Command): void {
         out.text(`Wrote ${kids.length} published key(s) as a JWKS to ${opts.out}.`);
         return;
       }
-      const key = await withStore(options, (store) => exportableKey(store, opts.kid));
+      const key = await withStore(options, (store) => exportableKey(store, opts.kid), 'existing');
       // jose is loaded only by the command that needs it, keeping every other command's start fast.
       const { exportPublicKeyPem } = await import('../../keys/export-public-key-pem.js');
       const pem = await exportPublicKeyPem(key.publicJwk);
@@ -167,7 +175,7 @@ export function registerKeysCommand(program: Command): void {
         });
       }
       const key = await withStore(options, async (store) => {
-        await store.keys.advance();
+        await advanceKeys(store);
         return store.keys.import(pem);
       });
       out.data(keyToJson(key));
@@ -206,7 +214,7 @@ export function registerKeysCommand(program: Command): void {
         const options = storeOptionsOf(cmd);
         const out = createOutput(options.json);
         const change = await withStore(options, async (store) => {
-          await store.keys.advance();
+          await advanceKeys(store);
           return store.keys.rotate({
             ...(opts.alg !== undefined ? { alg: opts.alg } : {}),
             ...(opts.propagation !== undefined ? { propagationSec: opts.propagation } : {}),
@@ -230,14 +238,25 @@ export function registerKeysCommand(program: Command): void {
     .action(async (kid: string, _opts: unknown, cmd: Command) => {
       const options = storeOptionsOf(cmd);
       const out = createOutput(options.json);
-      const change = await withStore(options, (store) => store.keys.revoke(kid));
+      const change = await withStore(options, (store) => store.keys.revoke(kid), 'existing');
       out.data(changeToJson(change));
       out.text(...(change.skipped ? [`Key ${kid} was already revoked.`] : changeToLines(change)));
     });
 }
 
+/**
+ * Applies due lifecycle steps before a command; a due key this process cannot decrypt stays
+ * `next` (activating it would stop all signing), and the operator is told on stderr.
+ */
+async function advanceKeys(store: Store): Promise<void> {
+  const change = await store.keys.advance();
+  for (const refused of change.refused) {
+    process.stderr.write(`m2m-auth: warning: ${refused.message}\n`);
+  }
+}
+
 async function exportableKey(store: Store, kid: string | undefined): Promise<SigningKeyRecord> {
-  await store.keys.advance();
+  await advanceKeys(store);
   if (kid === undefined) {
     const active = (await store.keys.list()).find((key) => key.state === 'active');
     if (active === undefined) {

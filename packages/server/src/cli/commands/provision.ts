@@ -28,6 +28,7 @@ interface ProvisionCommandOptions {
   rotateSecret?: string[];
   secretGraceSec?: number;
   alg: SigningAlg;
+  publicKeyPath?: string;
 }
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -60,6 +61,10 @@ export function registerProvisionCommand(program: Command): void {
       'issuer the services expect (overrides issuer; default: the base URL)',
     )
     .option('--jwks-url <url>', 'JWKS URL for the services (overrides jwks_url)')
+    .option(
+      '--public-key-path <path>',
+      "OAUTH_PUBLIC_KEY_PATH for receivers, as they will see it (e.g. /srv/keys/jwks.json kept current by 'serve --publish-keys /srv/keys'); default <env-dir>/jwks.json as given",
+    )
     .option('--dry-run', 'print the plan; change neither the store nor any file')
     .option('--prune', 'revoke active clients the manifest does not describe (except keep:)')
     .option('--rotate-secrets', 'issue new secrets to every existing client of the manifest')
@@ -101,6 +106,7 @@ export function registerProvisionCommand(program: Command): void {
             rotateSecrets: opts.rotateSecrets ? true : (opts.rotateSecret ?? false),
             secretGraceSec: opts.secretGraceSec ?? 0,
             keyAlg: opts.alg,
+            ...(opts.publicKeyPath === undefined ? {} : { publicKeyPath: opts.publicKeyPath }),
           }),
         );
       } catch (err) {

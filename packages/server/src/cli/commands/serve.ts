@@ -15,7 +15,7 @@ import { examples } from '../internal/output.js';
 import { parseList, parseSeconds } from '../internal/parse-arguments.js';
 import { parseDuration } from '../internal/parse-duration.js';
 import { addPoolOptions, type PoolFlags, poolOptionsOf } from '../internal/pool-options.js';
-import { addStoreOptions, storeOptionsOf } from '../internal/store-options.js';
+import { addStoreOptions, newSqliteFile, storeOptionsOf } from '../internal/store-options.js';
 
 /** How long a graceful shutdown waits for in-flight requests before closing connections, ms. */
 const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
@@ -43,6 +43,8 @@ interface ServeOptions extends PoolFlags {
   rotateEvery?: number;
   /** --propagation, seconds. */
   propagation?: number;
+  /** --publish-keys: folder kept holding jwks.json and oauth-public.key. */
+  publishKeys?: string;
 }
 
 /**
@@ -161,6 +163,10 @@ export function registerServeCommand(program: Command): void {
           '--propagation <sec>',
           `with --rotate-every: seconds between publishing the next key and signing with it (default: twice --jwks-max-age, at least ${DEFAULT_PROPAGATION_SEC})`,
           parseSeconds,
+        )
+        .option(
+          '--publish-keys <dir>',
+          'keep <dir>/jwks.json (every published key: point OAUTH_PUBLIC_KEY_PATH at it) and <dir>/oauth-public.key (the active key) current, written atomically on every key change',
         ),
     ),
   )
@@ -217,6 +223,7 @@ export function registerServeCommand(program: Command): void {
       // audit line; the buffer is flushed at shutdown.
       const destination = pino.destination({ dest: 1, sync: false });
       const logger = pino({ level: opts.logLevel }, destination);
+      const createdFile = newSqliteFile(databaseUrl);
       const server = await startServer({
         databaseUrl,
         pool: poolOptionsOf(opts),
@@ -242,6 +249,7 @@ export function registerServeCommand(program: Command): void {
         requestTimeoutMs: opts.requestTimeout,
         ...(opts.trustProxy === undefined ? {} : { trustProxy: opts.trustProxy }),
       });
+      if (createdFile !== undefined) say(`created a new SQLite database at ${createdFile}`);
       const { generatedKey } = server;
       if (generatedKey !== undefined) {
         server.app.log.info(
@@ -270,9 +278,34 @@ export function registerServeCommand(program: Command): void {
           `rotating the signing key every ${opts.rotateEvery} s (published ${propagationSec} s before it signs)`,
         );
       }
+      let publisher: { stop(): Promise<void> } | undefined;
+      if (opts.publishKeys !== undefined) {
+        const { publishKeyFiles } = await import('../../keys/publish-key-files.js');
+        try {
+          publisher = await publishKeyFiles(server.store, {
+            dir: opts.publishKeys,
+            logger: server.app.log,
+          });
+        } catch (err) {
+          await rotation?.stop();
+          await server.close();
+          const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+          throw new CliError(
+            'FILE_UNWRITABLE',
+            `--publish-keys: cannot write the key files in ${opts.publishKeys}: ${reason}`,
+            { cause: err },
+          );
+        }
+        say(
+          `publishing the keys to ${opts.publishKeys}/jwks.json (every published key) and ${opts.publishKeys}/oauth-public.key (the active key) on every change`,
+        );
+      }
       server.app.log.info({ url: server.url, issuer: server.issuer }, 'm2m-auth serving');
       say(`listening on ${server.url} (issuer ${server.issuer}); stop with Ctrl-C`);
-      await untilSignal(server, opts.shutdownTimeout, () => rotation?.stop());
+      await untilSignal(server, opts.shutdownTimeout, async () => {
+        await rotation?.stop();
+        await publisher?.stop();
+      });
       await new Promise<void>((resolve) => destination.flush(() => resolve()));
       say('stopped');
     });

@@ -9,9 +9,18 @@ export const HEALTH_PATH = '/healthz';
 export type HealthProblem = 'database' | 'no_signing_key' | 'signing_key_unusable';
 
 /**
+ * Why `/healthz` says the instance serves but needs an operator: a `next` key was due and this
+ * instance refused to activate it because it cannot decrypt it (wrong or missing `M2M_AUTH_KEK`
+ * when the key was written); the current key keeps signing.
+ */
+export type HealthWarning = 'next_signing_key_unusable';
+
+/**
  * Registers `GET /healthz`: 200 `{status: "ok"}` when the database answers and an active signing
  * key is usable; otherwise 503 `{status: "unavailable", reason}` (a {@link HealthProblem}), so a
- * load balancer takes the instance out of rotation.
+ * load balancer takes the instance out of rotation. An instance that signs but refused to activate
+ * a due key answers 200 `{status: "degraded", reason: "next_signing_key_unusable", kids}` (a
+ * {@link HealthWarning}): it must stay in rotation, and monitoring must see it.
  */
 export function registerHealthRoute(app: FastifyInstance, context: ServerContext): void {
   // At the root too: a load balancer or orchestrator probes the instance, not the issuer.
@@ -21,7 +30,12 @@ export function registerHealthRoute(app: FastifyInstance, context: ServerContext
     app.get(path, async (request, reply) => {
       reply.header('cache-control', 'no-store');
       const reason = await findProblem(context, request.log);
-      if (reason === undefined) return { status: 'ok' };
+      if (reason === undefined) {
+        const refused = context.cache.refusedActivations();
+        if (refused.length === 0) return { status: 'ok' };
+        const warning: HealthWarning = 'next_signing_key_unusable';
+        return { status: 'degraded', reason: warning, kids: refused.map((r) => r.kid) };
+      }
       return reply.code(503).send({ status: 'unavailable', reason });
     });
   }

@@ -10,5 +10,6 @@ export function emptyKeyLifecycleChange(): KeyLifecycleChange {
     revoked: [],
     removed: [],
     skipped: false,
+    refused: [],
   };
 }

@@ -3,7 +3,12 @@ import { AuthServerError } from '../../errors/auth-server-error.js';
 import { buildJwks } from '../../keys/build-jwks.js';
 import { importSigningKey } from '../../keys/import-signing-key.js';
 import { StoreError, type StoreErrorCode } from '../../store/store-error.js';
-import type { ClientCredentials, SigningKeyRecord, Store } from '../../store/types.js';
+import type {
+  ClientCredentials,
+  RefusedActivation,
+  SigningKeyRecord,
+  Store,
+} from '../../store/types.js';
 import type { AccessTokenSigningKey } from '../../tokens/issue-access-token.js';
 
 /** The minimal logger the cache reports reloads and failures to. */
@@ -73,6 +78,8 @@ export class StoreCache {
   #timer: NodeJS.Timeout | undefined;
   /** Set at start and when time alone ends a key snapshot: apply due key transitions first. */
   #advanceDue = true;
+  /** Due `next` keys this instance refused to activate (it cannot decrypt them), by kid. */
+  #refused = new Map<string, RefusedActivation>();
 
   constructor(store: Store, options: StoreCacheOptions) {
     this.#store = store;
@@ -182,6 +189,14 @@ export class StoreCache {
     return (await this.#keys(nowSec)).signingKey;
   }
 
+  /**
+   * The due activations this instance refused because it cannot decrypt the key (a key written
+   * under another key-encryption key), as of the last key load; empty when all is well.
+   */
+  refusedActivations(): RefusedActivation[] {
+    return [...this.#refused.values()];
+  }
+
   /** The JWK Set of every published key (RFC 7517 §5). */
   async jwks(nowSec: number): Promise<JSONWebKeySet> {
     return (await this.#keys(nowSec)).jwks;
@@ -236,6 +251,15 @@ export class StoreCache {
         // a long-running server must apply these itself (the CLI does before each command). Writes
         // only when a step is due, i.e. at a key's transition time, never per token.
         const change = await this.#store.keys.advance(nowSec);
+        for (const refused of change.refused) {
+          if (!this.#refused.has(refused.kid)) {
+            this.#options.logger.error(
+              { kid: refused.kid, code: refused.code, reason: refused.message },
+              'signing key activation refused: this instance cannot decrypt the key (check M2M_AUTH_KEK); the current key keeps signing',
+            );
+          }
+          this.#refused.set(refused.kid, refused);
+        }
         if (change.activated.length > 0 || change.removed.length > 0) {
           this.#options.logger.info(
             {
@@ -254,6 +278,12 @@ export class StoreCache {
       this.#store.keys.published(nowSec),
       this.#store.keys.active(),
     ]).catch(storeUnavailable);
+    // A refusal lasts while the key waits as `next`: revoked, or activated elsewhere, it is over.
+    for (const kid of this.#refused.keys()) {
+      if (!published.some((key) => key.kid === kid && key.state === 'next')) {
+        this.#refused.delete(kid);
+      }
+    }
     let signingKey: AccessTokenSigningKey | undefined;
     if (material !== undefined) {
       let imported = this.#imported.get(material.kid);

@@ -16,4 +16,13 @@ export interface StoreContext {
   exclusive<T>(fn: () => Promise<T>): Promise<T>;
   /** The key-encryption key, resolved on first use (the client registry never needs it). */
   keyEncryptionKey(): Promise<KeyEncryptionKey>;
+  /**
+   * The key-encryption key, after proving that it decrypts every private key already stored
+   * (a trial decryption of each): what every write of a key uses, so
+   * that a missing or wrong key fails before anything is written.
+   *
+   * @throws {StoreError} `KEK_MISMATCH` (naming `M2M_AUTH_KEK` and the key file) or
+   *   `KEY_DECRYPTION_FAILED`; the resolution errors of {@link keyEncryptionKey}.
+   */
+  verifiedKeyEncryptionKey(): Promise<KeyEncryptionKey>;
 }
