@@ -86,6 +86,24 @@ export { provisionServices } from './provision/provision-services.js';
 export { readManifest } from './provision/read-manifest.js';
 export type { ReportedFile } from './provision/write-env-files.js';
 export { PUBLIC_KEY_FILE_NAME } from './provision/write-env-files.js';
+export type {
+  ImportedSecretKind,
+  PassportImportEntry,
+  PassportImportOptions,
+  PassportImportReport,
+} from './passport/import-passport-clients.js';
+export { importPassportClients } from './passport/import-passport-clients.js';
+export type { PassportImportErrorCode } from './passport/passport-import-error.js';
+export {
+  PASSPORT_IMPORT_ERROR_CODES,
+  PassportImportError,
+} from './passport/passport-import-error.js';
+export type {
+  PassportClientRow,
+  PassportClients,
+  PassportVersion,
+} from './passport/read-passport-clients.js';
+export { readPassportClients } from './passport/read-passport-clients.js';
 export type { RunningServer, StartServerOptions } from './server/start-server.js';
 export { startServer } from './server/start-server.js';
 export type { PostgresPoolOptions } from './store/internal/open-postgres.js';
@@ -94,11 +112,14 @@ export { openStore } from './store/open-store.js';
 export type { StoreErrorCode } from './store/store-error.js';
 export { STORE_ERROR_CODES, StoreError } from './store/store-error.js';
 export type {
+  AccessTokenFormat,
   ClientCredentials,
+  ClientImportOutcome,
   ClientPatch,
   ClientRecord,
   ClientSecretHash,
   ClientStore,
+  ImportedClient,
   KeyLifecycleChange,
   KeyState,
   KeyStore,

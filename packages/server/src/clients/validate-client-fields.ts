@@ -1,4 +1,5 @@
 import { StoreError } from '../store/store-error.js';
+import type { AccessTokenFormat } from '../store/types.js';
 
 /** Default access-token lifetime, seconds: short, so that a revoked client stops within 15 minutes. */
 export const DEFAULT_TOKEN_TTL_SEC = 900;
@@ -87,4 +88,19 @@ export function validateSeconds(value: number, what: string, min: number, max: n
     );
   }
   return value;
+}
+
+/**
+ * Checks a token format name (see AccessTokenFormat).
+ *
+ * @throws {StoreError} `INVALID_TOKEN_FORMAT`
+ */
+export function validateTokenFormat(format: string): AccessTokenFormat {
+  if (format !== 'rfc9068' && format !== 'passport') {
+    throw new StoreError(
+      'INVALID_TOKEN_FORMAT',
+      `invalid token format ${JSON.stringify(format)}: use rfc9068 or passport`,
+    );
+  }
+  return format;
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { CompactSign, type CryptoKey } from 'jose';
-import type { SigningAlg } from '../store/types.js';
+import type { AccessTokenFormat, SigningAlg } from '../store/types.js';
 
 /**
  * A private signing key imported once (see `importSigningKey` in keys/) and kept for the life of
@@ -31,6 +31,12 @@ export interface AccessTokenGrant {
   expiresInSec: number;
   /** Issue time in Unix seconds; default: now. */
   nowSec?: number;
+  /**
+   * `rfc9068` (default), or `passport`: header `typ: JWT` and Laravel Passport's claims (`aud` =
+   * the client, `nbf`, `scopes` array) next to `iss`, `client_id` and `scope`, so receivers that
+   * still verify Passport tokens accept it. `audience` is then not written (see AccessTokenFormat).
+   */
+  format?: AccessTokenFormat;
 }
 
 /** A signed access token and the facts an audit line needs. */
@@ -84,6 +90,25 @@ export async function issueAccessToken(
   // jose's CompactSign over the serialized claims: SignJWT would build and re-validate the claims
   // set (JWTClaimsBuilder) on every token, about 15 µs of CPU per token for nothing, since every
   // claim here is built by this function with its type fixed. Same JWS, same signing code.
+  if (grant.format === 'passport') {
+    // Passport's claims first, in league/oauth2-server's order, then what RFC 9068 receivers read.
+    const passportClaims = JSON.stringify({
+      aud: grant.clientId,
+      jti,
+      iat: issuedAt,
+      nbf: issuedAt,
+      exp: expiresAt,
+      sub: grant.clientId,
+      scopes: grant.scopes,
+      iss: grant.issuer,
+      client_id: grant.clientId,
+      scope,
+    });
+    const accessToken = await new CompactSign(encoder.encode(passportClaims))
+      .setProtectedHeader({ alg: signingKey.alg, typ: 'JWT', kid: signingKey.kid })
+      .sign(signingKey.key);
+    return { accessToken, jti, issuedAt, expiresAt, scope };
+  }
   const claims = JSON.stringify({
     iss: grant.issuer,
     sub: grant.clientId,

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { hashClientSecret } from '../../clients/hash-client-secret.js';
+import { isLegacySecretHash, verifyLegacySecret } from '../../clients/legacy-secret-hash.js';
 import { verifyClientSecret } from '../../clients/verify-client-secret.js';
 import { AuthServerError } from '../../errors/auth-server-error.js';
 import {
@@ -45,10 +46,51 @@ export function registerTokenRoute(app: FastifyInstance, context: ServerContext)
     // exists that could outlive a revocation or rotation. The hashes are cached per store
     // revision, which every rotation and revocation moves, and a grace period's end is checked
     // here, on every comparison.
-    verifySecret: (credentials: ClientCredentials | undefined, secret, nowSec) =>
-      verifyClientSecret(secret, credentials?.secrets ?? DECOY_HASHES, nowSec),
+    verifySecret: (credentials: ClientCredentials | undefined, secret, nowSec) => {
+      if (verifyClientSecret(secret, credentials?.secrets ?? DECOY_HASHES, nowSec)) return true;
+      const legacy = credentials?.secrets.filter(
+        (s) => isLegacySecretHash(s) && (s.expiresAt === null || s.expiresAt > nowSec),
+      );
+      if (credentials === undefined || legacy === undefined || legacy.length === 0) return false;
+      return verifyLegacy(credentials, legacy, secret);
+    },
     signingKey: (nowSec) => cache.signingKey(nowSec),
   };
+  /**
+   * A client adopted from Laravel Passport keeps its bcrypt/argon2id hash until it authenticates
+   * once: the secret it presented then is hashed with the server's own scheme and replaces the
+   * legacy hash (if it is still stored as it was), so later requests take the fast path.
+   */
+  async function verifyLegacy(
+    credentials: ClientCredentials,
+    legacy: readonly ClientCredentials['secrets'][number][],
+    secret: string,
+  ): Promise<boolean> {
+    const counts = context.legacySecretVerifications;
+    const clientId = credentials.client.clientId;
+    for (const stored of legacy) {
+      if (!(await verifyLegacySecret(secret, stored))) continue;
+      counts.succeeded += 1;
+      app.log.info(
+        { clientId, scheme: stored.scheme, legacySecretVerifications: counts },
+        'legacy client secret hash verified; replacing it with the server hash',
+      );
+      try {
+        await cache.replaceSecretHash(clientId, stored, hashClientSecret(secret, stored.expiresAt));
+      } catch (err) {
+        // The secret was right: the request succeeds, and the next one tries the upgrade again.
+        app.log.warn({ err, clientId }, 'could not replace a legacy client secret hash');
+      }
+      return true;
+    }
+    counts.failed += 1;
+    app.log.info(
+      { clientId, legacySecretVerifications: counts },
+      'legacy client secret hash did not match',
+    );
+    return false;
+  }
+
   if (limiter !== undefined) {
     grantContext.admitClient = (clientId, request) => {
       const refusal = limiter.check(clientId, request.sourceAddress ?? '', Date.now());

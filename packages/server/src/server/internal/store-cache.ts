@@ -3,7 +3,12 @@ import { AuthServerError } from '../../errors/auth-server-error.js';
 import { buildJwks } from '../../keys/build-jwks.js';
 import { importSigningKey } from '../../keys/import-signing-key.js';
 import { StoreError, type StoreErrorCode } from '../../store/store-error.js';
-import type { ClientCredentials, SigningKeyRecord, Store } from '../../store/types.js';
+import type {
+  ClientCredentials,
+  ClientSecretHash,
+  SigningKeyRecord,
+  Store,
+} from '../../store/types.js';
 import type { AccessTokenSigningKey } from '../../tokens/issue-access-token.js';
 
 /** The minimal logger the cache reports reloads and failures to. */
@@ -151,6 +156,20 @@ export class StoreCache {
   }
 
   /** The client and its secret hashes, or undefined for an unknown client_id. */
+  /**
+   * Replaces a client's legacy secret hash in the store (see ClientStore.replaceSecretHash); the
+   * revision it moves drops this cache, so the next request reads the new hash.
+   */
+  async replaceSecretHash(
+    clientId: string,
+    from: Pick<ClientSecretHash, 'scheme' | 'hash'>,
+    to: ClientSecretHash,
+  ): Promise<boolean> {
+    const replaced = await this.#store.clients.replaceSecretHash(clientId, from, to);
+    if (replaced) await this.refresh();
+    return replaced;
+  }
+
   findClient(clientId: string): Promise<ClientCredentials | undefined> {
     const generation = this.#generation;
     let found = generation.clients.get(clientId);
