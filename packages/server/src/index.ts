@@ -70,22 +70,6 @@ export type {
   AuthFailureLimitScope,
 } from './limits/auth-failure-limiter.js';
 export { AuthFailureLimiter, DEFAULT_AUTH_FAILURE_LIMITS } from './limits/auth-failure-limiter.js';
-export type { ClientFieldChange, UnlistedClient } from './provision/compute-provision-plan.js';
-export { formatProvisionReport } from './provision/format-provision-report.js';
-export type { Manifest, ManifestService } from './provision/parse-manifest.js';
-export { parseManifest } from './provision/parse-manifest.js';
-export type { ManifestProblem, ProvisionErrorCode } from './provision/provision-error.js';
-export { PROVISION_ERROR_CODES, ProvisionError } from './provision/provision-error.js';
-export type {
-  ProvisionOptions,
-  ProvisionReport,
-  ReportedClient,
-  SecretOutcome,
-} from './provision/provision-services.js';
-export { provisionServices } from './provision/provision-services.js';
-export { readManifest } from './provision/read-manifest.js';
-export type { ReportedFile } from './provision/write-env-files.js';
-export { PUBLIC_KEY_FILE_NAME } from './provision/write-env-files.js';
 export type {
   ImportedSecretKind,
   PassportImportEntry,
@@ -104,6 +88,22 @@ export type {
   PassportVersion,
 } from './passport/read-passport-clients.js';
 export { readPassportClients } from './passport/read-passport-clients.js';
+export type { ClientFieldChange, UnlistedClient } from './provision/compute-provision-plan.js';
+export { formatProvisionReport } from './provision/format-provision-report.js';
+export type { Manifest, ManifestService } from './provision/parse-manifest.js';
+export { parseManifest } from './provision/parse-manifest.js';
+export type { ManifestProblem, ProvisionErrorCode } from './provision/provision-error.js';
+export { PROVISION_ERROR_CODES, ProvisionError } from './provision/provision-error.js';
+export type {
+  ProvisionOptions,
+  ProvisionReport,
+  ReportedClient,
+  SecretOutcome,
+} from './provision/provision-services.js';
+export { provisionServices } from './provision/provision-services.js';
+export { readManifest } from './provision/read-manifest.js';
+export type { ReportedFile } from './provision/write-env-files.js';
+export { PUBLIC_KEY_FILE_NAME } from './provision/write-env-files.js';
 export type { RunningServer, StartServerOptions } from './server/start-server.js';
 export { startServer } from './server/start-server.js';
 export type { PostgresPoolOptions } from './store/internal/open-postgres.js';
