@@ -8,12 +8,12 @@ import {
   openStore,
   type PassportImportEntry,
   PassportImportError,
-  parseManifest,
   type Store,
 } from '@m2m-auth/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   createLaravelDatabase,
+  HOSPITAL_MANIFEST,
   type LaravelDatabase,
   type LaravelDialect,
   laravelDialectUnavailable,
@@ -21,29 +21,6 @@ import {
 } from './helpers/laravel-database.js';
 import { runCliProcess } from './helpers/run-cli.js';
 import { createTestDatabase, randomKek, type TestDatabase } from './helpers/test-database.js';
-
-export const HOSPITAL_MANIFEST = parseManifest(
-  `
-services:
-  ms_doctor:
-    scopes: [doctors:read, doctors:write]
-    calls:
-      ms_college: [college:read]
-  ms_college:
-    scopes: [college:read]
-    calls:
-      ms_doctor: [doctors:read]
-  ms_admin:
-    calls:
-      ms_doctor: [doctors:read, doctors:write]
-      ms_college: [college:read]
-  ms_billing:
-    passport_client: "ms_billing (retired)"
-    calls:
-      ms_doctor: [doctors:read]
-`,
-  'services.yaml',
-);
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {

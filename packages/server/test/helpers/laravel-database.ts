@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseManifest } from '@m2m-auth/server';
 import Database from 'better-sqlite3';
 import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import { createPool } from 'mysql2';
@@ -178,3 +179,27 @@ export async function createLaravelDatabase(
   }
   return { url, drop };
 }
+
+/** The hospital services, naming the Passport client ms_billing adopts (its name is not valid). */
+export const HOSPITAL_MANIFEST = parseManifest(
+  `
+services:
+  ms_doctor:
+    scopes: [doctors:read, doctors:write]
+    calls:
+      ms_college: [college:read]
+  ms_college:
+    scopes: [college:read]
+    calls:
+      ms_doctor: [doctors:read]
+  ms_admin:
+    calls:
+      ms_doctor: [doctors:read, doctors:write]
+      ms_college: [college:read]
+  ms_billing:
+    passport_client: "ms_billing (retired)"
+    calls:
+      ms_doctor: [doctors:read]
+`,
+  'services.yaml',
+);
