@@ -27,4 +27,4 @@ export type {
   TokenFormat,
   VerifierLogger,
 } from './types.js';
-export type { VerifierOptions } from './verifier-options.js';
+export type { TokenSourceOptions, VerifierOptions } from './verifier-options.js';
