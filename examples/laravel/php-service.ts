@@ -16,7 +16,10 @@ export const PHP_JWT_DIR = join(
   'vendor',
   'php-jwt',
 );
-const ENTRY = join(import.meta.dirname, 'public', 'index.php');
+/** The m2m-auth receiver (what the Laravel middleware does). */
+export const PHP_M2M_SERVICE = join(import.meta.dirname, 'public', 'index.php');
+/** A receiver as it verifies Passport tokens before the migration. */
+export const PHP_PASSPORT_ERA_SERVICE = join(import.meta.dirname, 'passport-era', 'index.php');
 
 /** Whether php-cli and the vendored php-jwt are here (tests skip otherwise). */
 export const phpAvailable: boolean = (() => {
@@ -45,11 +48,16 @@ async function freePort(): Promise<number> {
 }
 
 /**
- * @param env - M2M_AUTH_ISSUER, M2M_AUTH_AUDIENCE, and OAUTH_PUBLIC_KEY_PATH or M2M_AUTH_JWKS_URI.
+ * @param env - M2M_AUTH_ISSUER, M2M_AUTH_AUDIENCE, and OAUTH_PUBLIC_KEY_PATH or M2M_AUTH_JWKS_URI
+ *   (see public/index.php), or what `entry` reads.
+ * @param entry - the PHP script serving every request.
  */
-export async function startPhpService(env: Record<string, string>): Promise<PhpService> {
+export async function startPhpService(
+  env: Record<string, string>,
+  entry: string = PHP_M2M_SERVICE,
+): Promise<PhpService> {
   const port = await freePort();
-  const child: ChildProcess = spawn('php', ['-S', `127.0.0.1:${port}`, ENTRY], {
+  const child: ChildProcess = spawn('php', ['-S', `127.0.0.1:${port}`, entry], {
     env: { PATH: process.env['PATH'] ?? '', PHP_JWT_DIR, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -70,7 +78,7 @@ export async function startPhpService(env: Record<string, string>): Promise<PhpS
   return {
     url,
     async stop() {
-      if (child.exitCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
       await exited;

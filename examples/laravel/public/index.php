@@ -17,7 +17,8 @@ foreach (['JWTExceptionWithPayloadInterface', 'BeforeValidException', 'ExpiredEx
 require_once dirname(__DIR__) . '/src/BearerError.php';
 require_once dirname(__DIR__) . '/src/AccessTokenVerifier.php';
 
-$routes = [
+// M2M_AUTH_ROUTES: JSON {"GET /path": ["scope", ...]}; default: the doctors routes.
+$routes = json_decode(getenv('M2M_AUTH_ROUTES') ?: 'null', true) ?? [
     'GET /doctors' => ['doctors:read'],
     'POST /doctors' => ['doctors:write'],
 ];

@@ -32,6 +32,10 @@ final class AccessTokenVerifier
      * @param string|null $publicKeyPath PEM public key file (OAUTH_PUBLIC_KEY_PATH)
      * @param string|null $jwksUri       or the JWKS URL (`<issuer>/.well-known/jwks.json`)
      * @param int         $leewaySec     clock skew tolerated on exp/nbf/iat, seconds
+     * @param string|null $passportPublicKeyPath while callers move from Laravel Passport: also
+     *        accept Passport-shaped tokens (header `typ: JWT`) signed with this key (Passport's
+     *        `oauth-public.key`), reading their `scopes` array as Passport does. Chosen by `typ`,
+     *        never by trying keys. Remove it once no caller holds such a token.
      */
     public function __construct(
         private readonly string $issuer,
@@ -39,6 +43,7 @@ final class AccessTokenVerifier
         private readonly ?string $publicKeyPath = null,
         private readonly ?string $jwksUri = null,
         private readonly int $leewaySec = 30,
+        private readonly ?string $passportPublicKeyPath = null,
     ) {
         if (($publicKeyPath === null) === ($jwksUri === null)) {
             throw new \InvalidArgumentException('give exactly one of publicKeyPath and jwksUri');
@@ -55,6 +60,8 @@ final class AccessTokenVerifier
             (string) getenv('M2M_AUTH_AUDIENCE'),
             $jwks === null ? $path : null,
             $jwks,
+            30,
+            getenv('M2M_AUTH_PASSPORT_PUBLIC_KEY_PATH') ?: null,
         );
     }
 
@@ -77,10 +84,19 @@ final class AccessTokenVerifier
         if (!preg_match('/^Bearer ([A-Za-z0-9\-._~+\/]+=*)$/i', $authorization, $m)) {
             throw new BearerError(400, 'invalid_request', 'Authorization header is not "Bearer <token>"');
         }
-        $claims = $this->verify($m[1]);
-        $granted = isset($claims->scope) && is_string($claims->scope) && $claims->scope !== ''
-            ? explode(' ', $claims->scope)
-            : [];
+        $token = $m[1];
+        if ($this->passportPublicKeyPath !== null && self::typOf($token) === 'jwt') {
+            $claims = $this->verifyPassport($token);
+            $granted = $claims->scopes;
+            if (in_array('*', $granted, true)) {
+                return $claims;
+            }
+        } else {
+            $claims = $this->verify($token);
+            $granted = isset($claims->scope) && is_string($claims->scope) && $claims->scope !== ''
+                ? explode(' ', $claims->scope)
+                : [];
+        }
         $missing = array_values(array_diff($requiredScopes, $granted));
         if ($missing !== []) {
             throw new BearerError(403, 'insufficient_scope', 'token lacks a required scope', $requiredScopes);
@@ -120,6 +136,35 @@ final class AccessTokenVerifier
         if (!in_array($this->audience, $audiences, true)) {
             throw new BearerError(401, 'invalid_token', 'aud claim does not name this service');
         }
+        return $claims;
+    }
+
+    /** The token's `typ`, lower-case without `application/`, read before any verification. */
+    private static function typOf(string $token): string
+    {
+        $header = json_decode(JWT::urlsafeB64Decode(explode('.', $token)[0]));
+        $typ = is_object($header) && is_string($header->typ ?? null) ? strtolower($header->typ) : '';
+        return str_starts_with($typ, 'application/') ? substr($typ, 12) : $typ;
+    }
+
+    /** A Passport-shaped token: Passport's key, `exp` required, `scopes` an array of strings. */
+    private function verifyPassport(string $token): \stdClass
+    {
+        $pem = @file_get_contents((string) $this->passportPublicKeyPath);
+        if ($pem === false) {
+            throw new BearerError(503, 'temporarily_unavailable', 'Passport public key file cannot be read');
+        }
+        JWT::$leeway = $this->leewaySec;
+        $claims = $this->decodeOrRefuse($token, new Key($pem, 'RS256'), $header);
+        if (!isset($claims->exp)) {
+            throw new BearerError(401, 'invalid_token', 'exp claim is missing');
+        }
+        $scopes = $claims->scopes ?? [];
+        if (!is_array($scopes) || array_filter($scopes, fn ($s) => !is_string($s)) !== []) {
+            throw new BearerError(401, 'invalid_token', 'scopes claim is not an array of strings');
+        }
+        $claims->scopes = $scopes;
+        $claims->client_id ??= is_string($claims->aud ?? null) ? $claims->aud : null;
         return $claims;
     }
 
