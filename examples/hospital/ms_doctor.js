@@ -11,11 +11,25 @@ import { fastifyVerifier } from '@m2m-auth/verifier/fastify';
 import Fastify from 'fastify';
 
 // A missing or unreadable setting throws here, at start, not at the first request.
-const verifier = createVerifier({
+const m2mAuth = {
   issuer: process.env.OAUTH_ISSUER,
   audience: process.env.OAUTH_AUDIENCE,
   publicKeyPath: process.env.OAUTH_PUBLIC_KEY_PATH,
-});
+};
+// While callers move from Laravel Passport (README "Migrating from Laravel Passport"), also accept
+// Passport-shaped tokens signed with Passport's oauth-public.key; each token goes to one source
+// by its typ and iss, and request.auth.source says which.
+const passportKey = process.env.OAUTH_PASSPORT_PUBLIC_KEY_PATH;
+const verifier = createVerifier(
+  passportKey
+    ? {
+        sources: [
+          { name: 'm2m-auth', ...m2mAuth },
+          { name: 'passport', tokenFormat: 'passport', publicKeyPath: passportKey },
+        ],
+      }
+    : m2mAuth,
+);
 
 const app = Fastify();
 await app.register(fastifyVerifier, { verifier });

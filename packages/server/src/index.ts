@@ -85,6 +85,24 @@ export type {
   AuthFailureLimitScope,
 } from './limits/auth-failure-limiter.js';
 export { AuthFailureLimiter, DEFAULT_AUTH_FAILURE_LIMITS } from './limits/auth-failure-limiter.js';
+export type {
+  ImportedSecretKind,
+  PassportImportEntry,
+  PassportImportOptions,
+  PassportImportReport,
+} from './passport/import-passport-clients.js';
+export { importPassportClients } from './passport/import-passport-clients.js';
+export type { PassportImportErrorCode } from './passport/passport-import-error.js';
+export {
+  PASSPORT_IMPORT_ERROR_CODES,
+  PassportImportError,
+} from './passport/passport-import-error.js';
+export type {
+  PassportClientRow,
+  PassportClients,
+  PassportVersion,
+} from './passport/read-passport-clients.js';
+export { readPassportClients } from './passport/read-passport-clients.js';
 export type { ClientFieldChange, UnlistedClient } from './provision/compute-provision-plan.js';
 export { formatProvisionReport } from './provision/format-provision-report.js';
 export type { Manifest, ManifestService } from './provision/parse-manifest.js';
@@ -109,11 +127,14 @@ export { openStore } from './store/open-store.js';
 export type { StoreErrorCode } from './store/store-error.js';
 export { STORE_ERROR_CODES, StoreError } from './store/store-error.js';
 export type {
+  AccessTokenFormat,
   ClientCredentials,
+  ClientImportOutcome,
   ClientPatch,
   ClientRecord,
   ClientSecretHash,
   ClientStore,
+  ImportedClient,
   KeyLifecycleChange,
   KeyState,
   KeyStore,

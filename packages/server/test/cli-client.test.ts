@@ -147,7 +147,7 @@ describe('m2m-auth client', () => {
     ],
     [
       ['client', 'update', 'ms_admin'],
-      'm2m-auth: error: nothing to update: give scopes, audiences or a token TTL',
+      'm2m-auth: error: nothing to update: give scopes, audiences, a token TTL or a token format',
     ],
     [
       ['client', 'rotate-secret', 'ms_admin', '--grace', '-5'],

@@ -15,8 +15,8 @@ import {
   validateClaims,
 } from './internal/validate-claims.js';
 import { VerifiedTokenCache } from './internal/verified-token-cache.js';
-import type { AccessTokenClaims, AuthInfo } from './types.js';
-import type { VerifierOptions } from './verifier-options.js';
+import type { AccessTokenClaims, AuthInfo, TokenFormat } from './types.js';
+import type { TokenSourceOptions, VerifierOptions } from './verifier-options.js';
 import { verifyJwsSignature } from './verify-jws-signature.js';
 
 /** An RFC 7638 SHA-256 JWK thumbprint: 32 bytes, base64url without padding. */
@@ -137,7 +137,57 @@ export interface Verifier {
  * ```
  */
 export function createVerifier(options: VerifierOptions): Verifier {
-  const resolved = resolveOptions(options);
+  if (typeof options === 'object' && options !== null && options.sources !== undefined) {
+    return createMultiSourceVerifier(options);
+  }
+  const core = createCore(options);
+  return {
+    realm: core.realm,
+    async verify(token, verifyOptions) {
+      checkVerifyOptions(verifyOptions);
+      return (await core.verifyToken(token, verifyOptions)).auth.claims;
+    },
+    async authenticate(authorization, verifyOptions) {
+      checkVerifyOptions(verifyOptions);
+      const token = extractBearerToken(authorization, core.maxTokenLength);
+      return (await core.verifyToken(token, verifyOptions)).auth;
+    },
+    authenticateSync(authorization, verifyOptions) {
+      // An unknown option name takes the asynchronous path, which throws.
+      if (verifyOptions !== undefined && !hasOnlyKnownNames(verifyOptions, VERIFY_OPTION_NAMES))
+        return undefined;
+      return core.syncAuth(extractBearerToken(authorization, core.maxTokenLength), verifyOptions);
+    },
+    authenticateCached(authorization, verifyOptions) {
+      if (typeof authorization !== 'string') return undefined;
+      const token = peekBearerToken(authorization);
+      return token === undefined ? undefined : core.cachedAuth(token, verifyOptions);
+    },
+    refreshKeys() {
+      return core.refreshKeys();
+    },
+  };
+}
+
+/** One token source: its keys, claim policy and verified-token cache. */
+interface VerifierCore {
+  readonly realm: string | undefined;
+  readonly maxTokenLength: number;
+  readonly format: TokenFormat;
+  readonly issuer: string | undefined;
+  verifyToken(token: unknown, options: VerifyOptions | undefined): Promise<ValidatedToken>;
+  /**
+   * The verification with the keys at hand, synchronously; `undefined` when it needs a key
+   * (re)load. Throws VerifierError for a refused token.
+   */
+  syncAuth(token: string, options: VerifyOptions | undefined): AuthInfo | undefined;
+  /** The cached result for this exact token when still valid for `options`; never throws. */
+  cachedAuth(token: string, options: VerifyOptions | undefined): AuthInfo | undefined;
+  refreshKeys(): Promise<void>;
+}
+
+function createCore(options: VerifierOptions, source?: string): VerifierCore {
+  const resolved = resolveOptions(options, source);
   const { policy, algorithms, format, requiredScopes, maxTokenLength } = resolved;
   const cache =
     resolved.tokenCacheMaxEntries > 0
@@ -318,20 +368,11 @@ export function createVerifier(options: VerifierOptions): Verifier {
 
   return {
     realm: resolved.realm,
-    async verify(token, options) {
-      checkVerifyOptions(options);
-      return (await verifyToken(token, options)).auth.claims;
-    },
-    async authenticate(authorization, options) {
-      checkVerifyOptions(options);
-      const token = extractBearerToken(authorization, maxTokenLength);
-      return (await verifyToken(token, options)).auth;
-    },
-    authenticateSync(authorization, options) {
-      // An unknown option name takes the asynchronous path, which throws.
-      if (options !== undefined && !hasOnlyKnownNames(options, VERIFY_OPTION_NAMES))
-        return undefined;
-      const token = extractBearerToken(authorization, maxTokenLength);
+    maxTokenLength,
+    format,
+    issuer: policy.issuer,
+    verifyToken,
+    syncAuth(token, options) {
       checkTokenString(token);
       const nowMs = Date.now();
       if (nowMs >= keys.softRefreshAt) return undefined;
@@ -343,13 +384,11 @@ export function createVerifier(options: VerifierOptions): Verifier {
       }
       return result === undefined ? undefined : (result as ValidatedToken).auth;
     },
-    authenticateCached(authorization, options) {
-      if (cache === undefined || typeof authorization !== 'string') return undefined;
+    cachedAuth(token, options) {
+      if (cache === undefined) return undefined;
       // An unknown option name takes the full path, which throws.
       if (options !== undefined && !hasOnlyKnownNames(options, VERIFY_OPTION_NAMES))
         return undefined;
-      const token = peekBearerToken(authorization);
-      if (token === undefined) return undefined;
       const nowMs = Date.now();
       if (nowMs >= keys.softRefreshAt) return undefined;
       const entry = cache.get(token);
@@ -383,4 +422,137 @@ function ambiguousKid(kid: string | undefined): VerifierError {
       ? 'token has no kid and several keys fit its alg'
       : 'several different keys in the key set have the token kid; refused as ambiguous',
   );
+}
+
+/** Options that may sit beside `sources`: they apply to every source. */
+const SHARED_OPTIONS = new Set(['sources', 'requiredScopes', 'realm', 'logger', 'maxTokenLength']);
+
+/**
+ * A verifier over several token sources (see `VerifierOptions.sources`): each token is routed to
+ * one source by its `typ` and `iss`, read from the token before any key is used, and verified
+ * there with that source's keys and rules only.
+ */
+function createMultiSourceVerifier(options: VerifierOptions): Verifier {
+  const sources = options.sources;
+  if (!Array.isArray(sources) || sources.length === 0) {
+    throw new TypeError('sources must be a non-empty list of token sources');
+  }
+  for (const name of Object.keys(options)) {
+    if (!SHARED_OPTIONS.has(name) && options[name as keyof VerifierOptions] !== undefined) {
+      throw new TypeError(
+        `${name} belongs in each of sources (beside sources only requiredScopes, realm, logger and maxTokenLength)`,
+      );
+    }
+  }
+  const shared: VerifierOptions = {
+    ...(options.requiredScopes !== undefined ? { requiredScopes: options.requiredScopes } : {}),
+    ...(options.logger !== undefined ? { logger: options.logger } : {}),
+    ...(options.maxTokenLength !== undefined ? { maxTokenLength: options.maxTokenLength } : {}),
+  };
+  const names = new Set<string>();
+  const routes = new Set<string>();
+  const cores = sources.map((entry: TokenSourceOptions, index: number) => {
+    if (typeof entry !== 'object' || entry === null) {
+      throw new TypeError(`sources[${index}] must be an object`);
+    }
+    const { name, ...rest } = entry;
+    if (typeof name !== 'string' || name === '') {
+      throw new TypeError(`sources[${index}].name must be a non-empty string`);
+    }
+    if (names.has(name)) throw new TypeError(`two token sources are named ${name}`);
+    names.add(name);
+    if ('sources' in rest) throw new TypeError(`sources[${index}] cannot have sources`);
+    let core: VerifierCore;
+    try {
+      core = createCore({ ...shared, ...rest }, name);
+    } catch (err) {
+      if (err instanceof TypeError)
+        throw new TypeError(`sources[${index}] (${name}): ${err.message}`, { cause: err });
+      throw err;
+    }
+    // Two sources a token could not be told apart by (same typ, same iss) would leave the choice
+    // to trying keys: refuse them.
+    const route = `${core.format} ${core.issuer ?? '(no issuer)'}`;
+    if (routes.has(route)) {
+      throw new TypeError(
+        `sources ${name} and another one take the same tokens (${core.format} tokens of issuer ${core.issuer ?? '(none)'}): give them different issuers`,
+      );
+    }
+    routes.add(route);
+    return core;
+  });
+  const maxTokenLength = options.maxTokenLength ?? cores[0]!.maxTokenLength;
+  const realm = options.realm ?? cores.find((core) => core.realm !== undefined)?.realm ?? undefined;
+  if (realm !== undefined && (typeof realm !== 'string' || !/^[\x20-\x7e]*$/.test(realm))) {
+    throw new TypeError('realm must be printable ASCII');
+  }
+
+  /** The one source this token names, decided from its header and claims (not yet verified). */
+  function route(token: unknown): VerifierCore {
+    if (typeof token !== 'string') {
+      throw new VerifierError('ERR_TOKEN_MALFORMED', 'token is not a string');
+    }
+    if (token.length > maxTokenLength) {
+      throw new VerifierError('ERR_TOKEN_TOO_LARGE', 'token is longer than the allowed maximum');
+    }
+    const jws = parseCompactJws(token);
+    const typ = typeof jws.header['typ'] === 'string' ? normalizeTyp(jws.header['typ']) : '';
+    const format: TokenFormat | undefined =
+      typ === 'at+jwt' ? 'rfc9068' : typ === 'jwt' ? 'passport' : undefined;
+    if (format === undefined) {
+      throw new VerifierError(
+        'ERR_TOKEN_TYPE_INVALID',
+        'typ header names no configured token source',
+      );
+    }
+    const claims = parseJsonObject(jws.payloadBytes, 'claims');
+    const iss = claims['iss'];
+    let fallback: VerifierCore | undefined;
+    for (const core of cores) {
+      if (core.format !== format) continue;
+      if (core.issuer !== undefined && core.issuer === iss) return core;
+      if (core.issuer === undefined) fallback = core;
+    }
+    if (fallback !== undefined) return fallback;
+    throw new VerifierError('ERR_ISSUER_INVALID', 'iss claim names no configured token source');
+  }
+
+  return {
+    realm,
+    async verify(token, verifyOptions) {
+      checkVerifyOptions(verifyOptions);
+      return (await route(token).verifyToken(token, verifyOptions)).auth.claims;
+    },
+    async authenticate(authorization, verifyOptions) {
+      checkVerifyOptions(verifyOptions);
+      const token = extractBearerToken(authorization, maxTokenLength);
+      return (await route(token).verifyToken(token, verifyOptions)).auth;
+    },
+    authenticateSync(authorization, verifyOptions) {
+      if (verifyOptions !== undefined && !hasOnlyKnownNames(verifyOptions, VERIFY_OPTION_NAMES))
+        return undefined;
+      const token = extractBearerToken(authorization, maxTokenLength);
+      return route(token).syncAuth(token, verifyOptions);
+    },
+    authenticateCached(authorization, verifyOptions) {
+      if (typeof authorization !== 'string') return undefined;
+      const token = peekBearerToken(authorization);
+      if (token === undefined) return undefined;
+      // A token in a source's cache was routed to that source when it verified, and routing
+      // depends only on the token's own bytes.
+      for (const core of cores) {
+        const auth = core.cachedAuth(token, verifyOptions);
+        if (auth !== undefined) return auth;
+      }
+      return undefined;
+    },
+    async refreshKeys() {
+      await Promise.all(cores.map((core) => core.refreshKeys()));
+    },
+  };
+}
+
+function normalizeTyp(typ: string): string {
+  const lower = typ.toLowerCase();
+  return lower.startsWith('application/') ? lower.slice('application/'.length) : lower;
 }

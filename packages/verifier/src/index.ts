@@ -29,5 +29,5 @@ export type {
   TokenFormat,
   VerifierLogger,
 } from './types.js';
-export type { VerifierOptions } from './verifier-options.js';
+export type { TokenSourceOptions, VerifierOptions } from './verifier-options.js';
 export { verifyJwsSignature } from './verify-jws-signature.js';

@@ -60,6 +60,11 @@ export interface AuthInfo {
   readonly scopes: readonly string[];
   /** Every verified claim. */
   readonly claims: AccessTokenClaims;
+  /**
+   * The `name` of the token source that accepted the token, when the verifier has several
+   * (`sources` option); absent otherwise.
+   */
+  readonly source?: string;
 }
 
 /** Where the verifier writes outages and ignored keys. Never tokens. */

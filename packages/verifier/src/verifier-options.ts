@@ -85,4 +85,31 @@ export interface VerifierOptions {
    * `false` for silence.
    */
   logger?: VerifierLogger | false;
+  /**
+   * Several token sources in one verifier, e.g. while services move from Laravel Passport: the
+   * m2m-auth issuer by `jwksUri` and Passport's `oauth-public.key` with `tokenFormat: "passport"`.
+   * Each token goes to exactly one source, chosen by what it says before any signature check:
+   * its `typ` (`at+jwt`: an `rfc9068` source; `JWT`: a `passport` source), then its `iss` (the
+   * source whose `issuer` equals it; a `passport` source without `issuer` takes Passport's tokens,
+   * which carry none, and any other `JWT`-typed token no source claims by `iss`); the `kid` then
+   * picks a key of that source only. Keys are never tried across sources. `AuthInfo.source` names
+   * the source that accepted the token.
+   *
+   * With `sources`, only `requiredScopes`, `realm`, `logger` and `maxTokenLength` may be given
+   * beside it (they apply to every source); everything else is per source.
+   */
+  sources?: readonly TokenSourceOptions[];
+}
+
+/**
+ * One token source of a multi-source verifier: the options of a single-source verifier (its own
+ * key source, `tokenFormat`, `issuer`, `audience`, clock settings) plus a `name`.
+ */
+export interface TokenSourceOptions
+  extends Omit<
+    VerifierOptions,
+    'sources' | 'requiredScopes' | 'realm' | 'logger' | 'maxTokenLength'
+  > {
+  /** Shown as `AuthInfo.source` (e.g. `"m2m-auth"`, `"passport"`): non-empty, unique. */
+  name: string;
 }

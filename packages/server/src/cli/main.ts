@@ -1,7 +1,9 @@
 import { Command, CommanderError } from 'commander';
+import { PassportImportError } from '../passport/passport-import-error.js';
 import { StoreError } from '../store/store-error.js';
 import { registerAuditCommand } from './commands/audit.js';
 import { registerClientCommand } from './commands/client.js';
+import { registerImportCommand } from './commands/import.js';
 import { registerKeysCommand } from './commands/keys.js';
 import { registerMigrateCommand } from './commands/migrate.js';
 import { registerProvisionCommand } from './commands/provision.js';
@@ -48,6 +50,7 @@ function buildProgram(): Command {
   registerServeCommand(program);
   registerProvisionCommand(program);
   registerAuditCommand(program);
+  registerImportCommand(program);
   // Subcommands inherit exitOverride and the output settings only when set before they are added;
   // apply both to every command registered above, whoever registered it.
   for (const command of allCommands(program)) {
@@ -84,7 +87,7 @@ function* allCommands(command: Command): Generator<Command> {
 /** The message of an error on one line; unexpected errors say so without a stack trace. */
 function oneLine(err: unknown): string {
   const message =
-    err instanceof StoreError || err instanceof CliError
+    err instanceof StoreError || err instanceof CliError || err instanceof PassportImportError
       ? err.message
       : err instanceof Error
         ? `unexpected ${err.name}: ${err.message}`

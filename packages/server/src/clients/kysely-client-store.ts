@@ -5,14 +5,21 @@ import type { ClientsTable, Trx } from '../store/internal/database.js';
 import { writeTransaction } from '../store/internal/write-transaction.js';
 import { StoreError } from '../store/store-error.js';
 import type {
+  AccessTokenFormat,
   ClientCredentials,
+  ClientImportOutcome,
   ClientPatch,
   ClientRecord,
   ClientSecretHash,
   ClientStore,
+  ImportedClient,
   NewClient,
 } from '../store/types.js';
-import { generateClientSecret, hashClientSecret } from './hash-client-secret.js';
+import {
+  CLIENT_SECRET_SCHEME,
+  generateClientSecret,
+  hashClientSecret,
+} from './hash-client-secret.js';
 import {
   DEFAULT_TOKEN_TTL_SEC,
   MAX_SECRET_GRACE_SEC,
@@ -21,6 +28,7 @@ import {
   validateClientName,
   validateScopes,
   validateSeconds,
+  validateTokenFormat,
 } from './validate-client-fields.js';
 
 /**
@@ -82,6 +90,7 @@ export function createClientStore(ctx: StoreContext): ClientStore {
         created_at: now,
         updated_at: now,
         revoked_at: null,
+        token_format: 'rfc9068',
       };
       try {
         await writeTransaction(ctx, async (trx, changed) => {
@@ -168,10 +177,13 @@ export function createClientStore(ctx: StoreContext): ClientStore {
           MAX_TOKEN_TTL_SEC,
         );
       }
+      if (patch.tokenFormat !== undefined) {
+        changes.token_format = validateTokenFormat(patch.tokenFormat);
+      }
       if (Object.keys(changes).length === 0) {
         throw new StoreError(
           'NOTHING_TO_UPDATE',
-          'nothing to update: give scopes, audiences or a token TTL',
+          'nothing to update: give scopes, audiences, a token TTL or a token format',
         );
       }
       return writeTransaction(ctx, async (trx, changed) => {
@@ -203,6 +215,132 @@ export function createClientStore(ctx: StoreContext): ClientStore {
         changed();
         return toRecord({ ...row, revoked_at: now, updated_at: now });
       });
+    },
+
+    async importClients(clients: readonly ImportedClient[], options?: { dryRun?: boolean }) {
+      const checked = clients.map((c) => ({
+        ...c,
+        name: validateClientName(c.name),
+        scopes: validateScopes(c.scopes),
+        audiences: validateAudiences(c.audiences),
+        tokenFormat: validateTokenFormat(c.tokenFormat),
+        ...(c.tokenTtlSec === undefined
+          ? {}
+          : { tokenTtlSec: validateSeconds(c.tokenTtlSec, 'token TTL', 1, MAX_TOKEN_TTL_SEC) }),
+      }));
+      const outcomes: ClientImportOutcome[] = [];
+      const run = writeTransaction(ctx, async (trx, changed) => {
+        const now = ctx.now();
+        for (const c of checked) {
+          const holder = await trx
+            .selectFrom('m2m_clients')
+            .select('client_id')
+            .where('name', '=', c.name)
+            .executeTakeFirst();
+          if (holder !== undefined && holder.client_id !== c.clientId) throw nameTaken(c.name);
+          const existing = await trx
+            .selectFrom('m2m_clients')
+            .selectAll()
+            .where('client_id', '=', c.clientId)
+            .executeTakeFirst();
+          if (existing === undefined) {
+            await trx
+              .insertInto('m2m_clients')
+              .values({
+                client_id: c.clientId,
+                name: c.name,
+                scopes: JSON.stringify(c.scopes),
+                audiences: JSON.stringify(c.audiences),
+                token_ttl_sec: c.tokenTtlSec ?? DEFAULT_TOKEN_TTL_SEC,
+                created_at: now,
+                updated_at: now,
+                revoked_at: c.revoked ? now : null,
+                token_format: c.tokenFormat,
+              })
+              .execute();
+            if (!c.revoked && c.secret !== null) await insertSecret(trx, c.clientId, c.secret, now);
+            outcomes.push({ clientId: c.clientId, name: c.name, action: 'create', changed: [] });
+            changed();
+            continue;
+          }
+          const changes: Partial<ClientsTable> = {};
+          const fields: string[] = [];
+          if (existing.name !== c.name) {
+            changes.name = c.name;
+            fields.push('name');
+          }
+          if (existing.scopes !== JSON.stringify(c.scopes)) {
+            changes.scopes = JSON.stringify(c.scopes);
+            fields.push('scopes');
+          }
+          if (existing.audiences !== JSON.stringify(c.audiences)) {
+            changes.audiences = JSON.stringify(c.audiences);
+            fields.push('audiences');
+          }
+          if (c.tokenTtlSec !== undefined && Number(existing.token_ttl_sec) !== c.tokenTtlSec) {
+            changes.token_ttl_sec = c.tokenTtlSec;
+            fields.push('tokenTtlSec');
+          }
+          if (c.revoked && existing.revoked_at === null) {
+            changes.revoked_at = now;
+            fields.push('revoked');
+            await trx
+              .deleteFrom('m2m_client_secrets')
+              .where('client_id', '=', c.clientId)
+              .execute();
+          }
+          if (fields.length > 0) {
+            await trx
+              .updateTable('m2m_clients')
+              .set({ ...changes, updated_at: now })
+              .where('client_id', '=', c.clientId)
+              .execute();
+            changed();
+          }
+          outcomes.push({
+            clientId: c.clientId,
+            name: c.name,
+            action: fields.length > 0 ? 'update' : 'unchanged',
+            changed: fields,
+          });
+        }
+        if (options?.dryRun === true) throw DRY_RUN;
+      });
+      try {
+        await run;
+      } catch (err) {
+        if (err !== DRY_RUN) {
+          if (isUniqueViolation(err))
+            throw new StoreError('CLIENT_NAME_TAKEN', 'a client name is already taken');
+          throw err;
+        }
+      }
+      return outcomes;
+    },
+
+    async replaceSecretHash(clientId, from, to) {
+      return writeTransaction(ctx, async (trx, changed) => {
+        const result = await trx
+          .updateTable('m2m_client_secrets')
+          .set({ scheme: to.scheme, hash: to.hash })
+          .where('client_id', '=', clientId)
+          .where('scheme', '=', from.scheme)
+          .where('hash', '=', from.hash)
+          .executeTakeFirst();
+        const replaced = Number(result.numUpdatedRows) > 0;
+        if (replaced) changed();
+        return replaced;
+      });
+    },
+
+    async legacySecretClientIds() {
+      const rows = await db
+        .selectFrom('m2m_client_secrets')
+        .select('client_id')
+        .distinct()
+        .where('scheme', '!=', CLIENT_SECRET_SCHEME)
+        .execute();
+      return rows.map((row) => row.client_id);
     },
 
     async rotateSecret(idOrName: string, graceSec: number) {
@@ -267,6 +405,9 @@ async function insertSecret(
     .execute();
 }
 
+/** Thrown inside a dry-run import to roll its transaction back. */
+const DRY_RUN = Symbol('dry run');
+
 function nameTaken(name: string): StoreError {
   return new StoreError('CLIENT_NAME_TAKEN', `a client named ${name} already exists`);
 }
@@ -281,5 +422,6 @@ function toRecord(row: ClientsTable): ClientRecord {
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
     revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
+    tokenFormat: row.token_format as AccessTokenFormat,
   };
 }

@@ -1,4 +1,5 @@
 import { StoreError } from '../store/store-error.js';
+import type { AccessTokenFormat } from '../store/types.js';
 import { MAX_ACCESS_TOKEN_LENGTH } from '../tokens/max-access-token-length.js';
 
 /** Default access-token lifetime, seconds: short, so that a revoked client stops within 15 minutes. */
@@ -115,4 +116,19 @@ export function validateSeconds(value: number, what: string, min: number, max: n
     );
   }
   return value;
+}
+
+/**
+ * Checks a token format name (see AccessTokenFormat).
+ *
+ * @throws {StoreError} `INVALID_TOKEN_FORMAT`
+ */
+export function validateTokenFormat(format: string): AccessTokenFormat {
+  if (format !== 'rfc9068' && format !== 'passport') {
+    throw new StoreError(
+      'INVALID_TOKEN_FORMAT',
+      `invalid token format ${JSON.stringify(format)}: use rfc9068 or passport`,
+    );
+  }
+  return format;
 }

@@ -62,8 +62,15 @@ export interface ClientCredentialsGrantContext {
   issuer: string;
   /** The client and its accepted secret hashes, or undefined for an unknown client_id. */
   findClient(clientId: string): Promise<ClientCredentials | undefined>;
-  /** True when `secret` matches one of `credentials`' unexpired hashes (constant time). */
-  verifySecret(credentials: ClientCredentials | undefined, secret: string, nowSec: number): boolean;
+  /**
+   * True when `secret` matches one of `credentials`' unexpired hashes (constant time); a promise
+   * when a slow legacy hash (adopted from Laravel Passport) has to be checked.
+   */
+  verifySecret(
+    credentials: ClientCredentials | undefined,
+    secret: string,
+    nowSec: number,
+  ): boolean | Promise<boolean>;
   /** The active signing key, imported; undefined when the store has none. */
   signingKey(nowSec: number): Promise<AccessTokenSigningKey | undefined>;
   /**
@@ -167,7 +174,7 @@ export async function grantClientCredentials(
   const nowSec = Math.floor(Date.now() / 1000);
   const credentials = await context.findClient(presented.clientId);
   // Always compare, even for an unknown or revoked client, so all three take the same path.
-  const secretOk = context.verifySecret(credentials, presented.clientSecret, nowSec);
+  const secretOk = await context.verifySecret(credentials, presented.clientSecret, nowSec);
   const authenticated =
     credentials !== undefined && secretOk && credentials.client.revokedAt === null;
   context.clientAuthenticated?.(presented.clientId, authenticated, request);
@@ -183,8 +190,15 @@ export async function grantClientCredentials(
   }
   const { client } = credentials;
   const scopes = resolveScopes(requestedScope, client.scopes);
-  const target = resolveAudience(audience, resource, client.audiences);
-  if (target === client.clientId) {
+  // A Passport-era caller names no audience even when its client may call several services; its
+  // Passport-shaped token names the caller in `aud`, as Passport's did. An audience it does name
+  // must still be allowed.
+  const passportShaped = client.tokenFormat === 'passport';
+  const target =
+    passportShaped && audience === undefined && resource === undefined
+      ? client.clientId
+      : resolveAudience(audience, resource, client.audiences);
+  if (target === client.clientId && !passportShaped) {
     // The audience is the receiving service, never the caller itself (RFC 9068 §3).
     throw new AuthServerError('ERR_AUDIENCE_NOT_ALLOWED', { cause: 'audience is the caller' });
   }
@@ -198,6 +212,7 @@ export async function grantClientCredentials(
     scopes,
     expiresInSec: client.tokenTtlSec,
     nowSec,
+    format: client.tokenFormat,
   });
   if (token.accessToken.length > MAX_ACCESS_TOKEN_LENGTH) {
     // Never handed out: every verifier with default settings would refuse it. Registration bounds

@@ -183,6 +183,7 @@ export function createServerApp(options: BuildServerOptions): {
     authFailureLimiter,
     audit: createTokenAudit(options.logger !== undefined && options.logger !== false, auditWriter),
     tokenRequestFacts: new WeakMap(),
+    legacySecretVerifications: { succeeded: 0, failed: 0 },
   };
 
   app.addHook('onReady', async () => {

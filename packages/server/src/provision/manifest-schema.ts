@@ -52,6 +52,13 @@ export const serviceSchema = z.strictObject({
   calls: z.record(serviceName, z.array(scope).min(1, 'must list at least one scope')).optional(),
   /** Lifetime of the access tokens issued to this service's client, seconds (overrides the default). */
   token_ttl_sec: ttlSec.optional(),
+  /**
+   * The Laravel Passport client this service's client adopts (`m2m-auth import passport`): its id
+   * (`5`, a UUID) or name. Provisioning itself ignores it.
+   */
+  passport_client: z
+    .union([z.string().min(1, 'must not be empty'), z.number().int().nonnegative()])
+    .optional(),
 });
 
 /** A whole manifest. */

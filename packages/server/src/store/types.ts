@@ -19,6 +19,17 @@ export type SigningAlg = 'RS256' | 'ES256' | 'EdDSA';
  */
 export type KeyState = 'next' | 'active' | 'retired' | 'revoked';
 
+/**
+ * The shape of the access tokens a client gets:
+ * - `rfc9068`: RFC 9068 JWT access tokens (`typ: at+jwt`, `aud` = the receiving service).
+ * - `passport`: for clients adopted from Laravel Passport while receivers move: header
+ *   `typ: JWT`, Passport's claims (`aud` = the calling client's id, `jti`, `iat`, `nbf`, `exp`,
+ *   `sub`, `scopes` array) next to RFC 9068's `iss`, `client_id` and `scope`. Such a token names
+ *   no receiving service, as Passport's never did: switch the client to `rfc9068` once its
+ *   receivers verify with `@m2m-auth/verifier` (or check `aud`).
+ */
+export type AccessTokenFormat = 'rfc9068' | 'passport';
+
 /** A registered confidential client (RFC 6749 §2.1), one per service. Never carries secret material. */
 export interface ClientRecord {
   /** The client identifier (RFC 6749 §2.2): opaque, unique, URL-safe. */
@@ -35,6 +46,8 @@ export interface ClientRecord {
   updatedAt: number;
   /** When the client was revoked, or null while it is valid. */
   revokedAt: number | null;
+  /** Shape of the access tokens it gets; `rfc9068` unless adopted from Passport. */
+  tokenFormat: AccessTokenFormat;
 }
 
 /** Stored verifier of a client secret: a hash, never the secret. */
@@ -94,6 +107,37 @@ export interface ClientPatch {
   scopes?: string[];
   audiences?: string[];
   tokenTtlSec?: number;
+  tokenFormat?: AccessTokenFormat;
+}
+
+/**
+ * A client adopted from another authorization server (Laravel Passport), with its own client_id
+ * and the hash of its existing secret. See {@link ClientStore.importClients}.
+ */
+export interface ImportedClient {
+  /** Kept as it was (`"5"`, a UUID): callers' `OAUTH_CLIENT_ID` stays valid. */
+  clientId: string;
+  name: string;
+  scopes: string[];
+  audiences: string[];
+  /** Access-token lifetime, seconds; default 900 for a new client, unchanged for an existing one. */
+  tokenTtlSec?: number;
+  /** Token shape of a new client; an existing client keeps its own (it may have been switched). */
+  tokenFormat: AccessTokenFormat;
+  /** Revoked at the source: comes in revoked (and an existing client is revoked). */
+  revoked: boolean;
+  /** The secret's hash (ours, or a legacy `bcrypt` / `argon2id` one); null for a revoked client. */
+  secret: ClientSecretHash | null;
+}
+
+/** What {@link ClientStore.importClients} did (or would do) with one {@link ImportedClient}. */
+export interface ClientImportOutcome {
+  clientId: string;
+  name: string;
+  /** `create`: new; `update`: fields changed (secrets never are); `unchanged`. */
+  action: 'create' | 'update' | 'unchanged';
+  /** Changed fields of an `update`: `name`, `scopes`, `audiences`, `tokenTtlSec`, `revoked`. */
+  changed: string[];
 }
 
 /** Client registry operations. `idOrName` accepts a client_id or a client name. */
@@ -117,6 +161,32 @@ export interface ClientStore {
   update(idOrName: string, patch: ClientPatch): Promise<ClientRecord>;
   /** Revokes at once and deletes the client's secret hashes; revoking a revoked client changes nothing. */
   revoke(idOrName: string): Promise<ClientRecord>;
+  /**
+   * Adopts clients with their own client_ids and secret hashes, in one transaction: all or
+   * nothing. A client_id already present is brought in line (name, scopes, audiences, TTL,
+   * revocation) but keeps its secrets and token format, so re-running an import changes nothing.
+   * With `dryRun` the same work runs and is rolled back: the outcomes are the plan.
+   *
+   * @throws {StoreError} `INVALID_CLIENT_NAME`, `INVALID_SCOPE`, `INVALID_AUDIENCE`,
+   *   `INVALID_DURATION`, `CLIENT_NAME_TAKEN` (a name held by another client_id).
+   */
+  importClients(
+    clients: readonly ImportedClient[],
+    options?: { dryRun?: boolean },
+  ): Promise<ClientImportOutcome[]>;
+  /**
+   * Replaces one stored secret hash by another (a legacy hash by ours after the secret verified),
+   * only if it is still stored as it was.
+   *
+   * @returns whether it was replaced.
+   */
+  replaceSecretHash(
+    clientId: string,
+    from: Pick<ClientSecretHash, 'scheme' | 'hash'>,
+    to: ClientSecretHash,
+  ): Promise<boolean>;
+  /** client_ids of the clients that still hold a legacy (imported bcrypt/argon2id) secret hash. */
+  legacySecretClientIds(): Promise<string[]>;
   /** New secret; the old one stays accepted for `graceSec` seconds (0: at once rejected). */
   rotateSecret(
     idOrName: string,

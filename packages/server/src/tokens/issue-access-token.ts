@@ -1,6 +1,6 @@
 import { type KeyObject, randomUUID } from 'node:crypto';
 import type { CryptoKey } from 'jose';
-import type { SigningAlg } from '../store/types.js';
+import type { AccessTokenFormat, SigningAlg } from '../store/types.js';
 import { prepareSigner } from './internal/prepare-signer.js';
 
 /**
@@ -40,6 +40,12 @@ export interface AccessTokenGrant {
   expiresInSec: number;
   /** Issue time in Unix seconds (a non-negative integer); default: now. */
   nowSec?: number;
+  /**
+   * `rfc9068` (default), or `passport`: header `typ: JWT` and Laravel Passport's claims (`aud` =
+   * the client, `nbf`, `scopes` array) next to `iss`, `client_id` and `scope`, so receivers that
+   * still verify Passport tokens accept it. `audience` is then not written (see AccessTokenFormat).
+   */
+  format?: AccessTokenFormat;
 }
 
 /** A signed access token and the facts an audit line needs. */
@@ -105,6 +111,23 @@ export async function issueAccessToken(
   const jti = randomUUID();
   const scope = grant.scopes.join(' ');
   const signer = prepareSigner(signingKey);
+  if (grant.format === 'passport') {
+    // Passport's claims first, in league/oauth2-server's order, then what RFC 9068 receivers read.
+    const passportClaims = JSON.stringify({
+      aud: grant.clientId,
+      jti,
+      iat: issuedAt,
+      nbf: issuedAt,
+      exp: expiresAt,
+      sub: grant.clientId,
+      scopes: grant.scopes,
+      iss: grant.issuer,
+      client_id: grant.clientId,
+      scope,
+    });
+    const accessToken = signer.sign(passportClaims, 'JWT');
+    return { accessToken, jti, issuedAt, expiresAt, scope };
+  }
   // Serialized directly: every claim is built here with its type fixed, so a claims builder that
   // re-validates them (jose's SignJWT: about 15 µs per token) buys nothing.
   const claims = JSON.stringify({

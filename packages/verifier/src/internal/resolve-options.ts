@@ -92,7 +92,7 @@ export interface ResolvedOptions {
  *
  * @throws TypeError
  */
-export function resolveOptions(options: VerifierOptions): ResolvedOptions {
+export function resolveOptions(options: VerifierOptions, source?: string): ResolvedOptions {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError('createVerifier options must be an object');
   }
@@ -188,6 +188,7 @@ export function resolveOptions(options: VerifierOptions): ResolvedOptions {
       audiences: audienceList === undefined ? undefined : new Set(audienceList),
       clockToleranceSec,
       maxTokenAgeSec,
+      source,
     },
     algorithms,
     requiredScopes,

@@ -16,6 +16,8 @@ export interface ClaimsPolicy {
   readonly clockToleranceSec: number;
   /** Maximum seconds since `iat`; `undefined` = no limit. */
   readonly maxTokenAgeSec: number | undefined;
+  /** Name of the token source (multi-source verifiers), written to `AuthInfo.source`. */
+  readonly source?: string | undefined;
 }
 
 /** A token whose claims passed, with what later checks (cache hits, scopes) need. */
@@ -124,6 +126,7 @@ export function validateClaims(
     clientId,
     scopes: Object.freeze(scopes),
     claims: claims as unknown as AccessTokenClaims,
+    ...(policy.source === undefined ? {} : { source: policy.source }),
   });
   return {
     auth,

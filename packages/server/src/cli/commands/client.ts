@@ -1,6 +1,6 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { StoreError } from '../../store/store-error.js';
-import type { ClientPatch, ClientRecord } from '../../store/types.js';
+import type { AccessTokenFormat, ClientPatch, ClientRecord } from '../../store/types.js';
 import { clientToJson, clientToLines, secretsSummary } from '../internal/client-view.js';
 import { createOutput, examples, formatTable, formatTime } from '../internal/output.js';
 import { parseList, parseSeconds } from '../internal/parse-arguments.js';
@@ -72,8 +72,17 @@ export function registerClientCommand(program: Command): void {
     .action(async (_opts: unknown, cmd: Command) => {
       const options = storeOptionsOf(cmd);
       const out = createOutput(options.json);
-      const clients = await withStore(options, (store) => store.clients.list(), 'existing');
-      out.data(clients.map(clientToJson));
+      const { clients, legacy } = await withStore(
+        options,
+        async (store) => ({
+          clients: await store.clients.list(),
+          legacy: new Set(await store.clients.legacySecretClientIds()),
+        }),
+        'existing',
+      );
+      out.data(
+        clients.map((c) => ({ ...clientToJson(c), legacy_secret_hash: legacy.has(c.clientId) })),
+      );
       if (clients.length === 0) {
         out.text(
           'No clients. Create one with: m2m-auth client create <name> --audiences <service>',
@@ -82,7 +91,7 @@ export function registerClientCommand(program: Command): void {
       }
       out.text(
         ...formatTable([
-          ['NAME', 'CLIENT_ID', 'STATUS', 'SCOPES', 'AUDIENCES', 'TTL'],
+          ['NAME', 'CLIENT_ID', 'STATUS', 'SCOPES', 'AUDIENCES', 'TTL', 'TOKENS', 'SECRET_HASH'],
           ...clients.map((c) => [
             c.name,
             c.clientId,
@@ -90,9 +99,17 @@ export function registerClientCommand(program: Command): void {
             c.scopes.join(',') || '-',
             c.audiences.join(',') || '-',
             `${c.tokenTtlSec}s`,
+            c.tokenFormat,
+            legacy.has(c.clientId) ? 'legacy (Passport)' : '-',
           ]),
         ]),
       );
+      if (legacy.size > 0) {
+        out.text(
+          '',
+          `${legacy.size} client(s) still hold a legacy secret hash (bcrypt/argon2id from Laravel Passport); it is replaced at their next successful token request.`,
+        );
+      }
     });
 
   addStoreOptions(
@@ -195,7 +212,13 @@ export function registerClientCommand(program: Command): void {
       .argument('<id|name>', 'client_id or name')
       .option('--scopes <list>', 'new scopes, comma-separated ("" for none)', parseList)
       .option('--audiences <list>', 'new audiences, comma-separated ("" for none)', parseList)
-      .option('--token-ttl <sec>', 'new access-token lifetime, seconds', parseSeconds),
+      .option('--token-ttl <sec>', 'new access-token lifetime, seconds', parseSeconds)
+      .addOption(
+        new Option(
+          '--token-format <format>',
+          'token shape: rfc9068 (aud = the receiving service) or passport (Laravel Passport claims, while receivers move)',
+        ).choices(['rfc9068', 'passport']),
+      ),
   )
     .addHelpText(
       'after',
@@ -206,12 +229,18 @@ export function registerClientCommand(program: Command): void {
     .action(
       async (
         idOrName: string,
-        opts: { scopes?: string[]; audiences?: string[]; tokenTtl?: number },
+        opts: {
+          scopes?: string[];
+          audiences?: string[];
+          tokenTtl?: number;
+          tokenFormat?: AccessTokenFormat;
+        },
         cmd: Command,
       ) => {
         const options = storeOptionsOf(cmd);
         const out = createOutput(options.json);
         const patch: ClientPatch = {
+          ...(opts.tokenFormat !== undefined ? { tokenFormat: opts.tokenFormat } : {}),
           ...(opts.scopes !== undefined ? { scopes: opts.scopes } : {}),
           ...(opts.audiences !== undefined ? { audiences: opts.audiences } : {}),
           ...(opts.tokenTtl !== undefined ? { tokenTtlSec: opts.tokenTtl } : {}),

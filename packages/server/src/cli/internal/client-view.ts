@@ -12,6 +12,7 @@ export function clientToJson(client: ClientRecord): Record<string, unknown> {
     created_at: client.createdAt,
     updated_at: client.updatedAt,
     revoked_at: client.revokedAt,
+    token_format: client.tokenFormat,
   };
 }
 
@@ -25,6 +26,7 @@ export function clientToLines(client: ClientRecord): string[] {
     `  scopes:     ${list(client.scopes)}`,
     `  audiences:  ${list(client.audiences)}`,
     `  token TTL:  ${client.tokenTtlSec} s`,
+    `  tokens:     ${client.tokenFormat}`,
     `  created:    ${formatTime(client.createdAt)}`,
     `  updated:    ${formatTime(client.updatedAt)}`,
   ];

@@ -26,7 +26,7 @@ export function extractClientCredentials(
   params: Record<string, unknown>,
   authorization: string | undefined,
 ): PresentedClientCredentials {
-  const bodyId = readParam(params, 'client_id');
+  const bodyId = readClientId(params);
   const bodySecret = readParam(params, 'client_secret');
   if (authorization !== undefined && authorization !== '') {
     const basic = parseBasicAuthorization(authorization);
@@ -39,6 +39,17 @@ export function extractClientCredentials(
     throw new AuthServerError('ERR_CLIENT_AUTH_MISSING');
   }
   return { clientId: bodyId, clientSecret: bodySecret, method: 'client_secret_post' };
+}
+
+/**
+ * The body `client_id`. Laravel Passport's numeric ids reach it as JSON numbers from PHP callers
+ * (`"client_id": 5`); a non-negative safe integer is read as its decimal string. Other non-string
+ * values are refused as by `readParam`.
+ */
+function readClientId(params: Record<string, unknown>): string | undefined {
+  const value = params['client_id'];
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return String(value);
+  return readParam(params, 'client_id');
 }
 
 function parseBasicAuthorization(header: string): PresentedClientCredentials {

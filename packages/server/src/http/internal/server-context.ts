@@ -24,6 +24,11 @@ export interface ServerContext {
   readonly authFailureLimiter: AuthFailureLimiter | undefined;
   /** Audit events of token requests. */
   readonly audit: TokenAudit;
+  /**
+   * Checks of adopted legacy secret hashes (bcrypt/argon2id from Laravel Passport): slow by design,
+   * so counted and logged; `succeeded` ones were replaced by the server's own hash.
+   */
+  readonly legacySecretVerifications: { succeeded: number; failed: number };
   /** What the grant learned about each token request, for auditing its refusal. */
   readonly tokenRequestFacts: WeakMap<FastifyRequest, TokenRequestFacts>;
 }

@@ -1,5 +1,6 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { hashClientSecret } from '../../clients/hash-client-secret.js';
+import { isLegacySecretHash, verifyLegacySecret } from '../../clients/legacy-secret-hash.js';
 import { verifyClientSecret } from '../../clients/verify-client-secret.js';
 import { AuthServerError } from '../../errors/auth-server-error.js';
 import {
@@ -19,6 +20,12 @@ export const TOKEN_PATH = '/oauth/token';
  */
 const DECOY_HASHES = [hashClientSecret(crypto.randomUUID() + crypto.randomUUID())];
 
+/** Where legacy (Passport) secret checks are counted and logged; without it they are not made. */
+export interface LegacySecretVerification {
+  readonly counts: ServerContext['legacySecretVerifications'];
+  readonly log: Pick<FastifyBaseLogger, 'info' | 'warn'>;
+}
+
 /**
  * The grant context of the token endpoint: clients from the store cache, secrets compared with
  * `verify` (verifyClientSecret; a parameter so tests can count comparisons), the failure limiter.
@@ -26,6 +33,7 @@ const DECOY_HASHES = [hashClientSecret(crypto.randomUUID() + crypto.randomUUID()
 export function createTokenGrantContext(
   context: Pick<ServerContext, 'cache' | 'authFailureLimiter' | 'issuer'>,
   verify: typeof verifyClientSecret = verifyClientSecret,
+  legacy?: LegacySecretVerification,
 ): ClientCredentialsGrantContext {
   const { cache, authFailureLimiter: limiter } = context;
   const grantContext: ClientCredentialsGrantContext = {
@@ -41,19 +49,59 @@ export function createTokenGrantContext(
     // revision, which every rotation and revocation moves, and a grace period's end is checked
     // here, on every comparison.
     // Unknown and revoked clients (the latter have no hashes left) are compared with a decoy: one
-    // hash of the presented secret and at least one comparison, whoever it names.
-    verifySecret: (credentials: ClientCredentials | undefined, secret, nowSec) =>
-      verify(
-        secret,
-        credentials === undefined ||
-          credentials.client.revokedAt !== null ||
-          credentials.secrets.length === 0
-          ? DECOY_HASHES
-          : credentials.secrets,
-        nowSec,
-      ),
+    // hash of the presented secret and at least one comparison, whoever it names. A client
+    // adopted from Passport may still hold a bcrypt/argon2id hash (slow by design; the failure
+    // limiter runs before it).
+    verifySecret: (credentials: ClientCredentials | undefined, secret, nowSec) => {
+      const known =
+        credentials !== undefined &&
+        credentials.client.revokedAt === null &&
+        credentials.secrets.length > 0;
+      if (verify(secret, known ? credentials.secrets : DECOY_HASHES, nowSec)) return true;
+      if (!known || legacy === undefined) return false;
+      const legacyHashes = credentials.secrets.filter(
+        (s) => isLegacySecretHash(s) && (s.expiresAt === null || s.expiresAt > nowSec),
+      );
+      if (legacyHashes.length === 0) return false;
+      return verifyLegacy(credentials, legacyHashes, secret, legacy);
+    },
     signingKey: (nowSec) => cache.signingKey(nowSec),
   };
+  /**
+   * A client adopted from Laravel Passport keeps its bcrypt/argon2id hash until it authenticates
+   * once: the secret it presented then is hashed with the server's own scheme and replaces the
+   * legacy hash (if it is still stored as it was), so later requests take the fast path.
+   */
+  async function verifyLegacy(
+    credentials: ClientCredentials,
+    legacyHashes: readonly ClientCredentials['secrets'][number][],
+    secret: string,
+    { counts, log }: LegacySecretVerification,
+  ): Promise<boolean> {
+    const clientId = credentials.client.clientId;
+    for (const stored of legacyHashes) {
+      if (!(await verifyLegacySecret(secret, stored))) continue;
+      counts.succeeded += 1;
+      log.info(
+        { clientId, scheme: stored.scheme, legacySecretVerifications: counts },
+        'legacy client secret hash verified; replacing it with the server hash',
+      );
+      try {
+        await cache.replaceSecretHash(clientId, stored, hashClientSecret(secret, stored.expiresAt));
+      } catch (err) {
+        // The secret was right: the request succeeds, and the next one tries the upgrade again.
+        log.warn({ err, clientId }, 'could not replace a legacy client secret hash');
+      }
+      return true;
+    }
+    counts.failed += 1;
+    log.info(
+      { clientId, legacySecretVerifications: counts },
+      'legacy client secret hash did not match',
+    );
+    return false;
+  }
+
   if (limiter !== undefined) {
     grantContext.admitClient = (clientId, request) => {
       const refusal = limiter.check(clientId, request.sourceAddress ?? '', Date.now());
@@ -81,7 +129,10 @@ export function createTokenGrantContext(
  */
 export function registerTokenRoute(app: FastifyInstance, context: ServerContext): void {
   const { cache } = context;
-  const grantContext = createTokenGrantContext(context);
+  const grantContext = createTokenGrantContext(context, verifyClientSecret, {
+    counts: context.legacySecretVerifications,
+    log: app.log,
+  });
 
   app.post(context.basePath + TOKEN_PATH, async (request, reply) => {
     // RFC 6749 §5.1: token responses must not be cached; set first so error replies carry it too.

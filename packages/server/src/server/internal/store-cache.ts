@@ -5,6 +5,7 @@ import { importSigningKey } from '../../keys/import-signing-key.js';
 import { StoreError, type StoreErrorCode } from '../../store/store-error.js';
 import type {
   ClientCredentials,
+  ClientSecretHash,
   RefusedActivation,
   SigningKeyRecord,
   Store,
@@ -153,6 +154,20 @@ export class StoreCache {
   /** Reads the revision now, whatever the interval, and drops the cache if it moved. */
   refresh(): Promise<void> {
     return this.#check();
+  }
+
+  /**
+   * Replaces a client's legacy secret hash in the store (see ClientStore.replaceSecretHash); the
+   * revision it moves drops this cache, so the next request reads the new hash.
+   */
+  async replaceSecretHash(
+    clientId: string,
+    from: Pick<ClientSecretHash, 'scheme' | 'hash'>,
+    to: ClientSecretHash,
+  ): Promise<boolean> {
+    const replaced = await this.#store.clients.replaceSecretHash(clientId, from, to);
+    if (replaced) await this.refresh();
+    return replaced;
   }
 
   /**

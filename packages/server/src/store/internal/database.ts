@@ -21,6 +21,8 @@ export interface ClientsTable {
   created_at: number;
   updated_at: number;
   revoked_at: number | null;
+  /** `rfc9068` or `passport` (see AccessTokenFormat in types.ts). */
+  token_format: string;
 }
 
 export interface ClientSecretsTable {

@@ -1,6 +1,7 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { auditEventsMigration } from '../../audit/audit-events-migration.js';
 import { StoreError } from '../store-error.js';
+import { clientTokenFormatMigration } from './client-token-format-migration.js';
 import type { Db } from './database.js';
 import { leasesMigration } from './leases-migration.js';
 
@@ -78,6 +79,7 @@ const migrations: Record<string, Migration> = {
   },
   '0002_audit_events': auditEventsMigration,
   '0003_leases': leasesMigration,
+  '0004_client_token_format': clientTokenFormatMigration,
 };
 
 const provider: MigrationProvider = {

@@ -4,7 +4,12 @@ import type { AccessTokenSigningKey } from '../issue-access-token.js';
 
 /** Signs the claims of one access token with one key: returns the compact JWS. */
 export interface PreparedSigner {
-  sign(claimsJson: string): string;
+  /**
+   * @param claimsJson - the serialized claims set.
+   * @param typ - the header's `typ`: `at+jwt` (RFC 9068 §2.1, default) or `JWT` (Passport-shaped
+   *   tokens).
+   */
+  sign(claimsJson: string, typ?: 'at+jwt' | 'JWT'): string;
 }
 
 /** What node:crypto needs per JWS algorithm (RFC 7518 §3.3, §3.4; RFC 8037 §3.1). */
@@ -35,7 +40,7 @@ const signers = new WeakMap<AccessTokenSigningKey, PreparedSigner>();
 
 /**
  * The signer of a signing key, prepared on first use: the protected header
- * (`{"alg","typ":"at+jwt","kid"}`) encoded once, the private `KeyObject` (taken from a jose
+ * (`{"alg","typ":"at+jwt","kid"}`, and its `typ: JWT` twin) encoded once, the private `KeyObject` (taken from a jose
  * CryptoKey with `KeyObject.from`) checked against `alg`, and node:crypto's options built once.
  * Signing is node:crypto's synchronous `sign`: no threadpool round trip per token.
  *
@@ -62,12 +67,13 @@ export function prepareSigner(signingKey: AccessTokenSigningKey): PreparedSigner
   const argument: SignKeyObjectInput = { key, ...parameters.options };
   const { digest } = parameters;
   // JSON.stringify of exactly these members, in this order: the same header jose wrote.
-  const encodedHeader = Buffer.from(JSON.stringify({ alg, typ: 'at+jwt', kid })).toString(
-    'base64url',
-  );
-  const prefix = `${encodedHeader}.`;
+  const prefixOf = (typ: string): string =>
+    `${Buffer.from(JSON.stringify({ alg, typ, kid })).toString('base64url')}.`;
+  const accessTokenPrefix = prefixOf('at+jwt');
+  const jwtPrefix = prefixOf('JWT');
   signer = {
-    sign(claimsJson) {
+    sign(claimsJson, typ = 'at+jwt') {
+      const prefix = typ === 'JWT' ? jwtPrefix : accessTokenPrefix;
       const signingInput = prefix + Buffer.from(claimsJson, 'utf8').toString('base64url');
       // Base64url is ASCII: latin1 gives its bytes without a UTF-8 encoder pass.
       const signature = sign(digest, Buffer.from(signingInput, 'latin1'), argument);
