@@ -22,22 +22,31 @@ const auth = createTokenClient();
 
 const doctorsUrl = new URL('/doctors/api/some-data', process.env.MS_DOCTOR_URL);
 const collegesUrl = new URL('/colleges/api/some-data', process.env.MS_COLLEGE_URL);
-const pharmacyUrl = new URL('/pharmacy/api/some-data', process.env.MS_PHARMACY_URL);
-const labUrl = new URL('/lab/api/some-data', process.env.MS_LAB_URL);
+// ms_pharmacy and ms_lab are optional: without their URL, the overview leaves them out.
+const pharmacyUrl = optionalUrl('/pharmacy/api/some-data', process.env.MS_PHARMACY_URL);
+const labUrl = optionalUrl('/lab/api/some-data', process.env.MS_LAB_URL);
+
+function optionalUrl(path, base) {
+  return base ? new URL(path, base) : undefined;
+}
 
 // undici: tokens go to ms_pharmacy's origin only, whatever else this dispatcher is used for.
-const dispatcher = new Agent().compose(
-  createTokenInterceptor({
-    client: auth,
-    origins: { [pharmacyUrl.origin]: { audience: 'ms_pharmacy', scope: 'prescriptions:read' } },
-  }),
-);
+const dispatcher =
+  pharmacyUrl &&
+  new Agent().compose(
+    createTokenInterceptor({
+      client: auth,
+      origins: { [pharmacyUrl.origin]: { audience: 'ms_pharmacy', scope: 'prescriptions:read' } },
+    }),
+  );
 // axios: the same, for ms_lab's origin. Every status is an answer here, not an exception.
 const http = axios.create({ validateStatus: () => true });
-attachTokenInterceptors(http, {
-  client: auth,
-  origins: { [labUrl.origin]: { audience: 'ms_lab', scope: 'lab-results:read' } },
-});
+if (labUrl) {
+  attachTokenInterceptors(http, {
+    client: auth,
+    origins: { [labUrl.origin]: { audience: 'ms_lab', scope: 'lab-results:read' } },
+  });
+}
 
 /** Calls a service with a token for its audience; always name the scope this call needs. */
 async function callService(url, audience, scope) {
@@ -56,11 +65,12 @@ const server = createServer(async (req, res) => {
     const [doctors, colleges, pharmacy, lab] = await Promise.all([
       callService(doctorsUrl, 'ms_doctor', 'doctors:read'),
       callService(collegesUrl, 'ms_college', 'colleges:read'),
-      request(pharmacyUrl, { dispatcher }).then(async ({ statusCode, body }) => ({
-        status: statusCode,
-        body: await body.json().catch(() => null),
-      })),
-      http.get(labUrl.href).then(({ status, data }) => ({ status, body: data })),
+      pharmacyUrl &&
+        request(pharmacyUrl, { dispatcher }).then(async ({ statusCode, body }) => ({
+          status: statusCode,
+          body: await body.json().catch(() => null),
+        })),
+      labUrl && http.get(labUrl.href).then(({ status, data }) => ({ status, body: data })),
     ]);
     res.writeHead(200, { 'content-type': 'application/json' }).end(
       JSON.stringify({
