@@ -5,13 +5,17 @@ import type { ClientsTable, Trx } from '../store/internal/database.js';
 import { writeTransaction } from '../store/internal/write-transaction.js';
 import { StoreError } from '../store/store-error.js';
 import type {
+  ClientAssertionAlg,
   ClientCredentials,
   ClientPatch,
+  ClientPublicKeys,
   ClientRecord,
   ClientSecretHash,
   ClientStore,
   NewClient,
+  NewClientPublicKeys,
 } from '../store/types.js';
+import { normalizeClientPublicKeys } from './client-public-keys.js';
 import { generateClientSecret, hashClientSecret } from './hash-client-secret.js';
 import {
   DEFAULT_TOKEN_TTL_SEC,
@@ -59,47 +63,91 @@ export function createClientStore(ctx: StoreContext): ClientStore {
     }
   }
 
+  /** Inserts a client row and, in the same transaction, its credential (secret hash or keys). */
+  async function insertClient(
+    input: NewClient,
+    addCredential: (trx: Trx, row: ClientsTable, now: number) => Promise<void>,
+  ): Promise<ClientRecord> {
+    const name = validateClientName(input.name);
+    const scopes = validateScopes(input.scopes ?? []);
+    const audiences = validateAudiences(input.audiences ?? []);
+    const tokenTtlSec = validateSeconds(
+      input.tokenTtlSec ?? DEFAULT_TOKEN_TTL_SEC,
+      'token TTL',
+      1,
+      MAX_TOKEN_TTL_SEC,
+    );
+    const now = ctx.now();
+    const row: ClientsTable = {
+      client_id: randomUUID(),
+      name,
+      scopes: JSON.stringify(scopes),
+      audiences: JSON.stringify(audiences),
+      token_ttl_sec: tokenTtlSec,
+      created_at: now,
+      updated_at: now,
+      revoked_at: null,
+    };
+    try {
+      await writeTransaction(ctx, async (trx, changed) => {
+        const taken = await trx
+          .selectFrom('m2m_clients')
+          .select('client_id')
+          .where('name', '=', name)
+          .executeTakeFirst();
+        if (taken !== undefined) throw nameTaken(name);
+        await trx.insertInto('m2m_clients').values(row).execute();
+        await addCredential(trx, row, now);
+        changed();
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw nameTaken(name);
+      throw err;
+    }
+    return toRecord(row);
+  }
+
   return {
     async create(input: NewClient) {
-      const name = validateClientName(input.name);
-      const scopes = validateScopes(input.scopes ?? []);
-      const audiences = validateAudiences(input.audiences ?? []);
-      const tokenTtlSec = validateSeconds(
-        input.tokenTtlSec ?? DEFAULT_TOKEN_TTL_SEC,
-        'token TTL',
-        1,
-        MAX_TOKEN_TTL_SEC,
-      );
       const clientSecret = generateClientSecret();
       const secretHash = hashClientSecret(clientSecret);
-      const now = ctx.now();
-      const row: ClientsTable = {
-        client_id: randomUUID(),
-        name,
-        scopes: JSON.stringify(scopes),
-        audiences: JSON.stringify(audiences),
-        token_ttl_sec: tokenTtlSec,
-        created_at: now,
-        updated_at: now,
-        revoked_at: null,
-      };
-      try {
-        await writeTransaction(ctx, async (trx, changed) => {
-          const taken = await trx
-            .selectFrom('m2m_clients')
-            .select('client_id')
-            .where('name', '=', name)
-            .executeTakeFirst();
-          if (taken !== undefined) throw nameTaken(name);
-          await trx.insertInto('m2m_clients').values(row).execute();
-          await insertSecret(trx, row.client_id, secretHash, now);
-          changed();
-        });
-      } catch (err) {
-        if (isUniqueViolation(err)) throw nameTaken(name);
-        throw err;
-      }
-      return { client: toRecord(row), clientSecret };
+      const client = await insertClient(input, async (trx, row, now) => {
+        await insertSecret(trx, row.client_id, secretHash, now);
+      });
+      return { client, clientSecret };
+    },
+
+    async createWithPublicKeys(input: NewClient, keys: NewClientPublicKeys) {
+      const publicKeys = await normalizeClientPublicKeys(keys);
+      return insertClient(input, async (trx, row, now) => {
+        await trx
+          .insertInto('m2m_client_keys')
+          .values(keysRow(row.client_id, publicKeys, now))
+          .execute();
+      });
+    },
+
+    async setPublicKeys(idOrName: string, keys: NewClientPublicKeys) {
+      const publicKeys = await normalizeClientPublicKeys(keys);
+      return writeTransaction(ctx, async (trx, changed) => {
+        const row = await requireRow(trx, idOrName);
+        requireNotRevoked(row);
+        const now = ctx.now();
+        // A client authenticates one way: with keys registered, its secrets have no further use.
+        await trx.deleteFrom('m2m_client_secrets').where('client_id', '=', row.client_id).execute();
+        await trx.deleteFrom('m2m_client_keys').where('client_id', '=', row.client_id).execute();
+        await trx
+          .insertInto('m2m_client_keys')
+          .values(keysRow(row.client_id, publicKeys, now))
+          .execute();
+        await trx
+          .updateTable('m2m_clients')
+          .set({ updated_at: now })
+          .where('client_id', '=', row.client_id)
+          .execute();
+        changed();
+        return toRecord({ ...row, updated_at: now });
+      });
     },
 
     async list() {
@@ -126,10 +174,23 @@ export function createClientStore(ctx: StoreContext): ClientStore {
         .where('client_id', '=', clientId)
         .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
         .execute();
-      return {
+      const keys = await db
+        .selectFrom('m2m_client_keys')
+        .selectAll()
+        .where('client_id', '=', clientId)
+        .executeTakeFirst();
+      const credentials: ClientCredentials = {
         client: toRecord(row),
         secrets: secrets.map((s) => ({ scheme: s.scheme, hash: s.hash, expiresAt: s.expires_at })),
       };
+      if (keys !== undefined) {
+        credentials.publicKeys = {
+          alg: keys.alg as ClientAssertionAlg,
+          keys: keys.jwks === null ? null : JSON.parse(keys.jwks),
+          jwksUri: keys.jwks_uri,
+        };
+      }
+      return credentials;
     },
 
     async update(idOrName: string, patch: ClientPatch) {
@@ -213,6 +274,8 @@ export function createClientStore(ctx: StoreContext): ClientStore {
             .execute();
         }
         await insertSecret(trx, row.client_id, secretHash, now);
+        // A client authenticates one way: a new secret ends its private_key_jwt registration.
+        await trx.deleteFrom('m2m_client_keys').where('client_id', '=', row.client_id).execute();
         await trx
           .updateTable('m2m_clients')
           .set({ updated_at: now })
@@ -243,6 +306,16 @@ async function insertSecret(
       expires_at: null,
     })
     .execute();
+}
+
+function keysRow(clientId: string, keys: ClientPublicKeys, now: number) {
+  return {
+    client_id: clientId,
+    alg: keys.alg,
+    jwks: keys.keys === null ? null : JSON.stringify(keys.keys),
+    jwks_uri: keys.jwksUri,
+    updated_at: now,
+  };
 }
 
 function nameTaken(name: string): StoreError {

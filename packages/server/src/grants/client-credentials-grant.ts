@@ -1,5 +1,5 @@
 import { AuthServerError } from '../errors/auth-server-error.js';
-import type { ClientCredentials, ClientRecord } from '../store/types.js';
+import type { ClientCredentials, ClientPublicKeys, ClientRecord } from '../store/types.js';
 import {
   type AccessTokenSigningKey,
   type IssuedAccessToken,
@@ -10,9 +10,11 @@ import {
   extractClientCredentials,
   type PresentedClientCredentials,
 } from './internal/extract-client-credentials.js';
+import { JwsFormatError, parseStrictJws } from './internal/parse-strict-jws.js';
 import { readParam } from './internal/read-param.js';
 import { resolveAudience } from './internal/resolve-audience.js';
 import { resolveScopes } from './internal/resolve-scopes.js';
+import { ClientAssertionRefused } from './verify-client-assertion.js';
 
 /** A token request as the HTTP layer hands it over. */
 export interface TokenRequest {
@@ -59,6 +61,16 @@ export interface ClientCredentialsGrantContext {
   findClient(clientId: string): Promise<ClientCredentials | undefined>;
   /** True when `secret` matches one of `credentials`' unexpired hashes (constant time). */
   verifySecret(credentials: ClientCredentials | undefined, secret: string, nowSec: number): boolean;
+  /**
+   * Checks a `private_key_jwt` assertion (see `verifyClientAssertion`); throws
+   * `ClientAssertionRefused` with the reason. Absent: such assertions are refused.
+   */
+  verifyAssertion?(
+    assertion: string,
+    clientId: string,
+    publicKeys: ClientPublicKeys,
+    nowSec: number,
+  ): Promise<void>;
   /** The active signing key, imported; undefined when the store has none. */
   signingKey(nowSec: number): Promise<AccessTokenSigningKey | undefined>;
   /**
@@ -138,20 +150,24 @@ export async function grantClientCredentials(
 
   const nowSec = Math.floor(Date.now() / 1000);
   const credentials = await context.findClient(presented.clientId);
-  // Always compare, even for an unknown or revoked client, so all three take the same path.
-  const secretOk = context.verifySecret(credentials, presented.clientSecret, nowSec);
-  const authenticated =
-    credentials !== undefined && secretOk && credentials.client.revokedAt === null;
-  context.clientAuthenticated?.(presented.clientId, authenticated, request);
-  if (!authenticated || credentials === undefined) {
-    throw new AuthServerError('ERR_CLIENT_AUTH_FAILED', {
-      cause:
-        credentials === undefined
-          ? 'unknown client_id'
-          : credentials.client.revokedAt !== null
-            ? 'client revoked'
-            : 'secret mismatch',
-    });
+  let refusal: string | undefined;
+  if (presented.method === 'private_key_jwt') {
+    refusal = await checkAssertion(presented.assertion, credentials, context, nowSec);
+  } else {
+    // Always compare, even for an unknown or revoked client, so all three take the same path.
+    const secretOk = context.verifySecret(credentials, presented.clientSecret, nowSec);
+    if (credentials === undefined) refusal = 'unknown client_id';
+    else if (credentials.client.revokedAt !== null) refusal = 'client revoked';
+    else if (!secretOk) {
+      refusal =
+        credentials.publicKeys === undefined
+          ? 'secret mismatch'
+          : 'client authenticates with private_key_jwt';
+    }
+  }
+  context.clientAuthenticated?.(presented.clientId, refusal === undefined, request);
+  if (refusal !== undefined || credentials === undefined) {
+    throw new AuthServerError('ERR_CLIENT_AUTH_FAILED', { cause: refusal ?? 'unknown client_id' });
   }
   const { client } = credentials;
   const scopes = resolveScopes(requestedScope, client.scopes);
@@ -183,4 +199,38 @@ export async function grantClientCredentials(
     method: presented.method,
     token,
   };
+}
+
+/** Checks a client assertion; returns the refusal reason, or undefined when it authenticates. */
+async function checkAssertion(
+  assertion: string,
+  credentials: ClientCredentials | undefined,
+  context: ClientCredentialsGrantContext,
+  nowSec: number,
+): Promise<string | undefined> {
+  if (credentials === undefined) {
+    // An assertion whose sub could not be read names no client: say why it could not.
+    try {
+      parseStrictJws(assertion);
+    } catch (err) {
+      if (err instanceof JwsFormatError) return err.message;
+      throw err;
+    }
+    return 'unknown client_id';
+  }
+  if (credentials.client.revokedAt !== null) return 'client revoked';
+  if (credentials.publicKeys === undefined) return 'client has no registered public key';
+  if (context.verifyAssertion === undefined) return 'private_key_jwt is not enabled';
+  try {
+    await context.verifyAssertion(
+      assertion,
+      credentials.client.clientId,
+      credentials.publicKeys,
+      nowSec,
+    );
+    return undefined;
+  } catch (err) {
+    if (err instanceof ClientAssertionRefused) return err.message;
+    throw err;
+  }
 }

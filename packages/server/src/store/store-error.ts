@@ -29,7 +29,9 @@ export type StoreErrorCode =
   | 'ACTIVE_KEY_EXISTS'
   | 'NO_ACTIVE_KEY'
   | 'ROTATION_PENDING'
-  | 'LEASE_BUSY';
+  | 'LEASE_BUSY'
+  | 'INVALID_PUBLIC_KEY'
+  | 'INVALID_JWKS_URI';
 
 /** All {@link StoreErrorCode} values, in the order ERRORS.md lists them. */
 export const STORE_ERROR_CODES: readonly StoreErrorCode[] = [
@@ -60,6 +62,8 @@ export const STORE_ERROR_CODES: readonly StoreErrorCode[] = [
   'NO_ACTIVE_KEY',
   'ROTATION_PENDING',
   'LEASE_BUSY',
+  'INVALID_PUBLIC_KEY',
+  'INVALID_JWKS_URI',
 ];
 
 /**

@@ -47,10 +47,39 @@ export interface ClientSecretHash {
   expiresAt: number | null;
 }
 
+/**
+ * JWS algorithms a client may sign its `private_key_jwt` assertions with (RFC 7518 §3.1, §3.5,
+ * RFC 8037). Never `none` nor an HMAC: the server holds no secret of such a client.
+ */
+export type ClientAssertionAlg = 'RS256' | 'PS256' | 'ES256' | 'EdDSA';
+
+/**
+ * How a `private_key_jwt` client (RFC 7523 §2.2) proves who it is: its public keys, inline or at
+ * a `jwks_uri`, and the one algorithm its assertions must use (pinned per client).
+ */
+export interface ClientPublicKeys {
+  alg: ClientAssertionAlg;
+  /** Public JWKs (each with a `kid`, the RFC 7638 thumbprint unless one was given), or null. */
+  keys: JWK[] | null;
+  /** URL of the client's JWK Set, or null when the keys are inline. */
+  jwksUri: string | null;
+}
+
+/**
+ * Input of {@link ClientStore.createWithPublicKeys} and {@link ClientStore.setPublicKeys}: one or
+ * two public keys (PEM SPKI text, a JWK, or a JWK Set as JSON text or object) — two while the
+ * client changes keys — or a `jwks_uri` with its algorithm.
+ */
+export type NewClientPublicKeys =
+  | { alg?: ClientAssertionAlg; publicKeys: (string | JWK | { keys: JWK[] })[] }
+  | { alg: ClientAssertionAlg; jwksUri: string };
+
 /** A client together with the hashes of its currently accepted secrets (for authentication only). */
 export interface ClientCredentials {
   client: ClientRecord;
   secrets: ClientSecretHash[];
+  /** Set for a `private_key_jwt` client (which then has no secrets). */
+  publicKeys?: ClientPublicKeys;
 }
 
 /** Public view of a signing key. */
@@ -116,6 +145,45 @@ export interface ClientStore {
     idOrName: string,
     graceSec: number,
   ): Promise<{ client: ClientRecord; clientSecret: string }>;
+  /**
+   * Creates a `private_key_jwt` client (RFC 7523 §2.2): no secret exists, only its public keys.
+   *
+   * @throws {StoreError} those of `create`, `INVALID_PUBLIC_KEY`, `INVALID_JWKS_URI`.
+   */
+  createWithPublicKeys(input: NewClient, keys: NewClientPublicKeys): Promise<ClientRecord>;
+  /**
+   * Replaces a client's public keys (give two during a key change, then the new one alone). A
+   * client that had secrets becomes a `private_key_jwt` client: its secret hashes are deleted.
+   *
+   * @throws {StoreError} `CLIENT_NOT_FOUND`, `CLIENT_REVOKED`, `INVALID_PUBLIC_KEY`, `INVALID_JWKS_URI`.
+   */
+  setPublicKeys(idOrName: string, keys: NewClientPublicKeys): Promise<ClientRecord>;
+}
+
+/** Outcome of {@link AssertionJtiStore.consume}. */
+export type JtiConsumption = 'consumed' | 'replayed' | 'full';
+
+/**
+ * Single use of client assertions (RFC 7523 §3 item 7): every accepted `jti` is kept, per client,
+ * until the assertion could no longer be accepted anyway. In the database, so that it holds across
+ * instances sharing PostgreSQL. Writing here never moves the store revision.
+ */
+export interface AssertionJtiStore {
+  /**
+   * Records `jti` for `clientId` until `expiresAt` (Unix seconds), atomically: of two concurrent
+   * calls with the same pair, on any instance, exactly one gets `consumed`.
+   *
+   * @param maxPerClient - bound of unexpired entries per client; beyond it: `full` (refuse).
+   * @returns `consumed` (first use), `replayed` (seen before and not expired) or `full`.
+   */
+  consume(
+    clientId: string,
+    jti: string,
+    expiresAt: number,
+    maxPerClient: number,
+  ): Promise<JtiConsumption>;
+  /** Deletes entries expired before `now` (default: the store's clock); returns how many. */
+  purge(now?: number): Promise<number>;
 }
 
 /** Signing-key operations. */
@@ -219,6 +287,8 @@ export interface Store {
   readonly audit: AuditStore;
   /** Named leases: mutual exclusion between processes sharing the database. */
   readonly leases: LeaseStore;
+  /** Used `jti`s of client assertions (`private_key_jwt`). */
+  readonly assertionJtis: AssertionJtiStore;
   /**
    * A counter bumped in the same transaction as every change to clients or keys. Servers cache
    * clients and keys and reload when it moves, so changes made by the CLI or another instance

@@ -1,7 +1,10 @@
 import type { FastifyRequest } from 'fastify';
+import type { ClientJwksCache } from '../../clients/client-jwks-cache.js';
 import type { TokenRequestFacts } from '../../grants/client-credentials-grant.js';
+import type { ClientAssertionSettings } from '../../grants/verify-client-assertion.js';
 import type { AuthFailureLimiter } from '../../limits/auth-failure-limiter.js';
 import type { StoreCache } from '../../server/internal/store-cache.js';
+import type { AssertionJtiStore } from '../../store/types.js';
 import type { TokenAudit } from './token-audit.js';
 
 /** What the routes share: the store view and the settings resolved by buildServer. */
@@ -19,6 +22,12 @@ export interface ServerContext {
   readonly authFailureLimiter: AuthFailureLimiter | undefined;
   /** Audit events of token requests. */
   readonly audit: TokenAudit;
+  /** private_key_jwt: the assertion rules, the jwks_uri fetcher, the used-jti store. */
+  readonly clientAssertion: {
+    readonly settings: ClientAssertionSettings;
+    readonly jwks: ClientJwksCache;
+    readonly jtis: AssertionJtiStore;
+  };
   /** What the grant learned about each token request, for auditing its refusal. */
   readonly tokenRequestFacts: WeakMap<FastifyRequest, TokenRequestFacts>;
 }

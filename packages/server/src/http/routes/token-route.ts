@@ -7,8 +7,9 @@ import {
   grantClientCredentials,
   type TokenRequestFacts,
 } from '../../grants/client-credentials-grant.js';
+import { verifyClientAssertion } from '../../grants/verify-client-assertion.js';
 import type { ClientCredentials } from '../../store/types.js';
-import type { ServerContext } from '../internal/server-context.js';
+import { issuerBase, type ServerContext } from '../internal/server-context.js';
 
 /** Path of the token endpoint (RFC 6749 §3.2). */
 export const TOKEN_PATH = '/oauth/token';
@@ -24,6 +25,8 @@ const DECOY_HASHES = [hashClientSecret(crypto.randomUUID() + crypto.randomUUID()
  * the client cache would otherwise hold whatever megabytes of ids an attacker sends).
  */
 const MAX_CLIENT_ID_LENGTH = 255;
+/** How often expired client-assertion jtis are deleted, milliseconds. */
+const JTI_PURGE_INTERVAL_MS = 60_000;
 const NO_CLIENT: Promise<ClientCredentials | undefined> = Promise.resolve(undefined);
 
 /**
@@ -33,7 +36,17 @@ const NO_CLIENT: Promise<ClientCredentials | undefined> = Promise.resolve(undefi
  * with 429 before any lookup once a limit is reached.
  */
 export function registerTokenRoute(app: FastifyInstance, context: ServerContext): void {
-  const { cache, authFailureLimiter: limiter } = context;
+  const { cache, authFailureLimiter: limiter, clientAssertion: assertions } = context;
+  // Used jtis are deleted once expired, at most once a minute per instance, off the request path.
+  let lastPurgeMs = Date.now();
+  const purgeExpiredJtis = (): void => {
+    const now = Date.now();
+    if (now - lastPurgeMs < JTI_PURGE_INTERVAL_MS) return;
+    lastPurgeMs = now;
+    assertions.jtis.purge().catch((err: unknown) => {
+      app.log.error({ err }, 'purging expired client-assertion jtis failed');
+    });
+  };
   const grantContext: ClientCredentialsGrantContext = {
     get issuer() {
       return context.issuer;
@@ -48,6 +61,27 @@ export function registerTokenRoute(app: FastifyInstance, context: ServerContext)
     verifySecret: (credentials: ClientCredentials | undefined, secret, nowSec) =>
       verifyClientSecret(secret, credentials?.secrets ?? DECOY_HASHES, nowSec),
     signingKey: (nowSec) => cache.signingKey(nowSec),
+    verifyAssertion: (assertion, clientId, publicKeys, nowSec) =>
+      verifyClientAssertion(
+        assertion,
+        clientId,
+        publicKeys,
+        {
+          issuer: context.issuer,
+          tokenEndpoint: issuerBase(context) + TOKEN_PATH,
+          settings: assertions.settings,
+          remoteKeys: (uri, kid) => assertions.jwks.keys(uri, kid),
+          consumeJti: (id, jti, expiresAt) => {
+            purgeExpiredJtis();
+            return assertions.jtis
+              .consume(id, jti, expiresAt, assertions.settings.maxJtisPerClient)
+              .catch((cause: unknown) => {
+                throw new AuthServerError('ERR_STORE_UNAVAILABLE', { cause });
+              });
+          },
+        },
+        nowSec,
+      ),
   };
   if (limiter !== undefined) {
     grantContext.admitClient = (clientId, request) => {

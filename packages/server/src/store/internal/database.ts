@@ -73,7 +73,26 @@ export interface LeasesTable {
   expires_at: number;
 }
 
+/** Public keys of `private_key_jwt` clients (clients/client-keys-migration.ts). */
+export interface ClientKeysTable {
+  client_id: string;
+  alg: string;
+  /** JSON array of public JWKs, or null with a jwks_uri. */
+  jwks: string | null;
+  jwks_uri: string | null;
+  updated_at: number;
+}
+
+/** Used client-assertion jtis (clients/client-keys-migration.ts). */
+export interface AssertionJtisTable {
+  client_id: string;
+  jti: string;
+  expires_at: number;
+}
+
 export interface Database {
+  m2m_client_keys: ClientKeysTable;
+  m2m_assertion_jtis: AssertionJtisTable;
   m2m_store_state: StoreStateTable;
   m2m_clients: ClientsTable;
   m2m_client_secrets: ClientSecretsTable;

@@ -1,5 +1,6 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { auditEventsMigration } from '../../audit/audit-events-migration.js';
+import { clientKeysMigration } from '../../clients/client-keys-migration.js';
 import { StoreError } from '../store-error.js';
 import type { Db } from './database.js';
 import { leasesMigration } from './leases-migration.js';
@@ -78,6 +79,7 @@ const migrations: Record<string, Migration> = {
   },
   '0002_audit_events': auditEventsMigration,
   '0003_leases': leasesMigration,
+  '0004_client_keys': clientKeysMigration,
 };
 
 const provider: MigrationProvider = {
