@@ -15,6 +15,8 @@ export interface ManifestService {
   calls: { service: string; scopes: string[] }[];
   /** Its client's access-token lifetime, seconds, when the manifest sets one (service or default). */
   tokenTtlSec: number | undefined;
+  /** How its client authenticates (service setting, else the manifest's, else `client_secret`). */
+  clientAuth: 'client_secret' | 'private_key_jwt';
 }
 
 /** A validated manifest: every name resolves, every scope is declared by its receiver. */
@@ -65,7 +67,7 @@ function issueToProblems(issue: z.core.$ZodIssue): PathProblem[] {
       path.length === 0
         ? TOP_LEVEL_KEYS
         : path.length === 2 && path[0] === 'services'
-          ? ['description', 'scopes', 'calls', 'token_ttl_sec']
+          ? ['description', 'scopes', 'calls', 'token_ttl_sec', 'client_auth']
           : [];
     return issue.keys.map((key) => ({
       path: [...path, key],
@@ -90,6 +92,7 @@ function toManifest(input: ManifestInput, source: string): Manifest {
       scopes: s.scopes ?? [],
       calls: Object.entries(s.calls ?? {}).map(([service, scopes]) => ({ service, scopes })),
       tokenTtlSec: s.token_ttl_sec ?? defaultTtl,
+      clientAuth: s.client_auth ?? input.client_auth ?? 'client_secret',
     })),
   };
 }
