@@ -67,12 +67,22 @@ export class ClientJwksCache {
 
   /**
    * The keys at `uri`, fetched if not cached, stale, or (after the cooldown) lacking `kid`.
+   * `operatorConfigured`: the URL comes from the operator (a trusted issuer), not a registration,
+   * so the allowed-host list does not apply.
    *
    * @throws Error with a fixed one-line reason (host not allowed, HTTP status, redirect, timeout,
    *   size, not a JWK Set).
    */
-  async keys(uri: string, kid: string | undefined): Promise<JWK[]> {
-    if (!this.allows(uri)) throw new Error('jwks_uri host is not allowed');
+  async keys(
+    uri: string,
+    kid: string | undefined,
+    options: { operatorConfigured?: boolean } = {},
+  ): Promise<JWK[]> {
+    // A trusted issuer's jwks_uri was set by the operator (`m2m-auth trust add`); a client's was
+    // given at registration and is limited to the allowed hosts.
+    if (options.operatorConfigured !== true && !this.allows(uri)) {
+      throw new Error('jwks_uri host is not allowed');
+    }
     const now = Date.now();
     let entry = this.#entries.get(uri);
     if (entry === undefined) {

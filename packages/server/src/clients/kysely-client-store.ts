@@ -63,55 +63,11 @@ export function createClientStore(ctx: StoreContext): ClientStore {
     }
   }
 
-  /** Inserts a client row and, in the same transaction, its credential (secret hash or keys). */
-  async function insertClient(
-    input: NewClient,
-    addCredential: (trx: Trx, row: ClientsTable, now: number) => Promise<void>,
-  ): Promise<ClientRecord> {
-    const name = validateClientName(input.name);
-    const scopes = validateScopes(input.scopes ?? []);
-    const audiences = validateAudiences(input.audiences ?? []);
-    const tokenTtlSec = validateSeconds(
-      input.tokenTtlSec ?? DEFAULT_TOKEN_TTL_SEC,
-      'token TTL',
-      1,
-      MAX_TOKEN_TTL_SEC,
-    );
-    const now = ctx.now();
-    const row: ClientsTable = {
-      client_id: randomUUID(),
-      name,
-      scopes: JSON.stringify(scopes),
-      audiences: JSON.stringify(audiences),
-      token_ttl_sec: tokenTtlSec,
-      created_at: now,
-      updated_at: now,
-      revoked_at: null,
-    };
-    try {
-      await writeTransaction(ctx, async (trx, changed) => {
-        const taken = await trx
-          .selectFrom('m2m_clients')
-          .select('client_id')
-          .where('name', '=', name)
-          .executeTakeFirst();
-        if (taken !== undefined) throw nameTaken(name);
-        await trx.insertInto('m2m_clients').values(row).execute();
-        await addCredential(trx, row, now);
-        changed();
-      });
-    } catch (err) {
-      if (isUniqueViolation(err)) throw nameTaken(name);
-      throw err;
-    }
-    return toRecord(row);
-  }
-
   return {
     async create(input: NewClient) {
       const clientSecret = generateClientSecret();
       const secretHash = hashClientSecret(clientSecret);
-      const client = await insertClient(input, async (trx, row, now) => {
+      const client = await insertClient(ctx, input, async (trx, row, now) => {
         await insertSecret(trx, row.client_id, secretHash, now);
       });
       return { client, clientSecret };
@@ -119,7 +75,7 @@ export function createClientStore(ctx: StoreContext): ClientStore {
 
     async createWithPublicKeys(input: NewClient, keys: NewClientPublicKeys) {
       const publicKeys = await normalizeClientPublicKeys(keys);
-      return insertClient(input, async (trx, row, now) => {
+      return insertClient(ctx, input, async (trx, row, now) => {
         await trx
           .insertInto('m2m_client_keys')
           .values(keysRow(row.client_id, publicKeys, now))
@@ -286,6 +242,54 @@ export function createClientStore(ctx: StoreContext): ClientStore {
       });
     },
   };
+}
+
+/**
+ * Inserts a client row and, in the same transaction, its credential (secret hash, keys or a
+ * federated subject), refusing a taken name.
+ */
+export async function insertClient(
+  ctx: StoreContext,
+  input: NewClient,
+  addCredential: (trx: Trx, row: ClientsTable, now: number) => Promise<void>,
+): Promise<ClientRecord> {
+  const name = validateClientName(input.name);
+  const scopes = validateScopes(input.scopes ?? []);
+  const audiences = validateAudiences(input.audiences ?? []);
+  const tokenTtlSec = validateSeconds(
+    input.tokenTtlSec ?? DEFAULT_TOKEN_TTL_SEC,
+    'token TTL',
+    1,
+    MAX_TOKEN_TTL_SEC,
+  );
+  const now = ctx.now();
+  const row: ClientsTable = {
+    client_id: randomUUID(),
+    name,
+    scopes: JSON.stringify(scopes),
+    audiences: JSON.stringify(audiences),
+    token_ttl_sec: tokenTtlSec,
+    created_at: now,
+    updated_at: now,
+    revoked_at: null,
+  };
+  try {
+    await writeTransaction(ctx, async (trx, changed) => {
+      const taken = await trx
+        .selectFrom('m2m_clients')
+        .select('client_id')
+        .where('name', '=', name)
+        .executeTakeFirst();
+      if (taken !== undefined) throw nameTaken(name);
+      await trx.insertInto('m2m_clients').values(row).execute();
+      await addCredential(trx, row, now);
+      changed();
+    });
+  } catch (err) {
+    if (isUniqueViolation(err)) throw nameTaken(name);
+    throw err;
+  }
+  return toRecord(row);
 }
 
 /** Stores a client's new secret hash, valid until a later rotation gives it an end. */

@@ -71,6 +71,18 @@ export interface ClientCredentialsGrantContext {
     publicKeys: ClientPublicKeys,
     nowSec: number,
   ): Promise<void>;
+  /**
+   * Workload identity: when the assertion's (unverified) `iss` is a trusted issuer, the client
+   * bound to its `sub` and a check of the token (throws `ClientAssertionRefused`); undefined when
+   * the issuer is not trusted (the assertion is then a private_key_jwt one).
+   */
+  findFederated?(assertion: string): Promise<
+    | {
+        credentials: ClientCredentials | undefined;
+        verify(nowSec: number): Promise<void>;
+      }
+    | undefined
+  >;
   /** The active signing key, imported; undefined when the store has none. */
   signingKey(nowSec: number): Promise<AccessTokenSigningKey | undefined>;
   /**
@@ -149,9 +161,16 @@ export async function grantClientCredentials(
   context.admitClient?.(presented.clientId, request);
 
   const nowSec = Math.floor(Date.now() / 1000);
-  const credentials = await context.findClient(presented.clientId);
+  const federated =
+    presented.method === 'private_key_jwt'
+      ? await context.findFederated?.(presented.assertion)
+      : undefined;
+  const credentials =
+    federated !== undefined ? federated.credentials : await context.findClient(presented.clientId);
   let refusal: string | undefined;
-  if (presented.method === 'private_key_jwt') {
+  if (federated !== undefined) {
+    refusal = await checkFederated(federated, presented.clientId, request, nowSec);
+  } else if (presented.method === 'private_key_jwt') {
     refusal = await checkAssertion(presented.assertion, credentials, context, nowSec);
   } else {
     // Always compare, even for an unknown or revoked client, so all three take the same path.
@@ -228,6 +247,32 @@ async function checkAssertion(
       credentials.publicKeys,
       nowSec,
     );
+    return undefined;
+  } catch (err) {
+    if (err instanceof ClientAssertionRefused) return err.message;
+    throw err;
+  }
+}
+
+/** Checks a trusted issuer's token; returns the refusal reason, or undefined when it authenticates. */
+async function checkFederated(
+  federated: NonNullable<
+    Awaited<ReturnType<NonNullable<ClientCredentialsGrantContext['findFederated']>>>
+  >,
+  presentedClientId: string,
+  request: TokenRequest,
+  nowSec: number,
+): Promise<string | undefined> {
+  const { credentials } = federated;
+  if (credentials === undefined) return 'no client is bound to the federated subject';
+  if (credentials.client.revokedAt !== null) return 'client revoked';
+  const bodyId = request.params['client_id'];
+  if (typeof bodyId === 'string' && bodyId !== '' && bodyId !== credentials.client.clientId) {
+    return 'client_id is not the client bound to the federated subject';
+  }
+  if (presentedClientId === '') return 'federated token sub is missing';
+  try {
+    await federated.verify(nowSec);
     return undefined;
   } catch (err) {
     if (err instanceof ClientAssertionRefused) return err.message;

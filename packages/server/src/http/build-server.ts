@@ -196,6 +196,7 @@ export function createServerApp(options: BuildServerOptions): {
       settings: settings.clientAssertion,
       jwks: new ClientJwksCache(options.clientJwksUri ?? { allowedHosts: [] }),
       jtis: options.store.assertionJtis,
+      trust: options.store.trust,
     },
     tokenRequestFacts: new WeakMap(),
   };

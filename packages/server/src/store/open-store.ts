@@ -3,6 +3,7 @@ import { Kysely, NoResultError, sql } from 'kysely';
 import { createAuditStore } from '../audit/kysely-audit-store.js';
 import { createAssertionJtiStore } from '../clients/kysely-assertion-jti-store.js';
 import { createClientStore } from '../clients/kysely-client-store.js';
+import { createTrustStore } from '../clients/kysely-trust-store.js';
 import {
   ephemeralKeyEncryptionKey,
   type KeyEncryptionKey,
@@ -167,6 +168,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     audit: createAuditStore(ctx),
     leases: createLeaseStore(ctx),
     assertionJtis: createAssertionJtiStore(ctx),
+    trust: createTrustStore(ctx),
     async revision() {
       // Straight from the prepared statement unless a transaction of this process is open on the
       // one SQLite connection: then Kysely's connection lock makes the read wait for its end.

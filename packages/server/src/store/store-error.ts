@@ -31,7 +31,11 @@ export type StoreErrorCode =
   | 'ROTATION_PENDING'
   | 'LEASE_BUSY'
   | 'INVALID_PUBLIC_KEY'
-  | 'INVALID_JWKS_URI';
+  | 'INVALID_JWKS_URI'
+  | 'INVALID_TRUST'
+  | 'TRUST_EXISTS'
+  | 'TRUST_NOT_FOUND'
+  | 'SUBJECT_TAKEN';
 
 /** All {@link StoreErrorCode} values, in the order ERRORS.md lists them. */
 export const STORE_ERROR_CODES: readonly StoreErrorCode[] = [
@@ -64,6 +68,10 @@ export const STORE_ERROR_CODES: readonly StoreErrorCode[] = [
   'LEASE_BUSY',
   'INVALID_PUBLIC_KEY',
   'INVALID_JWKS_URI',
+  'INVALID_TRUST',
+  'TRUST_EXISTS',
+  'TRUST_NOT_FOUND',
+  'SUBJECT_TAKEN',
 ];
 
 /**

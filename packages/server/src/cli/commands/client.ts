@@ -47,6 +47,14 @@ export function registerClientCommand(program: Command): void {
           parseList,
         )
         .option('--token-ttl <sec>', 'access-token lifetime, seconds (default 900)', parseSeconds)
+        .option(
+          '--federated-subject <trust:subject>',
+          "authenticate with a trusted issuer's token for this subject, e.g. cluster:system:serviceaccount:hospital:ms-admin",
+        )
+        .option(
+          '--allow-default-service-account',
+          "allow binding a namespace's default service account (every pod without an account runs as it)",
+        )
         .addOption(
           new Option(
             '--auth-method <method>',
@@ -72,12 +80,64 @@ export function registerClientCommand(program: Command): void {
           audiences?: string[];
           tokenTtl?: number;
           authMethod?: (typeof AUTH_METHODS)[number];
+          federatedSubject?: string;
+          allowDefaultServiceAccount?: boolean;
         } & PublicKeyFlags,
         cmd: Command,
       ) => {
         const options = storeOptionsOf(cmd);
         const out = createOutput(options.json);
         const keys = publicKeysOf(opts);
+        const fields = {
+          name,
+          ...(opts.scopes !== undefined ? { scopes: opts.scopes } : {}),
+          ...(opts.audiences !== undefined ? { audiences: opts.audiences } : {}),
+          ...(opts.tokenTtl !== undefined ? { tokenTtlSec: opts.tokenTtl } : {}),
+        };
+        if (opts.federatedSubject !== undefined) {
+          if (keys !== undefined || opts.authMethod !== undefined) {
+            throw new CliError(
+              'USAGE',
+              '--federated-subject goes without --auth-method, --public-key or --jwks-uri',
+            );
+          }
+          const colon = opts.federatedSubject.indexOf(':');
+          if (colon <= 0 || colon === opts.federatedSubject.length - 1) {
+            throw new CliError(
+              'USAGE',
+              '--federated-subject is <trust name>:<subject>, e.g. cluster:system:serviceaccount:hospital:ms-admin',
+            );
+          }
+          const binding = {
+            trustName: opts.federatedSubject.slice(0, colon),
+            subject: opts.federatedSubject.slice(colon + 1),
+            allowDefaultServiceAccount: opts.allowDefaultServiceAccount === true,
+          };
+          const created = await withStore(options, (store) =>
+            store.trust.createFederatedClient(fields, binding),
+          );
+          out.data({
+            ...clientToJson(created),
+            token_endpoint_auth_method: 'federated',
+            federated_subject: opts.federatedSubject,
+          });
+          out.text(
+            `Created client ${created.name}`,
+            ...clientToLines(created),
+            `  auth:       token of ${binding.trustName} for ${binding.subject}`,
+            '',
+            'No secret exists for this client: it presents its platform token. Give the service, e.g.:',
+            `  OAUTH_CLIENT_ID=${created.clientId}`,
+            '  OAUTH_CLIENT_ASSERTION_PATH=/var/run/secrets/tokens/m2m-auth-token',
+          );
+          return;
+        }
+        if (opts.allowDefaultServiceAccount === true) {
+          throw new CliError(
+            'USAGE',
+            '--allow-default-service-account goes with --federated-subject',
+          );
+        }
         const method =
           opts.authMethod ?? (keys === undefined ? 'client_secret_basic' : 'private_key_jwt');
         if (method === 'private_key_jwt' && keys === undefined) {
@@ -92,12 +152,6 @@ export function registerClientCommand(program: Command): void {
             `--public-key and --jwks-uri go with --auth-method private_key_jwt, not ${method}`,
           );
         }
-        const fields = {
-          name,
-          ...(opts.scopes !== undefined ? { scopes: opts.scopes } : {}),
-          ...(opts.audiences !== undefined ? { audiences: opts.audiences } : {}),
-          ...(opts.tokenTtl !== undefined ? { tokenTtlSec: opts.tokenTtl } : {}),
-        };
         if (keys !== undefined) {
           const { created, publicKeys } = await withStore(options, async (store) => {
             const created = await store.clients.createWithPublicKeys(fields, keys);

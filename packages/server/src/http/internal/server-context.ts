@@ -4,7 +4,7 @@ import type { TokenRequestFacts } from '../../grants/client-credentials-grant.js
 import type { ClientAssertionSettings } from '../../grants/verify-client-assertion.js';
 import type { AuthFailureLimiter } from '../../limits/auth-failure-limiter.js';
 import type { StoreCache } from '../../server/internal/store-cache.js';
-import type { AssertionJtiStore } from '../../store/types.js';
+import type { AssertionJtiStore, TrustStore } from '../../store/types.js';
 import type { TokenAudit } from './token-audit.js';
 
 /** What the routes share: the store view and the settings resolved by buildServer. */
@@ -27,6 +27,8 @@ export interface ServerContext {
     readonly settings: ClientAssertionSettings;
     readonly jwks: ClientJwksCache;
     readonly jtis: AssertionJtiStore;
+    /** Trusted external issuers and bound subjects (workload identity). */
+    readonly trust: TrustStore;
   };
   /** What the grant learned about each token request, for auditing its refusal. */
   readonly tokenRequestFacts: WeakMap<FastifyRequest, TokenRequestFacts>;

@@ -7,7 +7,9 @@ import {
   grantClientCredentials,
   type TokenRequestFacts,
 } from '../../grants/client-credentials-grant.js';
+import { parseStrictJws } from '../../grants/internal/parse-strict-jws.js';
 import { verifyClientAssertion } from '../../grants/verify-client-assertion.js';
+import { verifyFederatedAssertion } from '../../grants/verify-federated-assertion.js';
 import type { ClientCredentials } from '../../store/types.js';
 import { issuerBase, type ServerContext } from '../internal/server-context.js';
 
@@ -25,6 +27,11 @@ const DECOY_HASHES = [hashClientSecret(crypto.randomUUID() + crypto.randomUUID()
  * the client cache would otherwise hold whatever megabytes of ids an attacker sends).
  */
 const MAX_CLIENT_ID_LENGTH = 255;
+/** A failed read of the store is a 503 the caller may retry. */
+function unavailable(cause: unknown): never {
+  throw new AuthServerError('ERR_STORE_UNAVAILABLE', { cause });
+}
+
 /** How often expired client-assertion jtis are deleted, milliseconds. */
 const JTI_PURGE_INTERVAL_MS = 60_000;
 const NO_CLIENT: Promise<ClientCredentials | undefined> = Promise.resolve(undefined);
@@ -61,6 +68,38 @@ export function registerTokenRoute(app: FastifyInstance, context: ServerContext)
     verifySecret: (credentials: ClientCredentials | undefined, secret, nowSec) =>
       verifyClientSecret(secret, credentials?.secrets ?? DECOY_HASHES, nowSec),
     signingKey: (nowSec) => cache.signingKey(nowSec),
+    findFederated: async (assertion) => {
+      let claims: Record<string, unknown>;
+      try {
+        claims = parseStrictJws(assertion).payload;
+      } catch {
+        return undefined;
+      }
+      const { iss, sub } = claims;
+      if (typeof iss !== 'string' || iss.length > 2048) return undefined;
+      const trust = await assertions.trust.byIssuer(iss).catch(unavailable);
+      if (trust === undefined) return undefined;
+      const subject = typeof sub === 'string' ? sub : '';
+      const clientId =
+        subject === ''
+          ? undefined
+          : await assertions.trust.boundClient(trust.name, subject).catch(unavailable);
+      return {
+        credentials: clientId === undefined ? undefined : await cache.findClient(clientId),
+        verify: (nowSec: number) =>
+          verifyFederatedAssertion(
+            assertion,
+            trust,
+            subject,
+            {
+              remoteKeys: (uri, kid) =>
+                assertions.jwks.keys(uri, kid, { operatorConfigured: true }),
+              clockToleranceSec: assertions.settings.clockToleranceSec,
+            },
+            nowSec,
+          ),
+      };
+    },
     verifyAssertion: (assertion, clientId, publicKeys, nowSec) =>
       verifyClientAssertion(
         assertion,

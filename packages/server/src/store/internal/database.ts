@@ -90,7 +90,28 @@ export interface AssertionJtisTable {
   expires_at: number;
 }
 
+/** Trusted external token issuers (clients/client-keys-migration.ts). */
+export interface TrustedIssuersTable {
+  name: string;
+  issuer: string;
+  jwks_uri: string | null;
+  /** JSON array of public JWKs, or null with a jwks_uri. */
+  jwks: string | null;
+  audience: string;
+  max_lifetime_sec: number;
+  created_at: number;
+}
+
+/** Subjects of trusted issuers bound to clients. */
+export interface FederatedSubjectsTable {
+  trust_name: string;
+  subject: string;
+  client_id: string;
+}
+
 export interface Database {
+  m2m_trusted_issuers: TrustedIssuersTable;
+  m2m_federated_subjects: FederatedSubjectsTable;
   m2m_client_keys: ClientKeysTable;
   m2m_assertion_jtis: AssertionJtisTable;
   m2m_store_state: StoreStateTable;
