@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { DEFAULT_TRUST_MAX_LIFETIME_SEC } from '../../clients/kysely-trust-store.js';
 import type { TrustedIssuer } from '../../store/types.js';
 import { CliError } from '../internal/cli-error.js';
@@ -10,7 +10,11 @@ import { addStoreOptions, storeOptionsOf, withStore } from '../internal/store-op
 /** Time allowed for the discovery request of `trust add --discovery`, milliseconds. */
 const DISCOVERY_TIMEOUT_MS = 5_000;
 
+/** Where each preset's issuer publishes its keys, relative to the issuer. */
+const PRESET_JWKS_PATH = { kubernetes: '/openid/v1/jwks' } as const;
+
 interface AddFlags {
+  preset?: keyof typeof PRESET_JWKS_PATH;
   issuer: string;
   jwksUri?: string;
   jwksFile?: string;
@@ -51,6 +55,12 @@ export function registerTrustCommand(program: Command): void {
         'its public keys as a JWK Set file (kubectl get --raw /openid/v1/jwks)',
       )
       .option('--discovery', 'read its jwks_uri from <issuer>/.well-known/openid-configuration now')
+      .addOption(
+        new Option(
+          '--preset <kind>',
+          'kubernetes: the API server issuer; without a key source its keys are at <issuer>/openid/v1/jwks',
+        ).choices(Object.keys(PRESET_JWKS_PATH)),
+      )
       .requiredOption(
         '--audience <aud>',
         'what its tokens must list in aud (the projected volume audience)',
@@ -65,12 +75,17 @@ export function registerTrustCommand(program: Command): void {
       'after',
       examples(
         'm2m-auth trust add cluster --issuer https://kubernetes.default.svc.cluster.local --jwks-file cluster-jwks.json --audience m2m-auth',
+        'm2m-auth trust add cluster --preset kubernetes --issuer https://kubernetes.default.svc.cluster.local --audience m2m-auth --max-lifetime 3600',
       ),
     )
     .action(async (name: string, opts: AddFlags, cmd: Command) => {
       const options = storeOptionsOf(cmd);
       const out = createOutput(options.json);
       const sources = [opts.jwksUri, opts.jwksFile, opts.discovery].filter((v) => v !== undefined);
+      if (sources.length === 0 && opts.preset !== undefined) {
+        opts.jwksUri = `${opts.issuer.replace(/\/+$/, '')}${PRESET_JWKS_PATH[opts.preset]}`;
+        sources.push(opts.jwksUri);
+      }
       if (sources.length !== 1) {
         throw new CliError('USAGE', 'give exactly one of --jwks-uri, --jwks-file and --discovery');
       }
