@@ -10,6 +10,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { createTokenClient } from '@m2m-auth/client';
 import { openStore, type RunningServer, type Store, startServer } from '@m2m-auth/server';
 import { exportJWK } from 'jose';
@@ -31,6 +32,18 @@ let store: Store;
 let server: RunningServer;
 let clientId: string;
 let jwksFetches = 0;
+const logLines: string[] = [];
+
+/** The audit detail of the last refusal logged. */
+function lastRefusalDetail(): unknown {
+  for (let i = logLines.length - 1; i >= 0; i--) {
+    const entry = JSON.parse(logLines[i] as string) as {
+      audit?: { outcome: string; detail: unknown };
+    };
+    if (entry.audit?.outcome === 'refused') return entry.audit.detail;
+  }
+  return undefined;
+}
 
 const cli = (...args: string[]) => runCliProcess(['--database', dbUrl, ...args], { cwd: dir });
 
@@ -115,7 +128,20 @@ beforeAll(async () => {
   expect(created.code).toBe(0);
   clientId = JSON.parse(created.stdout).client_id;
   store = await openStore({ databaseUrl: dbUrl });
-  server = await startServer({ store, port: 0, host: '127.0.0.1' });
+  server = await startServer({
+    store,
+    port: 0,
+    host: '127.0.0.1',
+    logger: {
+      level: 'info',
+      stream: new Writable({
+        write(chunk, _encoding, done) {
+          logLines.push(...String(chunk).split('\n').filter(Boolean));
+          done();
+        },
+      }),
+    },
+  });
 });
 afterAll(async () => {
   await server?.close();
@@ -182,10 +208,11 @@ describe('Kubernetes service-account tokens as client credentials', () => {
       () => kubeletToken({}, generateTestKeyPair('RS256').privateKey),
       'federated token signature does not verify',
     ],
-  ])('refuses %s with invalid_client', async (_what, make) => {
+  ])('refuses %s with invalid_client, the reason audited', async (_what, make, reason) => {
     const res = await present(make());
     expect(res.status).toBe(401);
     expect(res.body.error).toBe('invalid_client');
+    expect(lastRefusalDetail()).toBe(reason);
   });
 
   it('refuses a token for a subject bound to no client, and a body client_id naming another client', async () => {
@@ -193,10 +220,13 @@ describe('Kubernetes service-account tokens as client credentials', () => {
       kubeletToken({ sub: 'system:serviceaccount:hospital:ms-other', 'kubernetes.io': undefined }),
     );
     expect(unbound.status).toBe(401);
+    expect(lastRefusalDetail()).toBe('no client is bound to the federated subject');
     const other = await cli('client', 'create', 'ms_other', '--audiences', 'ms_doctor', '--json');
     const otherId = JSON.parse(other.stdout).client_id;
     const mismatch = await present(kubeletToken(), [['client_id', otherId]]);
     expect(mismatch.status).toBe(401);
+    expect(lastRefusalDetail()).toBe('client_id is not the client bound to the federated subject');
+    expect(lastRefusalDetail()).toBe('client_id is not the client bound to the federated subject');
   });
 
   it('refuses a token of an issuer that is not trusted', async () => {
