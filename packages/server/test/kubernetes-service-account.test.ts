@@ -226,7 +226,6 @@ describe('Kubernetes service-account tokens as client credentials', () => {
     const mismatch = await present(kubeletToken(), [['client_id', otherId]]);
     expect(mismatch.status).toBe(401);
     expect(lastRefusalDetail()).toBe('client_id is not the client bound to the federated subject');
-    expect(lastRefusalDetail()).toBe('client_id is not the client bound to the federated subject');
   });
 
   it('refuses a token of an issuer that is not trusted', async () => {
