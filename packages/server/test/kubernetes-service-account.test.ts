@@ -259,6 +259,15 @@ describe('Kubernetes service-account tokens as client credentials', () => {
     expect(forced.code).toBe(0);
   });
 
+  it('shows the binding in client show', async () => {
+    const shown = JSON.parse((await cli('client', 'show', 'ms_admin', '--json')).stdout);
+    expect(shown).toMatchObject({
+      token_endpoint_auth_method: 'federated',
+      federated_subjects: [`cluster:${SUBJECT}`],
+      secrets: [],
+    });
+  });
+
   it('refuses a trust without exactly one key source, and a subject bound twice', async () => {
     expect(
       (await cli('trust', 'add', 'x', '--issuer', 'https://x.example', '--audience', 'a')).stderr,

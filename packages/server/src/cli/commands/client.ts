@@ -226,22 +226,29 @@ export function registerClientCommand(program: Command): void {
     .action(async (idOrName: string, _opts: unknown, cmd: Command) => {
       const options = storeOptionsOf(cmd);
       const out = createOutput(options.json);
-      const { found, secrets, publicKeys } = await withStore(options, async (store) => {
+      const { found, secrets, publicKeys, subjects } = await withStore(options, async (store) => {
         const found = requireClient(await store.clients.find(idOrName), idOrName);
         const creds = await store.clients.getCredentials(found.clientId);
-        return { found, secrets: creds?.secrets ?? [], publicKeys: creds?.publicKeys };
+        const subjects = await store.trust.subjectsOf(found.clientId);
+        return { found, secrets: creds?.secrets ?? [], publicKeys: creds?.publicKeys, subjects };
       });
+      const federated = subjects.map((s) => `${s.trustName}:${s.subject}`);
       out.data({
         ...clientToJson(found),
         secrets: secrets.map((s) => ({ expires_at: s.expiresAt })),
         ...publicKeysToJson(publicKeys),
+        ...(federated.length > 0
+          ? { token_endpoint_auth_method: 'federated', federated_subjects: federated }
+          : {}),
       });
       out.text(
         `Client ${found.name}`,
         ...clientToLines(found),
-        ...(publicKeys === undefined
-          ? [`  secrets:    ${secretsSummary(secrets)}`]
-          : publicKeysToLines(publicKeys)),
+        ...(federated.length > 0
+          ? [`  auth:       token of ${federated.join(', ')}`]
+          : publicKeys === undefined
+            ? [`  secrets:    ${secretsSummary(secrets)}`]
+            : publicKeysToLines(publicKeys)),
       );
     });
 
