@@ -107,7 +107,9 @@ async function main() {
     ]),
   );
   // The JSON report holds the new secrets: only counts are taken from it.
-  const services = report.files.filter((file) => file.service !== null).length;
+  const services = report.files.filter(
+    (file) => file.service !== null && file.path.endsWith('.env'),
+  ).length;
   const created = report.clients.filter((client) => client.action === 'create').length;
   trace(
     'provision',
@@ -468,7 +470,10 @@ function tokenClient(serviceEnv) {
   return createTokenClient({
     tokenUrl: serviceEnv.AUTH_URL,
     clientId: serviceEnv.OAUTH_CLIENT_ID,
-    clientSecret: serviceEnv.OAUTH_CLIENT_SECRET,
+    // A secret, or (manifest `client_auth: private_key_jwt`) the service's private key file.
+    ...(serviceEnv.OAUTH_CLIENT_KEY_PATH
+      ? { privateKeyPath: serviceEnv.OAUTH_CLIENT_KEY_PATH }
+      : { clientSecret: serviceEnv.OAUTH_CLIENT_SECRET }),
     totalTimeoutMs: CALL_TIMEOUT_MS,
   });
 }

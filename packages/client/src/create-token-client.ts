@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import type { TokenClientError } from './errors.js';
 import { abortable } from './internal/abortable.js';
 import { hasOnlyKnownNames, unknownOptionError } from './internal/check-option-names.js';
@@ -5,8 +6,11 @@ import { fetchWithToken } from './internal/fetch-with-token.js';
 import { resolveOptions } from './internal/resolve-options.js';
 import { TokenCache } from './internal/token-cache.js';
 
-/** How the client authenticates at the token endpoint (RFC 6749 §2.3.1). */
-export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post';
+/**
+ * How the client authenticates at the token endpoint: with its secret (RFC 6749 §2.3.1), or with a
+ * JWT signed by its private key (`private_key_jwt`, RFC 7523 §2.2).
+ */
+export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
 
 /**
  * Options of {@link createTokenClient}. Every option is optional; `tokenUrl`, `clientId` and
@@ -23,6 +27,28 @@ export interface TokenClientOptions {
   clientId?: string;
   /** The client secret (RFC 6749 §2.3.1). Never logged or put in messages. Default: env `OAUTH_CLIENT_SECRET`. */
   clientSecret?: string;
+  /**
+   * The client's private key (PEM text or a `KeyObject`) for `private_key_jwt` (RFC 7523 §2.2):
+   * each token request carries a fresh assertion signed with it (new `jti`, 30 s lifetime, `aud`
+   * the issuer). RSA (RS256, or PS256 with `signingAlg`), EC P-256 (ES256) or Ed25519 (EdDSA).
+   * Give one credential: `clientSecret`, `privateKey`, `privateKeyPath` or `assertionPath`.
+   */
+  privateKey?: string | KeyObject;
+  /** File holding the private key (read once, at creation). Default: env `OAUTH_CLIENT_KEY_PATH`. */
+  privateKeyPath?: string;
+  /** Algorithm of the assertions when the key allows two (RSA: RS256 default, or PS256). */
+  signingAlg?: 'RS256' | 'PS256' | 'ES256' | 'EdDSA';
+  /**
+   * The authorization server's issuer identifier, the `aud` of assertions. Default: read once from
+   * its metadata (RFC 8414) at `<origin of tokenUrl>/.well-known/oauth-authorization-server`.
+   */
+  issuer?: string;
+  /**
+   * File holding a JWT issued to this service by its platform (e.g. a Kubernetes projected
+   * service-account token), sent as `client_assertion`. Read on every token request, since the
+   * platform rotates it on disk. Default: env `OAUTH_CLIENT_ASSERTION_PATH`.
+   */
+  assertionPath?: string;
   /**
    * `client_secret_basic` (HTTP Basic, the default) or `client_secret_post` (credentials in the
    * form body), RFC 6749 §2.3.1.

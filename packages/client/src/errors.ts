@@ -20,6 +20,7 @@ export const TOKEN_CLIENT_ERROR_CODES = [
   'ERR_TOKEN_REQUEST_REJECTED',
   'ERR_AUTH_SERVER_UNAVAILABLE',
   'ERR_INVALID_TOKEN_RESPONSE',
+  'ERR_CLIENT_ASSERTION_UNAVAILABLE',
 ] as const;
 
 /**
@@ -37,6 +38,9 @@ export const TOKEN_CLIENT_ERROR_CODES = [
  * - `ERR_AUTH_SERVER_UNAVAILABLE`: network errors, timeouts, 429 and 5xx answers went on for longer
  *   than the retry time allowed (`totalTimeoutMs`), or `Retry-After` asked for a longer wait.
  * - `ERR_INVALID_TOKEN_RESPONSE`: a 2xx answer that is not an RFC 6749 §5.1 Bearer token response.
+ * - `ERR_CLIENT_ASSERTION_UNAVAILABLE`: no client assertion could be made: the assertion file
+ *   cannot be read or holds no JWT, or the server's metadata names no issuer (the `aud`). Not
+ *   retried.
  */
 export type TokenClientErrorCode = (typeof TOKEN_CLIENT_ERROR_CODES)[number];
 

@@ -12,6 +12,12 @@ export type { AuditQuery, AuditStore } from './audit/audit-store.js';
 export type { AuditStoreOptions } from './audit/audit-writer.js';
 export { DEFAULT_AUDIT_STORE_OPTIONS } from './audit/audit-writer.js';
 export { runCli } from './cli/main.js';
+export type { ClientJwksCacheOptions } from './clients/client-jwks-cache.js';
+export {
+  CLIENT_ASSERTION_ALGS,
+  MAX_CLIENT_PUBLIC_KEYS,
+  normalizeClientPublicKeys,
+} from './clients/client-public-keys.js';
 export { generateClientSecret, hashClientSecret } from './clients/hash-client-secret.js';
 export {
   DEFAULT_TOKEN_TTL_SEC,
@@ -34,6 +40,16 @@ export type {
   TokenResponseBody,
 } from './grants/client-credentials-grant.js';
 export { grantClientCredentials } from './grants/client-credentials-grant.js';
+export type {
+  ClientAssertionContext,
+  ClientAssertionSettings,
+} from './grants/verify-client-assertion.js';
+export {
+  ClientAssertionRefused,
+  DEFAULT_CLIENT_ASSERTION_SETTINGS,
+  JWT_BEARER_ASSERTION_TYPE,
+  verifyClientAssertion,
+} from './grants/verify-client-assertion.js';
 export type { BuildServerOptions, ServerLoggerOptions } from './http/build-server.js';
 export { buildServer } from './http/build-server.js';
 export type { HealthProblem } from './http/routes/health-route.js';
@@ -128,19 +144,24 @@ export type { StoreErrorCode } from './store/store-error.js';
 export { STORE_ERROR_CODES, StoreError } from './store/store-error.js';
 export type {
   AccessTokenFormat,
+  AssertionJtiStore,
+  ClientAssertionAlg,
   ClientCredentials,
   ClientImportOutcome,
   ClientPatch,
+  ClientPublicKeys,
   ClientRecord,
   ClientSecretHash,
   ClientStore,
   ImportedClient,
+  JtiConsumption,
   KeyLifecycleChange,
   KeyState,
   KeyStore,
   LeaseOptions,
   LeaseStore,
   NewClient,
+  NewClientPublicKeys,
   RefusedActivation,
   RotateOptions,
   SigningAlg,

@@ -66,7 +66,7 @@ const CASES: { name: string; manifest: string; expected: string[] }[] = [
     name: 'an unknown key, with the keys that are allowed',
     manifest: lines(...BASE.slice(0, 5), '    call:', '      ms_doctor: [doctors:read]'),
     expected: [
-      'services.yaml:6:5: services.ms_admin.call: unknown key "call" (expected one of: description, scopes, calls, token_ttl_sec, passport_client)',
+      'services.yaml:6:5: services.ms_admin.call: unknown key "call" (expected one of: description, scopes, calls, token_ttl_sec, passport_client, client_auth)',
     ],
   },
   {

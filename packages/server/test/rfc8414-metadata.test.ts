@@ -30,7 +30,12 @@ describe('authorization server metadata (RFC 8414)', () => {
       token_endpoint: `${auth.issuer}/oauth/token`,
       jwks_uri: `${auth.issuer}/.well-known/jwks.json`,
       grant_types_supported: ['client_credentials'],
-      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      token_endpoint_auth_methods_supported: [
+        'client_secret_basic',
+        'client_secret_post',
+        'private_key_jwt',
+      ],
+      token_endpoint_auth_signing_alg_values_supported: ['RS256', 'PS256', 'ES256', 'EdDSA'],
       scopes_supported: ['colleges:read', 'doctors:read', 'invoices:write'],
       response_types_supported: [],
     });

@@ -1,6 +1,13 @@
+import type { KeyObject } from 'node:crypto';
 import type { TokenClientOptions } from '../create-token-client.js';
 import type { TokenClientError } from '../errors.js';
 import { checkOptionNames } from './check-option-names.js';
+import {
+  type AssertionKey,
+  type AssertionSigningAlg,
+  loadAssertionKey,
+  readAssertionKeyFile,
+} from './client-assertion.js';
 import { checkAudience, normalizeScope } from './normalize-scope.js';
 
 /** Path appended to an `AUTH_URL` that names only the authorization server (no path). */
@@ -16,6 +23,11 @@ export interface ResolvedOptions {
   readonly requestHeaders: Readonly<Record<string, string>>;
   /** Form fields appended to every token request body (credentials for client_secret_post). */
   readonly bodyCredentials: string;
+  /**
+   * How a client assertion is made for each request, when the client has no secret: signed with
+   * its private key (private_key_jwt), or read from a file (a platform-issued token).
+   */
+  readonly assertion: AssertionSource | undefined;
   readonly audience: string | undefined;
   readonly scope: string | undefined;
   readonly refreshSkewMs: number;
@@ -27,11 +39,29 @@ export interface ResolvedOptions {
   readonly onBackgroundRefreshError: ((error: TokenClientError) => void) | undefined;
 }
 
+/** Where each request's client assertion comes from (RFC 7521 §4.2). */
+export type AssertionSource =
+  | {
+      readonly kind: 'private_key_jwt';
+      readonly clientId: string;
+      readonly key: AssertionKey;
+      /** The `aud`: configured, or discovered once from the server's metadata (RFC 8414). */
+      readonly issuer: string | undefined;
+      /** Where to discover the issuer: `<origin of tokenUrl>/.well-known/oauth-authorization-server`. */
+      readonly metadataUrl: string;
+    }
+  | { readonly kind: 'file'; readonly clientId: string; readonly path: string };
+
 /** Every option name of `createTokenClient`; anything else is refused. */
 const KNOWN_OPTIONS = [
   'tokenUrl',
   'clientId',
   'clientSecret',
+  'privateKey',
+  'privateKeyPath',
+  'signingAlg',
+  'issuer',
+  'assertionPath',
   'authMethod',
   'audience',
   'scope',
@@ -72,30 +102,45 @@ export function resolveOptions(options: TokenClientOptions): ResolvedOptions {
   );
   refuseInsecureHttp(tokenUrl, allowInsecureHttp(options.allowInsecureHttp, env));
   const clientId = setting(options.clientId, env, 'clientId', 'OAUTH_CLIENT_ID');
-  const clientSecret = setting(options.clientSecret, env, 'clientSecret', 'OAUTH_CLIENT_SECRET');
   if (typeof clientId !== 'string') {
     throw new TypeError('options.clientId must be a string (or set OAUTH_CLIENT_ID)');
   }
-  if (typeof clientSecret !== 'string') {
-    throw new TypeError('options.clientSecret must be a string (or set OAUTH_CLIENT_SECRET)');
-  }
-
-  const authMethod = options.authMethod ?? 'client_secret_basic';
   const requestHeaders: Record<string, string> = {
     'content-type': 'application/x-www-form-urlencoded',
     accept: 'application/json',
   };
   let bodyCredentials = '';
-  if (authMethod === 'client_secret_basic') {
-    // RFC 6749 §2.3.1: id and secret are form-urlencoded first, then joined by ":" and base64-ed.
-    const pair = `${formEncode(clientId)}:${formEncode(clientSecret)}`;
-    requestHeaders['authorization'] = `Basic ${Buffer.from(pair, 'utf8').toString('base64')}`;
-  } else if (authMethod === 'client_secret_post') {
-    bodyCredentials = `&client_id=${formEncode(clientId)}&client_secret=${formEncode(clientSecret)}`;
+  const assertion = resolveAssertion(options, env, clientId, tokenUrl);
+  if (assertion !== undefined) {
+    const expected = assertion.kind === 'private_key_jwt' ? 'private_key_jwt' : undefined;
+    if (options.authMethod !== undefined && options.authMethod !== expected) {
+      throw new TypeError(
+        assertion.kind === 'private_key_jwt'
+          ? 'options.authMethod must be "private_key_jwt" (or absent) with a private key'
+          : 'options.authMethod must be absent with assertionPath (OAUTH_CLIENT_ASSERTION_PATH)',
+      );
+    }
   } else {
-    throw new TypeError(
-      'options.authMethod must be "client_secret_basic" (the default) or "client_secret_post"',
-    );
+    const clientSecret = setting(options.clientSecret, env, 'clientSecret', 'OAUTH_CLIENT_SECRET');
+    if (typeof clientSecret !== 'string') {
+      throw new TypeError('options.clientSecret must be a string (or set OAUTH_CLIENT_SECRET)');
+    }
+    const authMethod = options.authMethod ?? 'client_secret_basic';
+    if (authMethod === 'client_secret_basic') {
+      // RFC 6749 §2.3.1: id and secret are form-urlencoded first, then joined by ":" and base64-ed.
+      const pair = `${formEncode(clientId)}:${formEncode(clientSecret)}`;
+      requestHeaders['authorization'] = `Basic ${Buffer.from(pair, 'utf8').toString('base64')}`;
+    } else if (authMethod === 'client_secret_post') {
+      bodyCredentials = `&client_id=${formEncode(clientId)}&client_secret=${formEncode(clientSecret)}`;
+    } else if (authMethod === 'private_key_jwt') {
+      throw new TypeError(
+        'options.authMethod "private_key_jwt" needs options.privateKey or options.privateKeyPath (or set OAUTH_CLIENT_KEY_PATH)',
+      );
+    } else {
+      throw new TypeError(
+        'options.authMethod must be "client_secret_basic" (the default), "client_secret_post" or "private_key_jwt"',
+      );
+    }
   }
 
   const fetchImpl = options.fetch ?? globalThis.fetch;
@@ -118,6 +163,7 @@ export function resolveOptions(options: TokenClientOptions): ResolvedOptions {
     tokenUrlForMessages,
     requestHeaders,
     bodyCredentials,
+    assertion,
     audience: checkAudience(options.audience, 'options.audience'),
     scope: normalizeScope(options.scope, 'options.scope'),
     refreshSkewMs: duration(options.refreshSkewSec, 'refreshSkewSec', 60, 0) * 1000,
@@ -127,6 +173,97 @@ export function resolveOptions(options: TokenClientOptions): ResolvedOptions {
     retryMaxDelayMs,
     fetch: fetchImpl,
     onBackgroundRefreshError: onError,
+  };
+}
+
+const ALGS: readonly AssertionSigningAlg[] = ['RS256', 'PS256', 'ES256', 'EdDSA'];
+
+/**
+ * Which credential the client uses: a secret (undefined here), a private key, or an assertion file.
+ * Options win over the environment; two credentials in the same place are an error, since a
+ * service configured both ways is a mistake that would otherwise surface later.
+ */
+function resolveAssertion(
+  options: TokenClientOptions,
+  env: Readonly<Record<string, string | undefined>>,
+  clientId: string,
+  tokenUrl: string,
+): AssertionSource | undefined {
+  const given = (['clientSecret', 'privateKey', 'privateKeyPath', 'assertionPath'] as const).filter(
+    (name) => options[name] !== undefined,
+  );
+  if (given.length > 1) {
+    throw new TypeError(
+      `Give one credential, not ${given.map((name) => `options.${name}`).join(' and ')}`,
+    );
+  }
+  let source: 'privateKey' | 'privateKeyPath' | 'assertionPath' | 'clientSecret' | undefined =
+    given[0];
+  let fromEnv = false;
+  if (source === undefined) {
+    const set = (
+      [
+        ['clientSecret', 'OAUTH_CLIENT_SECRET'],
+        ['privateKeyPath', 'OAUTH_CLIENT_KEY_PATH'],
+        ['assertionPath', 'OAUTH_CLIENT_ASSERTION_PATH'],
+      ] as const
+    ).filter(([, variable]) => env[variable] !== undefined && env[variable] !== '');
+    if (set.length > 1) {
+      throw new TypeError(
+        `Set one credential, not ${set.map(([, variable]) => variable).join(' and ')}`,
+      );
+    }
+    source = set[0]?.[0];
+    fromEnv = true;
+  }
+  if (source === undefined || source === 'clientSecret') return undefined;
+  if (options.signingAlg !== undefined && !ALGS.includes(options.signingAlg)) {
+    throw new TypeError(`options.signingAlg must be one of ${ALGS.join(', ')}`);
+  }
+  if (source === 'assertionPath') {
+    const path = fromEnv ? env['OAUTH_CLIENT_ASSERTION_PATH'] : options.assertionPath;
+    if (typeof path !== 'string' || path === '') {
+      throw new TypeError(
+        'options.assertionPath must be a file path (or set OAUTH_CLIENT_ASSERTION_PATH)',
+      );
+    }
+    return { kind: 'file', clientId, path };
+  }
+  let key: AssertionKey;
+  if (source === 'privateKey') {
+    const value = options.privateKey;
+    if (typeof value !== 'string' && (typeof value !== 'object' || value === null)) {
+      throw new TypeError('options.privateKey must be a PEM string or a KeyObject');
+    }
+    key = loadAssertionKey(value as string | KeyObject, 'options.privateKey', options.signingAlg);
+  } else {
+    const path = fromEnv ? env['OAUTH_CLIENT_KEY_PATH'] : options.privateKeyPath;
+    if (typeof path !== 'string' || path === '') {
+      throw new TypeError(
+        'options.privateKeyPath must be a file path (or set OAUTH_CLIENT_KEY_PATH)',
+      );
+    }
+    key = readAssertionKeyFile(
+      path,
+      fromEnv ? 'OAUTH_CLIENT_KEY_PATH' : 'options.privateKeyPath',
+      options.signingAlg,
+    );
+  }
+  let issuer: string | undefined;
+  if (options.issuer !== undefined) {
+    if (typeof options.issuer !== 'string' || !/^https?:\/\//.test(options.issuer)) {
+      throw new TypeError(
+        'options.issuer must be the authorization server issuer identifier (an http(s) URL)',
+      );
+    }
+    issuer = options.issuer;
+  }
+  return {
+    kind: 'private_key_jwt',
+    clientId,
+    key,
+    issuer,
+    metadataUrl: `${new URL(tokenUrl).origin}/.well-known/oauth-authorization-server`,
   };
 }
 

@@ -1,4 +1,5 @@
 import { TokenClientError, type TokenClientErrorCode } from '../errors.js';
+import { assertionCredentials } from './assertion-credentials.js';
 import { parseRetryAfter } from './parse-retry-after.js';
 import { readJwtExp } from './read-jwt-exp.js';
 import { formEncode, type ResolvedOptions } from './resolve-options.js';
@@ -75,6 +76,17 @@ export async function sendTokenRequest(
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   try {
+    if (options.assertion !== undefined) {
+      try {
+        body += await assertionCredentials(options.assertion, options.fetch, controller.signal);
+      } catch (err) {
+        if (err instanceof TokenClientError) throw err;
+        return {
+          ok: false,
+          failure: describeNetworkError(err, controller.signal.aborted, timeoutMs),
+        };
+      }
+    }
     let response: Response;
     let text: string;
     try {
@@ -134,15 +146,19 @@ function classify(
   const what = `${oauthError ?? `HTTP ${status}`}${description ? ` (${description})` : ''}`;
   throw new TokenClientError(
     code,
-    `Token request to ${where} rejected: ${what}${hint(code, target)}`,
+    `Token request to ${where} rejected: ${what}${hint(code, target, options)}`,
     { oauthError, oauthErrorDescription: description, status, attempts: attempt },
   );
 }
 
-function hint(code: TokenClientErrorCode, target: TokenTarget): string {
+function hint(code: TokenClientErrorCode, target: TokenTarget, options: ResolvedOptions): string {
   switch (code) {
     case 'ERR_INVALID_CLIENT':
-      return '; check clientId and clientSecret (OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET)';
+      return options.assertion === undefined
+        ? '; check clientId and clientSecret (OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET)'
+        : options.assertion.kind === 'file'
+          ? '; check clientId (OAUTH_CLIENT_ID) and that the client is bound to this token'
+          : '; check clientId (OAUTH_CLIENT_ID) and that the public key of the private key (OAUTH_CLIENT_KEY_PATH) is registered';
     case 'ERR_INVALID_SCOPE':
       return `; scope "${target.scope ?? ''}" is not allowed for this client`;
     case 'ERR_INVALID_TARGET':

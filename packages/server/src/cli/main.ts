@@ -8,6 +8,7 @@ import { registerKeysCommand } from './commands/keys.js';
 import { registerMigrateCommand } from './commands/migrate.js';
 import { registerProvisionCommand } from './commands/provision.js';
 import { registerServeCommand } from './commands/serve.js';
+import { registerTrustCommand } from './commands/trust.js';
 import { CliError } from './internal/cli-error.js';
 import { DEFAULT_DATABASE_URL } from './internal/store-options.js';
 
@@ -48,6 +49,7 @@ function buildProgram(): Command {
   registerClientCommand(program);
   registerMigrateCommand(program);
   registerServeCommand(program);
+  registerTrustCommand(program);
   registerProvisionCommand(program);
   registerAuditCommand(program);
   registerImportCommand(program);

@@ -6,15 +6,19 @@ import { writeTransaction } from '../store/internal/write-transaction.js';
 import { StoreError } from '../store/store-error.js';
 import type {
   AccessTokenFormat,
+  ClientAssertionAlg,
   ClientCredentials,
   ClientImportOutcome,
   ClientPatch,
+  ClientPublicKeys,
   ClientRecord,
   ClientSecretHash,
   ClientStore,
   ImportedClient,
   NewClient,
+  NewClientPublicKeys,
 } from '../store/types.js';
+import { normalizeClientPublicKeys } from './client-public-keys.js';
 import {
   CLIENT_SECRET_SCHEME,
   generateClientSecret,
@@ -69,46 +73,45 @@ export function createClientStore(ctx: StoreContext): ClientStore {
 
   return {
     async create(input: NewClient) {
-      const name = validateClientName(input.name);
-      const scopes = validateScopes(input.scopes ?? []);
-      const audiences = validateAudiences(input.audiences ?? []);
-      const tokenTtlSec = validateSeconds(
-        input.tokenTtlSec ?? DEFAULT_TOKEN_TTL_SEC,
-        'token TTL',
-        1,
-        MAX_TOKEN_TTL_SEC,
-      );
       const clientSecret = generateClientSecret();
       const secretHash = hashClientSecret(clientSecret);
-      const now = ctx.now();
-      const row: ClientsTable = {
-        client_id: randomUUID(),
-        name,
-        scopes: JSON.stringify(scopes),
-        audiences: JSON.stringify(audiences),
-        token_ttl_sec: tokenTtlSec,
-        created_at: now,
-        updated_at: now,
-        revoked_at: null,
-        token_format: 'rfc9068',
-      };
-      try {
-        await writeTransaction(ctx, async (trx, changed) => {
-          const taken = await trx
-            .selectFrom('m2m_clients')
-            .select('client_id')
-            .where('name', '=', name)
-            .executeTakeFirst();
-          if (taken !== undefined) throw nameTaken(name);
-          await trx.insertInto('m2m_clients').values(row).execute();
-          await insertSecret(trx, row.client_id, secretHash, now);
-          changed();
-        });
-      } catch (err) {
-        if (isUniqueViolation(err)) throw nameTaken(name);
-        throw err;
-      }
-      return { client: toRecord(row), clientSecret };
+      const client = await insertClient(ctx, input, async (trx, row, now) => {
+        await insertSecret(trx, row.client_id, secretHash, now);
+      });
+      return { client, clientSecret };
+    },
+
+    async createWithPublicKeys(input: NewClient, keys: NewClientPublicKeys) {
+      const publicKeys = await normalizeClientPublicKeys(keys);
+      return insertClient(ctx, input, async (trx, row, now) => {
+        await trx
+          .insertInto('m2m_client_keys')
+          .values(keysRow(row.client_id, publicKeys, now))
+          .execute();
+      });
+    },
+
+    async setPublicKeys(idOrName: string, keys: NewClientPublicKeys) {
+      const publicKeys = await normalizeClientPublicKeys(keys);
+      return writeTransaction(ctx, async (trx, changed) => {
+        const row = await requireRow(trx, idOrName);
+        requireNotRevoked(row);
+        const now = ctx.now();
+        // A client authenticates one way: with keys registered, its secrets have no further use.
+        await trx.deleteFrom('m2m_client_secrets').where('client_id', '=', row.client_id).execute();
+        await trx.deleteFrom('m2m_client_keys').where('client_id', '=', row.client_id).execute();
+        await trx
+          .insertInto('m2m_client_keys')
+          .values(keysRow(row.client_id, publicKeys, now))
+          .execute();
+        await trx
+          .updateTable('m2m_clients')
+          .set({ updated_at: now })
+          .where('client_id', '=', row.client_id)
+          .execute();
+        changed();
+        return toRecord({ ...row, updated_at: now });
+      });
     },
 
     async list() {
@@ -135,10 +138,23 @@ export function createClientStore(ctx: StoreContext): ClientStore {
         .where('client_id', '=', clientId)
         .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
         .execute();
-      return {
+      const keys = await db
+        .selectFrom('m2m_client_keys')
+        .selectAll()
+        .where('client_id', '=', clientId)
+        .executeTakeFirst();
+      const credentials: ClientCredentials = {
         client: toRecord(row),
         secrets: secrets.map((s) => ({ scheme: s.scheme, hash: s.hash, expiresAt: s.expires_at })),
       };
+      if (keys !== undefined) {
+        credentials.publicKeys = {
+          alg: keys.alg as ClientAssertionAlg,
+          keys: keys.jwks === null ? null : JSON.parse(keys.jwks),
+          jwksUri: keys.jwks_uri,
+        };
+      }
+      return credentials;
     },
 
     async listCredentials(): Promise<ClientCredentials[]> {
@@ -373,6 +389,8 @@ export function createClientStore(ctx: StoreContext): ClientStore {
             .execute();
         }
         await insertSecret(trx, row.client_id, secretHash, now);
+        // A client authenticates one way: a new secret ends its private_key_jwt registration.
+        await trx.deleteFrom('m2m_client_keys').where('client_id', '=', row.client_id).execute();
         await trx
           .updateTable('m2m_clients')
           .set({ updated_at: now })
@@ -383,6 +401,55 @@ export function createClientStore(ctx: StoreContext): ClientStore {
       });
     },
   };
+}
+
+/**
+ * Inserts a client row and, in the same transaction, its credential (secret hash, keys or a
+ * federated subject), refusing a taken name.
+ */
+export async function insertClient(
+  ctx: StoreContext,
+  input: NewClient,
+  addCredential: (trx: Trx, row: ClientsTable, now: number) => Promise<void>,
+): Promise<ClientRecord> {
+  const name = validateClientName(input.name);
+  const scopes = validateScopes(input.scopes ?? []);
+  const audiences = validateAudiences(input.audiences ?? []);
+  const tokenTtlSec = validateSeconds(
+    input.tokenTtlSec ?? DEFAULT_TOKEN_TTL_SEC,
+    'token TTL',
+    1,
+    MAX_TOKEN_TTL_SEC,
+  );
+  const now = ctx.now();
+  const row: ClientsTable = {
+    client_id: randomUUID(),
+    name,
+    scopes: JSON.stringify(scopes),
+    audiences: JSON.stringify(audiences),
+    token_ttl_sec: tokenTtlSec,
+    created_at: now,
+    updated_at: now,
+    revoked_at: null,
+    token_format: 'rfc9068',
+  };
+  try {
+    await writeTransaction(ctx, async (trx, changed) => {
+      const taken = await trx
+        .selectFrom('m2m_clients')
+        .select('client_id')
+        .where('name', '=', name)
+        .executeTakeFirst();
+      if (taken !== undefined) throw nameTaken(name);
+      await trx.insertInto('m2m_clients').values(row).execute();
+      await addCredential(trx, row, now);
+      changed();
+    });
+  } catch (err) {
+    if (isUniqueViolation(err)) throw nameTaken(name);
+    throw err;
+  }
+  return toRecord(row);
 }
 
 /** Stores a client's new secret hash, valid until a later rotation gives it an end. */
@@ -407,6 +474,16 @@ async function insertSecret(
 
 /** Thrown inside a dry-run import to roll its transaction back. */
 const DRY_RUN = Symbol('dry run');
+
+function keysRow(clientId: string, keys: ClientPublicKeys, now: number) {
+  return {
+    client_id: clientId,
+    alg: keys.alg,
+    jwks: keys.keys === null ? null : JSON.stringify(keys.keys),
+    jwks_uri: keys.jwksUri,
+    updated_at: now,
+  };
+}
 
 function nameTaken(name: string): StoreError {
   return new StoreError('CLIENT_NAME_TAKEN', `a client named ${name} already exists`);

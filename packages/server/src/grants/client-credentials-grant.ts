@@ -1,5 +1,5 @@
 import { AuthServerError } from '../errors/auth-server-error.js';
-import type { ClientCredentials, ClientRecord } from '../store/types.js';
+import type { ClientCredentials, ClientPublicKeys, ClientRecord } from '../store/types.js';
 import {
   type AccessTokenSigningKey,
   type IssuedAccessToken,
@@ -15,9 +15,11 @@ import {
   extractClientCredentials,
   type PresentedClientCredentials,
 } from './internal/extract-client-credentials.js';
+import { JwsFormatError, parseStrictJws } from './internal/parse-strict-jws.js';
 import { readParam } from './internal/read-param.js';
 import { resolveAudience } from './internal/resolve-audience.js';
 import { resolveScopes } from './internal/resolve-scopes.js';
+import { ClientAssertionRefused } from './verify-client-assertion.js';
 
 /** A token request as the HTTP layer hands it over. */
 export interface TokenRequest {
@@ -71,6 +73,28 @@ export interface ClientCredentialsGrantContext {
     secret: string,
     nowSec: number,
   ): boolean | Promise<boolean>;
+  /**
+   * Checks a `private_key_jwt` assertion (see `verifyClientAssertion`); throws
+   * `ClientAssertionRefused` with the reason. Absent: such assertions are refused.
+   */
+  verifyAssertion?(
+    assertion: string,
+    clientId: string,
+    publicKeys: ClientPublicKeys,
+    nowSec: number,
+  ): Promise<void>;
+  /**
+   * Workload identity: when the assertion's (unverified) `iss` is a trusted issuer, the client
+   * bound to its `sub` and a check of the token (throws `ClientAssertionRefused`); undefined when
+   * the issuer is not trusted (the assertion is then a private_key_jwt one).
+   */
+  findFederated?(assertion: string): Promise<
+    | {
+        credentials: ClientCredentials | undefined;
+        verify(nowSec: number): Promise<void>;
+      }
+    | undefined
+  >;
   /** The active signing key, imported; undefined when the store has none. */
   signingKey(nowSec: number): Promise<AccessTokenSigningKey | undefined>;
   /**
@@ -149,7 +173,10 @@ export async function grantClientCredentials(
     throw new AuthServerError('ERR_GRANT_TYPE_UNSUPPORTED', { cause: 'grant_type' });
   }
   const presented = extractClientCredentials(params, request.authorization);
-  if (hasControlCharacters(presented.clientId) || hasControlCharacters(presented.clientSecret)) {
+  if (
+    hasControlCharacters(presented.clientId) ||
+    ('clientSecret' in presented && hasControlCharacters(presented.clientSecret))
+  ) {
     // Only Basic credentials get here (body ones were checked above): %00 or a raw control byte.
     refuseControlCharacters('authorization', presented.clientId, request, context);
   }
@@ -172,21 +199,32 @@ export async function grantClientCredentials(
   context.admitClient?.(presented.clientId, request);
 
   const nowSec = Math.floor(Date.now() / 1000);
-  const credentials = await context.findClient(presented.clientId);
-  // Always compare, even for an unknown or revoked client, so all three take the same path.
-  const secretOk = await context.verifySecret(credentials, presented.clientSecret, nowSec);
-  const authenticated =
-    credentials !== undefined && secretOk && credentials.client.revokedAt === null;
-  context.clientAuthenticated?.(presented.clientId, authenticated, request);
-  if (!authenticated || credentials === undefined) {
-    throw new AuthServerError('ERR_CLIENT_AUTH_FAILED', {
-      cause:
-        credentials === undefined
-          ? 'unknown client_id'
-          : credentials.client.revokedAt !== null
-            ? 'client revoked'
-            : 'secret mismatch',
-    });
+  const federated =
+    presented.method === 'private_key_jwt'
+      ? await context.findFederated?.(presented.assertion)
+      : undefined;
+  const credentials =
+    federated !== undefined ? federated.credentials : await context.findClient(presented.clientId);
+  let refusal: string | undefined;
+  if (federated !== undefined) {
+    refusal = await checkFederated(federated, presented.clientId, request, nowSec);
+  } else if (presented.method === 'private_key_jwt') {
+    refusal = await checkAssertion(presented.assertion, credentials, context, nowSec);
+  } else {
+    // Always compare, even for an unknown or revoked client, so all three take the same path.
+    const secretOk = await context.verifySecret(credentials, presented.clientSecret, nowSec);
+    if (credentials === undefined) refusal = 'unknown client_id';
+    else if (credentials.client.revokedAt !== null) refusal = 'client revoked';
+    else if (!secretOk) {
+      refusal =
+        credentials.publicKeys === undefined
+          ? 'secret mismatch'
+          : 'client authenticates with private_key_jwt';
+    }
+  }
+  context.clientAuthenticated?.(presented.clientId, refusal === undefined, request);
+  if (refusal !== undefined || credentials === undefined) {
+    throw new AuthServerError('ERR_CLIENT_AUTH_FAILED', { cause: refusal ?? 'unknown client_id' });
   }
   const { client } = credentials;
   const scopes = resolveScopes(requestedScope, client.scopes);
@@ -240,6 +278,8 @@ export async function grantClientCredentials(
 const CREDENTIAL_PARAMETERS: ReadonlySet<string> = new Set([
   'client_id',
   'client_secret',
+  'client_assertion',
+  'client_assertion_type',
   'authorization',
 ]);
 /** Parameters named in the private cause as they are; any other name may itself be tainted. */
@@ -283,5 +323,65 @@ function presentedClientIdOrEmpty(
   } catch {
     const bodyId = params['client_id'];
     return typeof bodyId === 'string' ? bodyId : '';
+  }
+}
+
+/** Checks a client assertion; returns the refusal reason, or undefined when it authenticates. */
+async function checkAssertion(
+  assertion: string,
+  credentials: ClientCredentials | undefined,
+  context: ClientCredentialsGrantContext,
+  nowSec: number,
+): Promise<string | undefined> {
+  if (credentials === undefined) {
+    // An assertion whose sub could not be read names no client: say why it could not.
+    try {
+      parseStrictJws(assertion);
+    } catch (err) {
+      if (err instanceof JwsFormatError) return err.message;
+      throw err;
+    }
+    return 'unknown client_id';
+  }
+  if (credentials.client.revokedAt !== null) return 'client revoked';
+  if (credentials.publicKeys === undefined) return 'client has no registered public key';
+  if (context.verifyAssertion === undefined) return 'private_key_jwt is not enabled';
+  try {
+    await context.verifyAssertion(
+      assertion,
+      credentials.client.clientId,
+      credentials.publicKeys,
+      nowSec,
+    );
+    return undefined;
+  } catch (err) {
+    if (err instanceof ClientAssertionRefused) return err.message;
+    throw err;
+  }
+}
+
+/** Checks a trusted issuer's token; returns the refusal reason, or undefined when it authenticates. */
+async function checkFederated(
+  federated: NonNullable<
+    Awaited<ReturnType<NonNullable<ClientCredentialsGrantContext['findFederated']>>>
+  >,
+  presentedClientId: string,
+  request: TokenRequest,
+  nowSec: number,
+): Promise<string | undefined> {
+  const { credentials } = federated;
+  if (credentials === undefined) return 'no client is bound to the federated subject';
+  if (credentials.client.revokedAt !== null) return 'client revoked';
+  const bodyId = request.params['client_id'];
+  if (typeof bodyId === 'string' && bodyId !== '' && bodyId !== credentials.client.clientId) {
+    return 'client_id is not the client bound to the federated subject';
+  }
+  if (presentedClientId === '') return 'federated token sub is missing';
+  try {
+    await federated.verify(nowSec);
+    return undefined;
+  } catch (err) {
+    if (err instanceof ClientAssertionRefused) return err.message;
+    throw err;
   }
 }

@@ -5,7 +5,12 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import { type AuditStoreOptions, AuditWriter } from '../audit/audit-writer.js';
+import { ClientJwksCache } from '../clients/client-jwks-cache.js';
 import { AuthServerError } from '../errors/auth-server-error.js';
+import {
+  type ClientAssertionSettings,
+  DEFAULT_CLIENT_ASSERTION_SETTINGS,
+} from '../grants/verify-client-assertion.js';
 import {
   AuthFailureLimiter,
   type AuthFailureLimitOptions,
@@ -96,6 +101,18 @@ export interface BuildServerOptions {
    * peer address). Set it behind a load balancer, or every caller shares the balancer's address.
    */
   trustProxy?: boolean | string | string[];
+  /**
+   * Rules of `private_key_jwt` client assertions (RFC 7523 §2.2); see `ClientAssertionSettings`
+   * (defaults: lifetime ≤ 60 s, 10 s clock tolerance, token endpoint URL accepted as `aud`, 10000
+   * unexpired jtis per client).
+   */
+  clientAssertion?: Partial<ClientAssertionSettings>;
+  /**
+   * Where clients registered with a `jwks_uri` may have their keys: `allowedHosts` (`host` or
+   * `host:port`; default none, so no jwks_uri is fetched), `timeoutMs` (3000), `maxBytes` (65536),
+   * `maxAgeSec` (300), `cooldownSec` (30, shortest time between two fetches of one URL).
+   */
+  clientJwksUri?: ConstructorParameters<typeof ClientJwksCache>[0];
 }
 
 /**
@@ -182,6 +199,12 @@ export function createServerApp(options: BuildServerOptions): {
     metadataMaxAgeSec: settings.metadataMaxAgeSec,
     authFailureLimiter,
     audit: createTokenAudit(options.logger !== undefined && options.logger !== false, auditWriter),
+    clientAssertion: {
+      settings: settings.clientAssertion,
+      jwks: new ClientJwksCache(options.clientJwksUri ?? { allowedHosts: [] }),
+      jtis: options.store.assertionJtis,
+      trust: options.store.trust,
+    },
     tokenRequestFacts: new WeakMap(),
     legacySecretVerifications: { succeeded: 0, failed: 0 },
   };
@@ -229,6 +252,7 @@ interface Settings {
   requestTimeoutMs: number;
   maxHeaderBytes: number;
   realm: string;
+  clientAssertion: ClientAssertionSettings;
 }
 
 function resolveSettings(options: BuildServerOptions): Settings {
@@ -271,7 +295,27 @@ function resolveSettings(options: BuildServerOptions): Settings {
       options.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES,
     ),
     realm,
+    clientAssertion: resolveClientAssertion(options.clientAssertion),
   };
+}
+
+function resolveClientAssertion(
+  given: Partial<ClientAssertionSettings> | undefined,
+): ClientAssertionSettings {
+  const known = new Set(Object.keys(DEFAULT_CLIENT_ASSERTION_SETTINGS));
+  for (const key of Object.keys(given ?? {})) {
+    if (!known.has(key)) throw new TypeError(`buildServer: unknown option clientAssertion.${key}`);
+  }
+  const merged = { ...DEFAULT_CLIENT_ASSERTION_SETTINGS, ...given };
+  positiveInteger('clientAssertion.maxLifetimeSec', merged.maxLifetimeSec);
+  nonNegativeInteger('clientAssertion.clockToleranceSec', merged.clockToleranceSec);
+  positiveInteger('clientAssertion.maxJtisPerClient', merged.maxJtisPerClient);
+  if (typeof merged.acceptTokenEndpointAudience !== 'boolean') {
+    throw new TypeError(
+      'buildServer: options.clientAssertion.acceptTokenEndpointAudience must be a boolean',
+    );
+  }
+  return merged;
 }
 
 /**

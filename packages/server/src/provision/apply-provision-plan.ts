@@ -2,6 +2,7 @@ import { StoreError } from '../store/store-error.js';
 import type { SigningAlg, SigningKeyRecord, Store } from '../store/types.js';
 import type { ProvisionPlan } from './compute-provision-plan.js';
 import type { EnvCredentials } from './internal/find-env-secrets.js';
+import { generateClientKeyPair } from './internal/generate-client-key-pair.js';
 
 /** Options of {@link applyProvisionPlan}. */
 export interface ApplyOptions {
@@ -69,6 +70,43 @@ export async function applyProvisionPlan(
     }
     for (const client of plan.clients) {
       const ttl = client.tokenTtlSec === undefined ? {} : { tokenTtlSec: client.tokenTtlSec };
+      if (
+        client.clientAuth === 'private_key_jwt' &&
+        (client.action === 'create' || client.rotateSecret)
+      ) {
+        const pair = await generateClientKeyPair();
+        const fields = {
+          name: client.name,
+          scopes: client.scopes,
+          audiences: client.audiences,
+          ...ttl,
+        };
+        let clientId: string;
+        if (client.action === 'create') {
+          clientId = (
+            await store.clients.createWithPublicKeys(fields, { publicKeys: [pair.publicPem] })
+          ).clientId;
+        } else {
+          if (client.action === 'update') {
+            await store.clients.update(client.name, {
+              scopes: client.scopes,
+              audiences: client.audiences,
+              ...ttl,
+            });
+            result.applied++;
+          }
+          clientId = (
+            await store.clients.setPublicKeys(client.name, { publicKeys: [pair.publicPem] })
+          ).clientId;
+        }
+        result.newCredentials.set(client.name, {
+          clientId,
+          clientSecret: '',
+          privateKeyPem: pair.privatePem,
+        });
+        result.applied++;
+        continue;
+      }
       if (client.action === 'create') {
         const created = await store.clients.create({
           name: client.name,

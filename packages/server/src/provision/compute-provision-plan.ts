@@ -31,6 +31,8 @@ export interface PlannedClient {
   /** True when an existing client's secret is rotated (`--rotate-secrets`). */
   rotateSecret: boolean;
   secret: SecretSource;
+  /** How the client authenticates; a new credential of a private_key_jwt client is a key pair. */
+  clientAuth: 'client_secret' | 'private_key_jwt';
 }
 
 /** An active client that the manifest does not describe. */
@@ -59,7 +61,12 @@ export interface ProvisionState {
   clients: readonly ClientRecord[];
   hasActiveKey: boolean;
   /** Credentials found in the existing `.env` files, by service name. */
-  envCredentials: ReadonlyMap<string, { clientId: string; clientSecret: string }>;
+  envCredentials: ReadonlyMap<
+    string,
+    { clientId: string; clientSecret: string; privateKeyPath?: string }
+  >;
+  /** Names of the existing clients that authenticate with private_key_jwt (the others: a secret). */
+  keyClients?: ReadonlySet<string>;
 }
 
 /** Options of {@link computeProvisionPlan}. */
@@ -145,6 +152,7 @@ export function computeProvisionPlan(
         changes: [],
         rotateSecret: false,
         secret: 'new',
+        clientAuth: service.clientAuth,
       };
     }
     const changes = [
@@ -154,11 +162,15 @@ export function computeProvisionPlan(
     if (service.tokenTtlSec !== undefined && service.tokenTtlSec !== existing.tokenTtlSec) {
       changes.push({ field: 'tokenTtlSec', from: existing.tokenTtlSec, to: service.tokenTtlSec });
     }
-    const rotateSecret = rotates(service.name);
+    // Changing how a client authenticates issues its new credential (a secret, or a key pair).
+    const switching =
+      (state.keyClients?.has(service.name) ?? false) !== (service.clientAuth === 'private_key_jwt');
+    const rotateSecret = rotates(service.name) || switching;
     const inEnv = state.envCredentials.get(service.name);
     const secret: SecretSource = rotateSecret
       ? 'new'
-      : inEnv?.clientId === existing.clientId && inEnv.clientSecret !== ''
+      : inEnv?.clientId === existing.clientId &&
+          (inEnv.clientSecret !== '' || inEnv.privateKeyPath !== undefined)
         ? 'env-file'
         : 'unknown';
     return {
@@ -171,6 +183,7 @@ export function computeProvisionPlan(
       changes,
       rotateSecret,
       secret,
+      clientAuth: service.clientAuth,
     };
   });
 

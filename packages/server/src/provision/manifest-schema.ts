@@ -42,6 +42,13 @@ const ttlSec = z
 
 const url = z.string().min(1, 'must not be empty');
 
+/**
+ * How a calling service authenticates: `client_secret` (a generated secret in its `.env`) or
+ * `private_key_jwt` (a key pair generated per service: the private key in a file next to its
+ * `.env`, only the public key in the database).
+ */
+const clientAuth = z.enum(['client_secret', 'private_key_jwt']);
+
 /** One service of the platform: what it accepts as a resource server and whom it calls as a client. */
 export const serviceSchema = z.strictObject({
   /** Free text for humans; ignored by provisioning. */
@@ -59,6 +66,8 @@ export const serviceSchema = z.strictObject({
   passport_client: z
     .union([z.string().min(1, 'must not be empty'), z.number().int().nonnegative()])
     .optional(),
+  /** How this service's client authenticates (overrides the manifest's `client_auth`). */
+  client_auth: clientAuth.optional(),
 });
 
 /** A whole manifest. */
@@ -71,6 +80,8 @@ export const manifestSchema = z.strictObject({
   issuer: url.optional(),
   /** JWKS URL the resource servers may fetch; default: `<auth_url>/.well-known/jwks.json`. */
   jwks_url: url.optional(),
+  /** How every calling service authenticates unless it says otherwise; default `client_secret`. */
+  client_auth: clientAuth.optional(),
   /** Default access-token lifetime of every client, seconds; default: the store's (900). */
   token_ttl_sec: ttlSec.optional(),
   /** Clients not in this manifest that `--prune` must leave alone (e.g. created by hand). */

@@ -17,6 +17,8 @@ export interface ManifestService {
   tokenTtlSec: number | undefined;
   /** The Laravel Passport client (id or name, as text) it adopts on `import passport`. */
   passportClient?: string;
+  /** How its client authenticates (service setting, else the manifest's, else `client_secret`). */
+  clientAuth: 'client_secret' | 'private_key_jwt';
 }
 
 /** A validated manifest: every name resolves, every scope is declared by its receiver. */
@@ -67,7 +69,7 @@ function issueToProblems(issue: z.core.$ZodIssue): PathProblem[] {
       path.length === 0
         ? TOP_LEVEL_KEYS
         : path.length === 2 && path[0] === 'services'
-          ? ['description', 'scopes', 'calls', 'token_ttl_sec', 'passport_client']
+          ? ['description', 'scopes', 'calls', 'token_ttl_sec', 'passport_client', 'client_auth']
           : [];
     return issue.keys.map((key) => ({
       path: [...path, key],
@@ -93,6 +95,7 @@ function toManifest(input: ManifestInput, source: string): Manifest {
       calls: Object.entries(s.calls ?? {}).map(([service, scopes]) => ({ service, scopes })),
       tokenTtlSec: s.token_ttl_sec ?? defaultTtl,
       ...(s.passport_client === undefined ? {} : { passportClient: String(s.passport_client) }),
+      clientAuth: s.client_auth ?? input.client_auth ?? 'client_secret',
     })),
   };
 }

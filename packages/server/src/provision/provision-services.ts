@@ -133,10 +133,17 @@ async function provisionUnderLease(
     (name) => join(envDir, `${name}.env`),
     Math.floor(Date.now() / 1000),
   );
+  const keyClients = new Set<string>();
+  for (const client of existing) {
+    if (client.revokedAt !== null) continue;
+    if ((await store.clients.getCredentials(client.clientId))?.publicKeys)
+      keyClients.add(client.name);
+  }
   const plan = computeProvisionPlan(
     manifest,
     {
       clients: existing,
+      keyClients,
       hasActiveKey: activeKey !== undefined,
       envCredentials: envSecrets.working,
     },

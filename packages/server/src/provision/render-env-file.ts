@@ -10,7 +10,8 @@ export interface EnvFileInput {
   /** The manifest's file name (its base name goes in the header comment). */
   source: string;
   /** The caller's credentials; required when the service calls others. */
-  credentials?: { clientId: string; clientSecret: string } | undefined;
+  /** A secret, or (private_key_jwt) the path of the private key file. */
+  credentials?: { clientId: string; clientSecret: string; privateKeyPath?: string } | undefined;
   /** Absolute path of the exported public key; required when the service receives calls. */
   publicKeyPath?: string | undefined;
 }
@@ -45,7 +46,9 @@ export function renderEnvFile(input: EnvFileInput): string {
       })),
       { key: 'AUTH_URL', value: endpoints.tokenUrl },
       { key: 'OAUTH_CLIENT_ID', value: input.credentials.clientId },
-      { key: 'OAUTH_CLIENT_SECRET', value: input.credentials.clientSecret },
+      input.credentials.privateKeyPath === undefined
+        ? { key: 'OAUTH_CLIENT_SECRET', value: input.credentials.clientSecret }
+        : { key: 'OAUTH_CLIENT_KEY_PATH', value: input.credentials.privateKeyPath },
     );
   }
   if (service.scopes.length > 0) {

@@ -119,13 +119,32 @@ export async function writeEnvFiles(
       );
       continue;
     }
+    // A generated private key goes into the service's own file (mode 0600) before the .env that
+    // names it; the database only ever saw its public half.
+    let keyCredentials = credentials;
+    if (credentials?.privateKeyPem !== undefined) {
+      const keyPath = join(envDir, `${service.name}.key`);
+      const written = dryRun
+        ? 'created'
+        : await writeFileAtomic(keyPath, credentials.privateKeyPem, 0o600);
+      files.push({
+        path: keyPath,
+        service: service.name,
+        action: written === 'created' ? 'create' : written === 'updated' ? 'update' : 'unchanged',
+      });
+      keyCredentials = {
+        clientId: credentials.clientId,
+        clientSecret: '',
+        privateKeyPath: keyPath,
+      };
+    }
     const content = secretToCome
       ? undefined
       : renderEnvFile({
           service,
           endpoints: input.endpoints,
           source: manifest.source,
-          credentials,
+          credentials: keyCredentials,
           publicKeyPath: input.publicKeyPathForEnv,
         });
     await write(path, service.name, content);

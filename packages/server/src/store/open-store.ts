@@ -1,7 +1,9 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { Kysely, NoResultError, sql } from 'kysely';
 import { createAuditStore } from '../audit/kysely-audit-store.js';
+import { createAssertionJtiStore } from '../clients/kysely-assertion-jti-store.js';
 import { createClientStore } from '../clients/kysely-client-store.js';
+import { createTrustStore } from '../clients/kysely-trust-store.js';
 import { decryptPrivateKey } from '../keys/internal/private-key-encryption.js';
 import {
   ephemeralKeyEncryptionKey,
@@ -240,6 +242,8 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     keys: createKeyStore(ctx),
     audit: createAuditStore(ctx),
     leases: createLeaseStore(ctx),
+    assertionJtis: createAssertionJtiStore(ctx),
+    trust: createTrustStore(ctx),
     async revision() {
       // Straight from the prepared statement unless a transaction of this process is open on the
       // one SQLite connection: then Kysely's connection lock makes the read wait for its end.

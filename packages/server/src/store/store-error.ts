@@ -32,7 +32,13 @@ export type StoreErrorCode =
   | 'ACTIVE_KEY_EXISTS'
   | 'NO_ACTIVE_KEY'
   | 'ROTATION_PENDING'
-  | 'LEASE_BUSY';
+  | 'LEASE_BUSY'
+  | 'INVALID_PUBLIC_KEY'
+  | 'INVALID_JWKS_URI'
+  | 'INVALID_TRUST'
+  | 'TRUST_EXISTS'
+  | 'TRUST_NOT_FOUND'
+  | 'SUBJECT_TAKEN';
 
 /** All {@link StoreErrorCode} values, in the order ERRORS.md lists them. */
 export const STORE_ERROR_CODES: readonly StoreErrorCode[] = [
@@ -66,6 +72,12 @@ export const STORE_ERROR_CODES: readonly StoreErrorCode[] = [
   'NO_ACTIVE_KEY',
   'ROTATION_PENDING',
   'LEASE_BUSY',
+  'INVALID_PUBLIC_KEY',
+  'INVALID_JWKS_URI',
+  'INVALID_TRUST',
+  'TRUST_EXISTS',
+  'TRUST_NOT_FOUND',
+  'SUBJECT_TAKEN',
 ];
 
 /**

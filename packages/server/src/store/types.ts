@@ -60,10 +60,39 @@ export interface ClientSecretHash {
   expiresAt: number | null;
 }
 
+/**
+ * JWS algorithms a client may sign its `private_key_jwt` assertions with (RFC 7518 §3.1, §3.5,
+ * RFC 8037). Never `none` nor an HMAC: the server holds no secret of such a client.
+ */
+export type ClientAssertionAlg = 'RS256' | 'PS256' | 'ES256' | 'EdDSA';
+
+/**
+ * How a `private_key_jwt` client (RFC 7523 §2.2) proves who it is: its public keys, inline or at
+ * a `jwks_uri`, and the one algorithm its assertions must use (pinned per client).
+ */
+export interface ClientPublicKeys {
+  alg: ClientAssertionAlg;
+  /** Public JWKs (each with a `kid`, the RFC 7638 thumbprint unless one was given), or null. */
+  keys: JWK[] | null;
+  /** URL of the client's JWK Set, or null when the keys are inline. */
+  jwksUri: string | null;
+}
+
+/**
+ * Input of {@link ClientStore.createWithPublicKeys} and {@link ClientStore.setPublicKeys}: one or
+ * two public keys (PEM SPKI text, a JWK, or a JWK Set as JSON text or object) — two while the
+ * client changes keys — or a `jwks_uri` with its algorithm.
+ */
+export type NewClientPublicKeys =
+  | { alg?: ClientAssertionAlg; publicKeys: (string | JWK | { keys: JWK[] })[] }
+  | { alg: ClientAssertionAlg; jwksUri: string };
+
 /** A client together with the hashes of its currently accepted secrets (for authentication only). */
 export interface ClientCredentials {
   client: ClientRecord;
   secrets: ClientSecretHash[];
+  /** Set for a `private_key_jwt` client (which then has no secrets). */
+  publicKeys?: ClientPublicKeys;
 }
 
 /** Public view of a signing key. */
@@ -192,6 +221,113 @@ export interface ClientStore {
     idOrName: string,
     graceSec: number,
   ): Promise<{ client: ClientRecord; clientSecret: string }>;
+  /**
+   * Creates a `private_key_jwt` client (RFC 7523 §2.2): no secret exists, only its public keys.
+   *
+   * @throws {StoreError} those of `create`, `INVALID_PUBLIC_KEY`, `INVALID_JWKS_URI`.
+   */
+  createWithPublicKeys(input: NewClient, keys: NewClientPublicKeys): Promise<ClientRecord>;
+  /**
+   * Replaces a client's public keys (give two during a key change, then the new one alone). A
+   * client that had secrets becomes a `private_key_jwt` client: its secret hashes are deleted.
+   *
+   * @throws {StoreError} `CLIENT_NOT_FOUND`, `CLIENT_REVOKED`, `INVALID_PUBLIC_KEY`, `INVALID_JWKS_URI`.
+   */
+  setPublicKeys(idOrName: string, keys: NewClientPublicKeys): Promise<ClientRecord>;
+}
+
+/**
+ * An external issuer whose tokens authenticate clients (workload identity federation, RFC 7523
+ * §2.2 with a third-party assertion), e.g. a Kubernetes API server's service-account tokens.
+ */
+export interface TrustedIssuer {
+  /** The operator's name for it, used in bindings (`<name>:<subject>`). */
+  name: string;
+  /** The exact `iss` of its tokens. */
+  issuer: string;
+  /** Where its public keys are (fetched by the server), or null when they are inline. */
+  jwksUri: string | null;
+  /** Its public keys, when given as a file; null with a jwks_uri. */
+  keys: JWK[] | null;
+  /** What its tokens must list in `aud` to be accepted here. */
+  audience: string;
+  /** Longest accepted token lifetime, `exp` − `iat`, seconds (default 3600). */
+  maxLifetimeSec: number;
+  createdAt: number;
+}
+
+/** Input of {@link TrustStore.add}. */
+export interface NewTrustedIssuer {
+  name: string;
+  issuer: string;
+  /** Exactly one of `jwksUri` and `jwks`. */
+  jwksUri?: string;
+  jwks?: string | { keys: JWK[] };
+  audience: string;
+  /** Default 3600. */
+  maxLifetimeSec?: number;
+}
+
+/** A (trusted issuer, subject) pair bound to a client. */
+export interface FederatedSubject {
+  trustName: string;
+  subject: string;
+  clientId: string;
+}
+
+/** Trusted issuers and the subjects bound to clients. Every change moves the store revision. */
+export interface TrustStore {
+  /** @throws {StoreError} `INVALID_TRUST` (name, issuer, keys, audience), `TRUST_EXISTS`. */
+  add(input: NewTrustedIssuer): Promise<TrustedIssuer>;
+  list(): Promise<TrustedIssuer[]>;
+  /** By name, or undefined. */
+  get(name: string): Promise<TrustedIssuer | undefined>;
+  /** Removes a trust and every binding to it; @throws {StoreError} `TRUST_NOT_FOUND`. */
+  remove(name: string): Promise<void>;
+  /**
+   * Creates a client authenticated by a trusted issuer's token for `subject` (no secret, no key).
+   * A Kubernetes namespace's `default` service account is refused unless `allowDefaultServiceAccount`:
+   * every pod that names no account runs as it.
+   *
+   * @throws {StoreError} those of `clients.create`, `TRUST_NOT_FOUND`, `INVALID_TRUST`,
+   *   `SUBJECT_TAKEN`.
+   */
+  createFederatedClient(
+    input: NewClient,
+    binding: { trustName: string; subject: string; allowDefaultServiceAccount?: boolean },
+  ): Promise<ClientRecord>;
+  /** The trusted issuer with this exact `iss`, or undefined. */
+  byIssuer(issuer: string): Promise<TrustedIssuer | undefined>;
+  /** The client bound to (trust, subject), or undefined. */
+  boundClient(trustName: string, subject: string): Promise<string | undefined>;
+  /** The subjects bound to a client. */
+  subjectsOf(clientId: string): Promise<FederatedSubject[]>;
+}
+
+/** Outcome of {@link AssertionJtiStore.consume}. */
+export type JtiConsumption = 'consumed' | 'replayed' | 'full';
+
+/**
+ * Single use of client assertions (RFC 7523 §3 item 7): every accepted `jti` is kept, per client,
+ * until the assertion could no longer be accepted anyway. In the database, so that it holds across
+ * instances sharing PostgreSQL. Writing here never moves the store revision.
+ */
+export interface AssertionJtiStore {
+  /**
+   * Records `jti` for `clientId` until `expiresAt` (Unix seconds), atomically: of two concurrent
+   * calls with the same pair, on any instance, exactly one gets `consumed`.
+   *
+   * @param maxPerClient - bound of unexpired entries per client; beyond it: `full` (refuse).
+   * @returns `consumed` (first use), `replayed` (seen before and not expired) or `full`.
+   */
+  consume(
+    clientId: string,
+    jti: string,
+    expiresAt: number,
+    maxPerClient: number,
+  ): Promise<JtiConsumption>;
+  /** Deletes entries expired before `now` (default: the store's clock); returns how many. */
+  purge(now?: number): Promise<number>;
 }
 
 /** Signing-key operations. */
@@ -309,6 +445,10 @@ export interface Store {
   readonly audit: AuditStore;
   /** Named leases: mutual exclusion between processes sharing the database. */
   readonly leases: LeaseStore;
+  /** Used `jti`s of client assertions (`private_key_jwt`). */
+  readonly assertionJtis: AssertionJtiStore;
+  /** Trusted external issuers and the subjects bound to clients (workload identity). */
+  readonly trust: TrustStore;
   /**
    * A counter bumped in the same transaction as every change to clients or keys. Servers cache
    * clients and keys and reload when it moves, so changes made by the CLI or another instance

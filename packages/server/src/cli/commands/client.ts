@@ -1,10 +1,25 @@
 import { type Command, Option } from 'commander';
+import { normalizeClientPublicKeys } from '../../clients/client-public-keys.js';
 import { StoreError } from '../../store/store-error.js';
-import type { AccessTokenFormat, ClientPatch, ClientRecord } from '../../store/types.js';
+import type {
+  AccessTokenFormat,
+  ClientPatch,
+  ClientPublicKeys,
+  ClientRecord,
+} from '../../store/types.js';
+import { CliError } from '../internal/cli-error.js';
 import { clientToJson, clientToLines, secretsSummary } from '../internal/client-view.js';
 import { createOutput, examples, formatTable, formatTime } from '../internal/output.js';
 import { parseList, parseSeconds } from '../internal/parse-arguments.js';
+import {
+  addPublicKeyOptions,
+  type PublicKeyFlags,
+  publicKeysOf,
+} from '../internal/public-key-options.js';
 import { addStoreOptions, storeOptionsOf, withStore } from '../internal/store-options.js';
+
+/** Values of `--auth-method` (RFC 7591 §2 names); both secret methods register a secret. */
+const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const;
 
 /**
  * Registers `m2m-auth client …`: create, list, show, revoke, rotate-secret, update.
@@ -23,35 +38,146 @@ export function registerClientCommand(program: Command): void {
     );
 
   addStoreOptions(
-    client
-      .command('create')
-      .description('register a client; prints its client_id and client_secret once')
-      .argument('<name>', 'unique client name, e.g. ms_admin')
-      .option('--scopes <list>', 'scopes it may request, comma-separated', parseList)
-      .option('--audiences <list>', 'services (audiences) it may call, comma-separated', parseList)
-      .option('--token-ttl <sec>', 'access-token lifetime, seconds (default 900)', parseSeconds),
+    addPublicKeyOptions(
+      client
+        .command('create')
+        .description(
+          'register a client; prints its client_id and client_secret once (no secret with private_key_jwt)',
+        )
+        .argument('<name>', 'unique client name, e.g. ms_admin')
+        .option('--scopes <list>', 'scopes it may request, comma-separated', parseList)
+        .option(
+          '--audiences <list>',
+          'services (audiences) it may call, comma-separated',
+          parseList,
+        )
+        .option('--token-ttl <sec>', 'access-token lifetime, seconds (default 900)', parseSeconds)
+        .option(
+          '--federated-subject <trust:subject>',
+          "authenticate with a trusted issuer's token for this subject, e.g. cluster:system:serviceaccount:hospital:ms-admin",
+        )
+        .option(
+          '--allow-default-service-account',
+          "allow binding a namespace's default service account (every pod without an account runs as it)",
+        )
+        .addOption(
+          new Option(
+            '--auth-method <method>',
+            'how it authenticates: a secret (default) or private_key_jwt (a key only it holds)',
+          ).choices(AUTH_METHODS as unknown as string[]),
+        ),
+      'its',
+    ),
   )
     .addHelpText(
       'after',
       examples(
         'm2m-auth client create ms_admin --scopes doctors:read,doctors:write --audiences ms_doctor --token-ttl 900',
+        'm2m-auth client create ms_admin --audiences ms_doctor --auth-method private_key_jwt --public-key ms_admin.pub.pem',
+        'm2m-auth client create ms_admin --audiences ms_doctor --auth-method private_key_jwt --jwks-uri https://keys.internal/ms_admin.json --alg ES256',
       ),
     )
     .action(
       async (
         name: string,
-        opts: { scopes?: string[]; audiences?: string[]; tokenTtl?: number },
+        opts: {
+          scopes?: string[];
+          audiences?: string[];
+          tokenTtl?: number;
+          authMethod?: (typeof AUTH_METHODS)[number];
+          federatedSubject?: string;
+          allowDefaultServiceAccount?: boolean;
+        } & PublicKeyFlags,
         cmd: Command,
       ) => {
         const options = storeOptionsOf(cmd);
         const out = createOutput(options.json);
+        const keys = publicKeysOf(opts);
+        const fields = {
+          name,
+          ...(opts.scopes !== undefined ? { scopes: opts.scopes } : {}),
+          ...(opts.audiences !== undefined ? { audiences: opts.audiences } : {}),
+          ...(opts.tokenTtl !== undefined ? { tokenTtlSec: opts.tokenTtl } : {}),
+        };
+        if (opts.federatedSubject !== undefined) {
+          if (keys !== undefined || opts.authMethod !== undefined) {
+            throw new CliError(
+              'USAGE',
+              '--federated-subject goes without --auth-method, --public-key or --jwks-uri',
+            );
+          }
+          const colon = opts.federatedSubject.indexOf(':');
+          if (colon <= 0 || colon === opts.federatedSubject.length - 1) {
+            throw new CliError(
+              'USAGE',
+              '--federated-subject is <trust name>:<subject>, e.g. cluster:system:serviceaccount:hospital:ms-admin',
+            );
+          }
+          const binding = {
+            trustName: opts.federatedSubject.slice(0, colon),
+            subject: opts.federatedSubject.slice(colon + 1),
+            allowDefaultServiceAccount: opts.allowDefaultServiceAccount === true,
+          };
+          const created = await withStore(options, (store) =>
+            store.trust.createFederatedClient(fields, binding),
+          );
+          out.data({
+            ...clientToJson(created),
+            token_endpoint_auth_method: 'federated',
+            federated_subject: opts.federatedSubject,
+          });
+          out.text(
+            `Created client ${created.name}`,
+            ...clientToLines(created),
+            `  auth:       token of ${binding.trustName} for ${binding.subject}`,
+            '',
+            'No secret exists for this client: it presents its platform token. Give the service, e.g.:',
+            `  OAUTH_CLIENT_ID=${created.clientId}`,
+            '  OAUTH_CLIENT_ASSERTION_PATH=/var/run/secrets/tokens/m2m-auth-token',
+          );
+          return;
+        }
+        if (opts.allowDefaultServiceAccount === true) {
+          throw new CliError(
+            'USAGE',
+            '--allow-default-service-account goes with --federated-subject',
+          );
+        }
+        const method =
+          opts.authMethod ?? (keys === undefined ? 'client_secret_basic' : 'private_key_jwt');
+        if (method === 'private_key_jwt' && keys === undefined) {
+          throw new CliError(
+            'USAGE',
+            'private_key_jwt needs --public-key <file> or --jwks-uri <url>',
+          );
+        }
+        if (method !== 'private_key_jwt' && keys !== undefined) {
+          throw new CliError(
+            'USAGE',
+            `--public-key and --jwks-uri go with --auth-method private_key_jwt, not ${method}`,
+          );
+        }
+        if (keys !== undefined) {
+          const { created, publicKeys } = await withStore(options, async (store) => {
+            const created = await store.clients.createWithPublicKeys(fields, keys);
+            const creds = await store.clients.getCredentials(created.clientId);
+            return { created, publicKeys: creds?.publicKeys };
+          });
+          out.data({ ...clientToJson(created), ...publicKeysToJson(publicKeys) });
+          out.text(
+            `Created client ${created.name}`,
+            ...clientToLines(created),
+            ...publicKeysToLines(publicKeys),
+            '',
+            'No secret exists for this client: it signs a client assertion with its private key',
+            '(private_key_jwt, RFC 7523). Give the calling service, e.g.:',
+            `  OAUTH_CLIENT_ID=${created.clientId}`,
+            '  OAUTH_CLIENT_KEY_PATH=<its private key file, mode 0600>',
+          );
+          return;
+        }
         const { client: created, clientSecret } = await withStore(options, (store) =>
-          store.clients.create({
-            name,
-            ...(opts.scopes !== undefined ? { scopes: opts.scopes } : {}),
-            ...(opts.audiences !== undefined ? { audiences: opts.audiences } : {}),
-            ...(opts.tokenTtl !== undefined ? { tokenTtlSec: opts.tokenTtl } : {}),
-          }),
+          store.clients.create(fields),
         );
         out.data({ ...clientToJson(created), client_secret: clientSecret });
         out.text(
@@ -122,23 +248,33 @@ export function registerClientCommand(program: Command): void {
     .action(async (idOrName: string, _opts: unknown, cmd: Command) => {
       const options = storeOptionsOf(cmd);
       const out = createOutput(options.json);
-      const { found, secrets } = await withStore(
+      const { found, secrets, publicKeys, subjects } = await withStore(
         options,
         async (store) => {
           const found = requireClient(await store.clients.find(idOrName), idOrName);
           const creds = await store.clients.getCredentials(found.clientId);
-          return { found, secrets: creds?.secrets ?? [] };
+          const subjects = await store.trust.subjectsOf(found.clientId);
+          return { found, secrets: creds?.secrets ?? [], publicKeys: creds?.publicKeys, subjects };
         },
         'existing',
       );
+      const federated = subjects.map((s) => `${s.trustName}:${s.subject}`);
       out.data({
         ...clientToJson(found),
         secrets: secrets.map((s) => ({ expires_at: s.expiresAt })),
+        ...publicKeysToJson(publicKeys),
+        ...(federated.length > 0
+          ? { token_endpoint_auth_method: 'federated', federated_subjects: federated }
+          : {}),
       });
       out.text(
         `Client ${found.name}`,
         ...clientToLines(found),
-        `  secrets:    ${secretsSummary(secrets)}`,
+        ...(federated.length > 0
+          ? [`  auth:       token of ${federated.join(', ')}`]
+          : publicKeys === undefined
+            ? [`  secrets:    ${secretsSummary(secrets)}`]
+            : publicKeysToLines(publicKeys)),
       );
     });
 
@@ -204,26 +340,31 @@ export function registerClientCommand(program: Command): void {
     });
 
   addStoreOptions(
-    client
-      .command('update')
-      .description(
-        "change a client's scopes, audiences or token lifetime (replaces each list given)",
-      )
-      .argument('<id|name>', 'client_id or name')
-      .option('--scopes <list>', 'new scopes, comma-separated ("" for none)', parseList)
-      .option('--audiences <list>', 'new audiences, comma-separated ("" for none)', parseList)
-      .option('--token-ttl <sec>', 'new access-token lifetime, seconds', parseSeconds)
-      .addOption(
-        new Option(
-          '--token-format <format>',
-          'token shape: rfc9068 (aud = the receiving service) or passport (Laravel Passport claims, while receivers move)',
-        ).choices(['rfc9068', 'passport']),
-      ),
+    addPublicKeyOptions(
+      client
+        .command('update')
+        .description(
+          "change a client's scopes, audiences, token lifetime, token format or public keys (replaces each list given)",
+        )
+        .argument('<id|name>', 'client_id or name')
+        .option('--scopes <list>', 'new scopes, comma-separated ("" for none)', parseList)
+        .option('--audiences <list>', 'new audiences, comma-separated ("" for none)', parseList)
+        .option('--token-ttl <sec>', 'new access-token lifetime, seconds', parseSeconds)
+        .addOption(
+          new Option(
+            '--token-format <format>',
+            'token shape: rfc9068 (aud = the receiving service) or passport (Laravel Passport claims, while receivers move)',
+          ).choices(['rfc9068', 'passport']),
+        ),
+      'new',
+    ),
   )
     .addHelpText(
       'after',
       examples(
         'm2m-auth client update ms_admin --scopes doctors:read --audiences ms_doctor,ms_college',
+        'm2m-auth client update ms_admin --public-key old.pub.pem --public-key new.pub.pem   # during a key change',
+        'm2m-auth client update ms_admin --public-key new.pub.pem                             # afterwards',
       ),
     )
     .action(
@@ -234,7 +375,7 @@ export function registerClientCommand(program: Command): void {
           audiences?: string[];
           tokenTtl?: number;
           tokenFormat?: AccessTokenFormat;
-        },
+        } & PublicKeyFlags,
         cmd: Command,
       ) => {
         const options = storeOptionsOf(cmd);
@@ -245,15 +386,51 @@ export function registerClientCommand(program: Command): void {
           ...(opts.audiences !== undefined ? { audiences: opts.audiences } : {}),
           ...(opts.tokenTtl !== undefined ? { tokenTtlSec: opts.tokenTtl } : {}),
         };
-        const updated = await withStore(
+        const keys = publicKeysOf(opts);
+        // Check the keys before anything is written, so a bad key file changes nothing.
+        if (keys !== undefined) await normalizeClientPublicKeys(keys);
+        const { updated, publicKeys } = await withStore(
           options,
-          (store) => store.clients.update(idOrName, patch),
+          async (store) => {
+            let updated =
+              Object.keys(patch).length > 0 || keys === undefined
+                ? await store.clients.update(idOrName, patch)
+                : undefined;
+            if (keys !== undefined) updated = await store.clients.setPublicKeys(idOrName, keys);
+            const record = updated as ClientRecord;
+            const creds = await store.clients.getCredentials(record.clientId);
+            return { updated: record, publicKeys: creds?.publicKeys };
+          },
           'existing',
         );
-        out.data(clientToJson(updated));
-        out.text(`Updated client ${updated.name}`, ...clientToLines(updated));
+        out.data({ ...clientToJson(updated), ...publicKeysToJson(publicKeys) });
+        out.text(
+          `Updated client ${updated.name}`,
+          ...clientToLines(updated),
+          ...(publicKeys === undefined ? [] : publicKeysToLines(publicKeys)),
+        );
       },
     );
+}
+
+/** A private_key_jwt client's keys as CLI JSON (RFC 7591 names). */
+function publicKeysToJson(keys: ClientPublicKeys | undefined): Record<string, unknown> {
+  if (keys === undefined) return { token_endpoint_auth_method: 'client_secret_basic' };
+  return {
+    token_endpoint_auth_method: 'private_key_jwt',
+    token_endpoint_auth_signing_alg: keys.alg,
+    ...(keys.jwksUri !== null ? { jwks_uri: keys.jwksUri } : { jwks: { keys: keys.keys } }),
+  };
+}
+
+function publicKeysToLines(keys: ClientPublicKeys | undefined): string[] {
+  if (keys === undefined) return [];
+  return [
+    `  auth:       private_key_jwt (${keys.alg})`,
+    keys.jwksUri !== null
+      ? `  jwks_uri:   ${keys.jwksUri}`
+      : `  keys:       ${(keys.keys ?? []).map((key) => key.kid).join(', ')}`,
+  ];
 }
 
 function requireClient(found: ClientRecord | undefined, idOrName: string): ClientRecord {

@@ -1,5 +1,6 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_AUDIT_STORE_OPTIONS } from '../../audit/audit-writer.js';
+import { DEFAULT_CLIENT_ASSERTION_SETTINGS } from '../../grants/verify-client-assertion.js';
 import {
   DEFAULT_JWKS_MAX_AGE_SEC,
   DEFAULT_POSTGRES_REVISION_CHECK_INTERVAL_MS,
@@ -45,6 +46,9 @@ interface ServeOptions extends PoolFlags {
   propagation?: number;
   /** --publish-keys: folder kept holding jwks.json and oauth-public.key. */
   publishKeys?: string;
+  assertionMaxLifetime: number;
+  assertionAudience: 'issuer' | 'issuer-or-token-endpoint';
+  jwksUriAllowedHosts?: string[];
 }
 
 /**
@@ -153,6 +157,29 @@ export function registerServeCommand(program: Command): void {
           parsePositiveMilliseconds,
           DEFAULT_SHUTDOWN_TIMEOUT_MS,
         )
+        // private_key_jwt client assertions; see README "Clients without a secret".
+        .option(
+          '--assertion-max-lifetime <sec>',
+          'longest accepted client-assertion lifetime (exp - iat), seconds',
+          parsePositiveDuration,
+          DEFAULT_CLIENT_ASSERTION_SETTINGS.maxLifetimeSec,
+        )
+        .addOption(
+          new Option(
+            '--assertion-audience <which>',
+            'aud accepted in client assertions: the issuer only (RFC 7523bis), or also the token endpoint URL (RFC 7523, e.g. Authlib)',
+          )
+            .choices(['issuer', 'issuer-or-token-endpoint'])
+            .default('issuer-or-token-endpoint'),
+        )
+        .addOption(
+          new Option(
+            '--jwks-uri-allowed-hosts <hosts>',
+            'hosts (host or host:port, comma-separated) from which client jwks_uri keys may be fetched; default none',
+          )
+            .env('M2M_AUTH_JWKS_URI_ALLOWED_HOSTS')
+            .argParser(parseList),
+        )
         // Scheduled key rotation; see README "Key rotation".
         .option(
           '--rotate-every <duration>',
@@ -247,6 +274,11 @@ export function registerServeCommand(program: Command): void {
             maxPerClient: opts.maxFailuresPerClient,
           } as const),
         requestTimeoutMs: opts.requestTimeout,
+        clientAssertion: {
+          maxLifetimeSec: opts.assertionMaxLifetime,
+          acceptTokenEndpointAudience: opts.assertionAudience === 'issuer-or-token-endpoint',
+        },
+        clientJwksUri: { allowedHosts: opts.jwksUriAllowedHosts ?? [] },
         ...(opts.trustProxy === undefined ? {} : { trustProxy: opts.trustProxy }),
       });
       if (createdFile !== undefined) say(`created a new SQLite database at ${createdFile}`);

@@ -1,7 +1,10 @@
 import type { FastifyRequest } from 'fastify';
+import type { ClientJwksCache } from '../../clients/client-jwks-cache.js';
 import type { TokenRequestFacts } from '../../grants/client-credentials-grant.js';
+import type { ClientAssertionSettings } from '../../grants/verify-client-assertion.js';
 import type { AuthFailureLimiter } from '../../limits/auth-failure-limiter.js';
 import type { StoreCache } from '../../server/internal/store-cache.js';
+import type { AssertionJtiStore, TrustStore } from '../../store/types.js';
 import type { TokenAudit } from './token-audit.js';
 
 /** What the routes share: the store view and the settings resolved by buildServer. */
@@ -29,11 +32,19 @@ export interface ServerContext {
    * so counted and logged; `succeeded` ones were replaced by the server's own hash.
    */
   readonly legacySecretVerifications: { succeeded: number; failed: number };
+  /** private_key_jwt: the assertion rules, the jwks_uri fetcher, the used-jti store. */
+  readonly clientAssertion: {
+    readonly settings: ClientAssertionSettings;
+    readonly jwks: ClientJwksCache;
+    readonly jtis: AssertionJtiStore;
+    /** Trusted external issuers and bound subjects (workload identity). */
+    readonly trust: TrustStore;
+  };
   /** What the grant learned about each token request, for auditing its refusal. */
   readonly tokenRequestFacts: WeakMap<FastifyRequest, TokenRequestFacts>;
 }
 
 /** The issuer without trailing slashes, for building endpoint URLs. */
-export function issuerBase(context: ServerContext): string {
+export function issuerBase(context: Pick<ServerContext, 'issuer'>): string {
   return context.issuer.replace(/\/+$/, '');
 }

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { CLIENT_ASSERTION_ALGS } from '../../clients/client-public-keys.js';
 import { issuerBase, type ServerContext } from '../internal/server-context.js';
 import { JWKS_PATH } from './jwks-route.js';
 import { TOKEN_PATH } from './token-route.js';
@@ -29,7 +30,12 @@ export function registerMetadataRoute(app: FastifyInstance, context: ServerConte
       token_endpoint: base + TOKEN_PATH,
       jwks_uri: base + JWKS_PATH,
       grant_types_supported: ['client_credentials'],
-      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      token_endpoint_auth_methods_supported: [
+        'client_secret_basic',
+        'client_secret_post',
+        'private_key_jwt',
+      ],
+      token_endpoint_auth_signing_alg_values_supported: CLIENT_ASSERTION_ALGS,
       scopes_supported: await context.cache.scopesSupported(),
       response_types_supported: [],
     };

@@ -8,8 +8,11 @@ import {
   grantClientCredentials,
   type TokenRequestFacts,
 } from '../../grants/client-credentials-grant.js';
+import { parseStrictJws } from '../../grants/internal/parse-strict-jws.js';
+import { verifyClientAssertion } from '../../grants/verify-client-assertion.js';
+import { verifyFederatedAssertion } from '../../grants/verify-federated-assertion.js';
 import type { ClientCredentials } from '../../store/types.js';
-import type { ServerContext } from '../internal/server-context.js';
+import { issuerBase, type ServerContext } from '../internal/server-context.js';
 
 /** Path of the token endpoint (RFC 6749 §3.2). */
 export const TOKEN_PATH = '/oauth/token';
@@ -23,15 +26,24 @@ const DECOY_HASHES = [hashClientSecret(crypto.randomUUID() + crypto.randomUUID()
 /** Where legacy (Passport) secret checks are counted and logged; without it they are not made. */
 export interface LegacySecretVerification {
   readonly counts: ServerContext['legacySecretVerifications'];
-  readonly log: Pick<FastifyBaseLogger, 'info' | 'warn'>;
+  readonly log: Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>;
 }
+
+/** A failed read of the store is a 503 the caller may retry. */
+function unavailable(cause: unknown): never {
+  throw new AuthServerError('ERR_STORE_UNAVAILABLE', { cause });
+}
+
+/** How often expired client-assertion jtis are deleted, milliseconds. */
+const JTI_PURGE_INTERVAL_MS = 60_000;
 
 /**
  * The grant context of the token endpoint: clients from the store cache, secrets compared with
  * `verify` (verifyClientSecret; a parameter so tests can count comparisons), the failure limiter.
  */
 export function createTokenGrantContext(
-  context: Pick<ServerContext, 'cache' | 'authFailureLimiter' | 'issuer'>,
+  context: Pick<ServerContext, 'cache' | 'authFailureLimiter' | 'issuer'> &
+    Partial<Pick<ServerContext, 'clientAssertion' | 'basePath'>>,
   verify: typeof verifyClientSecret = verifyClientSecret,
   legacy?: LegacySecretVerification,
 ): ClientCredentialsGrantContext {
@@ -102,6 +114,9 @@ export function createTokenGrantContext(
     return false;
   }
 
+  if (context.clientAssertion !== undefined) {
+    addClientAssertions(grantContext, context, context.clientAssertion, legacy?.log);
+  }
   if (limiter !== undefined) {
     grantContext.admitClient = (clientId, request) => {
       const refusal = limiter.check(clientId, request.sourceAddress ?? '', Date.now());
@@ -119,6 +134,80 @@ export function createTokenGrantContext(
     };
   }
   return grantContext;
+}
+
+/**
+ * Adds `private_key_jwt` (RFC 7523 §2.2) and workload-identity assertions to a grant context.
+ */
+function addClientAssertions(
+  grantContext: ClientCredentialsGrantContext,
+  context: Pick<ServerContext, 'cache' | 'issuer'> & Partial<Pick<ServerContext, 'basePath'>>,
+  assertions: ServerContext['clientAssertion'],
+  log: Pick<FastifyBaseLogger, 'error'> | undefined,
+): void {
+  const { cache } = context;
+  // Used jtis are deleted once expired, at most once a minute per instance, off the request path.
+  let lastPurgeMs = Date.now();
+  const purgeExpiredJtis = (): void => {
+    const now = Date.now();
+    if (now - lastPurgeMs < JTI_PURGE_INTERVAL_MS) return;
+    lastPurgeMs = now;
+    assertions.jtis.purge().catch((err: unknown) => {
+      log?.error({ err }, 'purging expired client-assertion jtis failed');
+    });
+  };
+  grantContext.findFederated = async (assertion) => {
+    let claims: Record<string, unknown>;
+    try {
+      claims = parseStrictJws(assertion).payload;
+    } catch {
+      return undefined;
+    }
+    const { iss, sub } = claims;
+    if (typeof iss !== 'string' || iss.length > 2048) return undefined;
+    const trust = await assertions.trust.byIssuer(iss).catch(unavailable);
+    if (trust === undefined) return undefined;
+    const subject = typeof sub === 'string' ? sub : '';
+    const clientId =
+      subject === ''
+        ? undefined
+        : await assertions.trust.boundClient(trust.name, subject).catch(unavailable);
+    return {
+      credentials: clientId === undefined ? undefined : await cache.findClient(clientId),
+      verify: (nowSec: number) =>
+        verifyFederatedAssertion(
+          assertion,
+          trust,
+          subject,
+          {
+            remoteKeys: (uri, kid) => assertions.jwks.keys(uri, kid, { operatorConfigured: true }),
+            clockToleranceSec: assertions.settings.clockToleranceSec,
+          },
+          nowSec,
+        ),
+    };
+  };
+  grantContext.verifyAssertion = (assertion, clientId, publicKeys, nowSec) =>
+    verifyClientAssertion(
+      assertion,
+      clientId,
+      publicKeys,
+      {
+        issuer: context.issuer,
+        tokenEndpoint: issuerBase(context) + TOKEN_PATH,
+        settings: assertions.settings,
+        remoteKeys: (uri, kid) => assertions.jwks.keys(uri, kid),
+        consumeJti: (id, jti, expiresAt) => {
+          purgeExpiredJtis();
+          return assertions.jtis
+            .consume(id, jti, expiresAt, assertions.settings.maxJtisPerClient)
+            .catch((cause: unknown) => {
+              throw new AuthServerError('ERR_STORE_UNAVAILABLE', { cause });
+            });
+        },
+      },
+      nowSec,
+    );
 }
 
 /**

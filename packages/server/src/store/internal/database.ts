@@ -75,7 +75,47 @@ export interface LeasesTable {
   expires_at: number;
 }
 
+/** Public keys of `private_key_jwt` clients (clients/client-keys-migration.ts). */
+export interface ClientKeysTable {
+  client_id: string;
+  alg: string;
+  /** JSON array of public JWKs, or null with a jwks_uri. */
+  jwks: string | null;
+  jwks_uri: string | null;
+  updated_at: number;
+}
+
+/** Used client-assertion jtis (clients/client-keys-migration.ts). */
+export interface AssertionJtisTable {
+  client_id: string;
+  jti: string;
+  expires_at: number;
+}
+
+/** Trusted external token issuers (clients/client-keys-migration.ts). */
+export interface TrustedIssuersTable {
+  name: string;
+  issuer: string;
+  jwks_uri: string | null;
+  /** JSON array of public JWKs, or null with a jwks_uri. */
+  jwks: string | null;
+  audience: string;
+  max_lifetime_sec: number;
+  created_at: number;
+}
+
+/** Subjects of trusted issuers bound to clients. */
+export interface FederatedSubjectsTable {
+  trust_name: string;
+  subject: string;
+  client_id: string;
+}
+
 export interface Database {
+  m2m_trusted_issuers: TrustedIssuersTable;
+  m2m_federated_subjects: FederatedSubjectsTable;
+  m2m_client_keys: ClientKeysTable;
+  m2m_assertion_jtis: AssertionJtisTable;
   m2m_store_state: StoreStateTable;
   m2m_clients: ClientsTable;
   m2m_client_secrets: ClientSecretsTable;
