@@ -147,25 +147,20 @@ export function createClientStore(ctx: StoreContext): ClientStore {
         client: toRecord(row),
         secrets: secrets.map((s) => ({ scheme: s.scheme, hash: s.hash, expiresAt: s.expires_at })),
       };
-      if (keys !== undefined) {
-        credentials.publicKeys = {
-          alg: keys.alg as ClientAssertionAlg,
-          keys: keys.jwks === null ? null : JSON.parse(keys.jwks),
-          jwksUri: keys.jwks_uri,
-        };
-      }
+      if (keys !== undefined) credentials.publicKeys = toPublicKeys(keys);
       return credentials;
     },
 
     async listCredentials(): Promise<ClientCredentials[]> {
       const now = ctx.now();
-      const [rows, secrets] = await Promise.all([
+      const [rows, secrets, keys] = await Promise.all([
         db.selectFrom('m2m_clients').selectAll().execute(),
         db
           .selectFrom('m2m_client_secrets')
           .select(['client_id', 'scheme', 'hash', 'expires_at'])
           .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
           .execute(),
+        db.selectFrom('m2m_client_keys').selectAll().execute(),
       ]);
       const byClient = new Map<string, ClientCredentials>();
       for (const row of rows) byClient.set(row.client_id, { client: toRecord(row), secrets: [] });
@@ -175,6 +170,10 @@ export function createClientStore(ctx: StoreContext): ClientStore {
           hash: s.hash,
           expiresAt: s.expires_at === null ? null : Number(s.expires_at),
         });
+      }
+      for (const k of keys) {
+        const credentials = byClient.get(k.client_id);
+        if (credentials !== undefined) credentials.publicKeys = toPublicKeys(k);
       }
       return [...byClient.values()];
     },
@@ -474,6 +473,19 @@ async function insertSecret(
 
 /** Thrown inside a dry-run import to roll its transaction back. */
 const DRY_RUN = Symbol('dry run');
+
+/** A `m2m_client_keys` row as the client's registered public keys (private_key_jwt). */
+function toPublicKeys(row: {
+  alg: string;
+  jwks: string | null;
+  jwks_uri: string | null;
+}): ClientPublicKeys {
+  return {
+    alg: row.alg as ClientAssertionAlg,
+    keys: row.jwks === null ? null : JSON.parse(row.jwks),
+    jwksUri: row.jwks_uri,
+  };
+}
 
 function keysRow(clientId: string, keys: ClientPublicKeys, now: number) {
   return {
