@@ -113,7 +113,8 @@ beforeAll(async () => {
     '--audience',
     AUDIENCE,
   );
-  expect(added.stderr).toBe('');
+  // The first command on a new database says where it created it, and nothing else.
+  expect(added.stderr).toMatch(/^m2m-auth: created a new SQLite database at [^\n]+\n$/);
   expect(added.code).toBe(0);
   const created = await cli(
     'client',
