@@ -7,6 +7,7 @@ import { KeyStore } from './internal/key-store.js';
 import { parseCompactJws } from './internal/parse-compact-jws.js';
 import { parseJsonObject } from './internal/parse-json-object.js';
 import { resolveOptions } from './internal/resolve-options.js';
+import { RevocationFeed } from './internal/revocation-feed.js';
 import {
   checkTime,
   timeError,
@@ -14,7 +15,7 @@ import {
   validateClaims,
 } from './internal/validate-claims.js';
 import { VerifiedTokenCache } from './internal/verified-token-cache.js';
-import type { AccessTokenClaims, AuthInfo } from './types.js';
+import type { AccessTokenClaims, AuthInfo, RevocationStatus } from './types.js';
 import type { VerifierOptions } from './verifier-options.js';
 
 /** Per-call options of {@link Verifier.verify} and {@link Verifier.authenticate}. */
@@ -73,6 +74,13 @@ export interface Verifier {
    *   already loaded are kept.
    */
   refreshKeys(): Promise<void>;
+  /**
+   * The state of the revocation feed's local copy (when fetched, how old, stale or not, how many
+   * entries, the last fetch error), or undefined without `revocationsUri`.
+   */
+  revocationStatus(): RevocationStatus | undefined;
+  /** Stops background work (the revocation feed's polling). The verifier keeps verifying. */
+  close(): void;
   /** `realm` for `WWW-Authenticate` challenges: the `realm` option or the first audience. */
   readonly realm: string | undefined;
 }
@@ -120,6 +128,12 @@ export function createVerifier(options: VerifierOptions): Verifier {
     logger: resolved.logger,
     onDropped: () => cache?.dropUntrusted(),
   });
+  const feed =
+    resolved.revocations === undefined ? undefined : new RevocationFeed(resolved.revocations);
+  if (feed !== undefined) {
+    feed.onChange = () => cache?.dropWhere((token) => isRevoked(feed, token));
+    feed.start();
+  }
   // One frozen options object per algorithm, so a verification allocates none.
   const joseOptions = new Map(
     [...algorithms].map((alg) => [alg, Object.freeze({ algorithms: [alg] })]),
@@ -174,12 +188,17 @@ export function createVerifier(options: VerifierOptions): Verifier {
     const nowMs = Date.now();
     if (nowMs >= keys.softRefreshAt) await keys.refreshIfDue(nowMs);
     const nowSec = (options?.currentDate?.getTime() ?? nowMs) / 1000;
+    if (feed !== undefined && nowMs >= feed.waitAtMs) await feed.settle(nowMs);
 
     if (cache !== undefined) {
       const entry = cache.get(token);
       if (entry !== undefined) {
         if (entry.record.trusted) {
           const cached = entry.token;
+          if (feed !== undefined && isRevoked(feed, cached)) {
+            cache.delete(token);
+            throw revokedError();
+          }
           const failure = checkTime(cached.exp, cached.nbf, cached.iat, policy, nowSec);
           if (failure !== undefined) throw timeError(failure);
           checkScopes(cached, options?.scopes);
@@ -211,6 +230,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
       throw err;
     }
     const validated = validateClaims(parseJsonObject(payload, 'claims'), policy, nowSec);
+    if (feed !== undefined && isRevoked(feed, validated)) throw revokedError();
     // Cached before the scope check: the token is valid, only this route wants more.
     if (cache !== undefined && record.trusted) {
       cache.set(token, { token: validated, record });
@@ -234,9 +254,11 @@ export function createVerifier(options: VerifierOptions): Verifier {
       if (token === undefined) return undefined;
       const nowMs = Date.now();
       if (nowMs >= keys.softRefreshAt) return undefined;
+      if (feed !== undefined && nowMs >= feed.waitAtMs) return undefined;
       const entry = cache.get(token);
       if (entry === undefined || !entry.record.trusted) return undefined;
       const cached = entry.token;
+      if (feed !== undefined && isRevoked(feed, cached)) return undefined;
       const nowSec = (options?.currentDate?.getTime() ?? nowMs) / 1000;
       if (checkTime(cached.exp, cached.nbf, cached.iat, policy, nowSec) !== undefined)
         return undefined;
@@ -246,5 +268,28 @@ export function createVerifier(options: VerifierOptions): Verifier {
     refreshKeys() {
       return keys.reload();
     },
+    revocationStatus() {
+      return feed?.status(Date.now());
+    },
+    close() {
+      feed?.stop();
+    },
   };
+}
+
+/**
+ * Whether the feed covers a verified token: its `jti` is listed, or its client is (a revoked
+ * client gets no new token, so every token carrying its id predates the revocation). Two Set
+ * lookups, skipped while the sets are empty.
+ */
+function isRevoked(feed: RevocationFeed, token: ValidatedToken): boolean {
+  if (feed.jtis.size > 0) {
+    const jti = token.auth.claims.jti;
+    if (jti !== undefined && feed.jtis.has(jti)) return true;
+  }
+  return feed.clients.size > 0 && feed.clients.has(token.auth.clientId);
+}
+
+function revokedError(): VerifierError {
+  return new VerifierError('ERR_TOKEN_REVOKED', 'token has been revoked');
 }

@@ -23,6 +23,8 @@ export { readAuthorizationHeader } from './read-authorization-header.js';
 export type {
   AccessTokenClaims,
   AuthInfo,
+  RevocationStatus,
+  RevocationsWhenStale,
   SupportedAlgorithm,
   TokenFormat,
   VerifierLogger,

@@ -22,6 +22,7 @@ import { createTokenAudit } from './internal/token-audit.js';
 import { registerHealthRoute } from './routes/health-route.js';
 import { registerJwksRoute } from './routes/jwks-route.js';
 import { registerMetadataRoute } from './routes/metadata-route.js';
+import { registerRevocationsRoute } from './routes/revocations-route.js';
 import { registerTokenRoute, TOKEN_PATH } from './routes/token-route.js';
 import {
   DEFAULT_BODY_LIMIT_BYTES,
@@ -208,6 +209,7 @@ export function createServerApp(options: BuildServerOptions): {
   registerTokenRoute(app, context);
   registerMetadataRoute(app, context);
   registerJwksRoute(app, context);
+  registerRevocationsRoute(app, context);
   registerHealthRoute(app, context);
   return { app, context };
 }

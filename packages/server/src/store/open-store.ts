@@ -10,6 +10,7 @@ import {
   parseKeyEncryptionKey,
 } from '../keys/key-encryption-key.js';
 import { createKeyStore } from '../keys/kysely-key-store.js';
+import { createRevocationStore } from '../revocations/kysely-revocation-store.js';
 import type { StoreContext } from './internal/context.js';
 import type { Database } from './internal/database.js';
 import { parseDatabaseUrl } from './internal/database-url.js';
@@ -165,6 +166,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     keys: createKeyStore(ctx),
     audit: createAuditStore(ctx),
     leases: createLeaseStore(ctx),
+    revocations: createRevocationStore(ctx),
     async revision() {
       // Straight from the prepared statement unless a transaction of this process is open on the
       // one SQLite connection: then Kysely's connection lock makes the read wait for its end.

@@ -29,7 +29,8 @@ export type StoreErrorCode =
   | 'ACTIVE_KEY_EXISTS'
   | 'NO_ACTIVE_KEY'
   | 'ROTATION_PENDING'
-  | 'LEASE_BUSY';
+  | 'LEASE_BUSY'
+  | 'INVALID_TOKEN_ID';
 
 /** All {@link StoreErrorCode} values, in the order ERRORS.md lists them. */
 export const STORE_ERROR_CODES: readonly StoreErrorCode[] = [
@@ -60,6 +61,7 @@ export const STORE_ERROR_CODES: readonly StoreErrorCode[] = [
   'NO_ACTIVE_KEY',
   'ROTATION_PENDING',
   'LEASE_BUSY',
+  'INVALID_TOKEN_ID',
 ];
 
 /**

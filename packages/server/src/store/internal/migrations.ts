@@ -2,6 +2,7 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } fr
 import { auditEventsMigration } from '../../audit/audit-events-migration.js';
 import { StoreError } from '../store-error.js';
 import type { Db } from './database.js';
+import { revokedTokensMigration } from '../../revocations/revoked-tokens-migration.js';
 import { leasesMigration } from './leases-migration.js';
 
 /**
@@ -78,6 +79,7 @@ const migrations: Record<string, Migration> = {
   },
   '0002_audit_events': auditEventsMigration,
   '0003_leases': leasesMigration,
+  '0004_revoked_tokens': revokedTokensMigration,
 };
 
 const provider: MigrationProvider = {
