@@ -60,30 +60,30 @@ export function createRevocationStore(ctx: StoreContext): RevocationStore {
 
     async list(now: number = ctx.now()): Promise<RevocationList> {
       const tokens = await ctx.db
-          .selectFrom('m2m_revoked_tokens')
-          .selectAll()
-          .where('expires_at', '>', now)
-          .orderBy('jti')
-          .execute();
-        const clients = await ctx.db
-          .selectFrom('m2m_clients')
-          .select(['client_id', 'revoked_at', 'token_ttl_sec'])
-          .where('revoked_at', 'is not', null)
-          .orderBy('client_id')
-          .execute();
-        return {
-          clients: clients
-            .map((row) => {
-              const revokedAt = Number(row.revoked_at);
-              return {
-                clientId: row.client_id,
-                revokedAt,
-                expiresAt: revokedAt + Number(row.token_ttl_sec) + REVOCATION_LEEWAY_SEC,
-              };
-            })
-            .filter((entry) => entry.expiresAt > now),
-          tokens: tokens.map(toEntry),
-        };
+        .selectFrom('m2m_revoked_tokens')
+        .selectAll()
+        .where('expires_at', '>', now)
+        .orderBy('jti')
+        .execute();
+      const clients = await ctx.db
+        .selectFrom('m2m_clients')
+        .select(['client_id', 'revoked_at', 'token_ttl_sec'])
+        .where('revoked_at', 'is not', null)
+        .orderBy('client_id')
+        .execute();
+      return {
+        clients: clients
+          .map((row) => {
+            const revokedAt = Number(row.revoked_at);
+            return {
+              clientId: row.client_id,
+              revokedAt,
+              expiresAt: revokedAt + Number(row.token_ttl_sec) + REVOCATION_LEEWAY_SEC,
+            };
+          })
+          .filter((entry) => entry.expiresAt > now),
+        tokens: tokens.map(toEntry),
+      };
     },
   };
 }

@@ -216,7 +216,9 @@ function resolveRevocations(
     DEFAULTS.revocationsMaxStaleSec,
   );
   if (maxStaleSec < pollIntervalSec) {
-    throw new TypeError('revocationsMaxStaleSec must not be shorter than revocationsPollIntervalSec');
+    throw new TypeError(
+      'revocationsMaxStaleSec must not be shorter than revocationsPollIntervalSec',
+    );
   }
   const whenStale = options.revocationsWhenStale ?? DEFAULTS.revocationsWhenStale;
   if (whenStale !== 'refuse' && whenStale !== 'accept') {

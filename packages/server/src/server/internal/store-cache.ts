@@ -368,7 +368,13 @@ function storeUnavailable(err: unknown): never {
 }
 
 function newGeneration(revision: number): Generation {
-  return { revision, clients: new Map(), keys: undefined, scopes: undefined, revocations: undefined };
+  return {
+    revision,
+    clients: new Map(),
+    keys: undefined,
+    scopes: undefined,
+    revocations: undefined,
+  };
 }
 
 /** The earliest future time at which the published set or the active key changes by time alone. */

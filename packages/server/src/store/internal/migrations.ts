@@ -1,8 +1,8 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { auditEventsMigration } from '../../audit/audit-events-migration.js';
+import { revokedTokensMigration } from '../../revocations/revoked-tokens-migration.js';
 import { StoreError } from '../store-error.js';
 import type { Db } from './database.js';
-import { revokedTokensMigration } from '../../revocations/revoked-tokens-migration.js';
 import { leasesMigration } from './leases-migration.js';
 
 /**
