@@ -9,6 +9,7 @@ import { openStore } from '@m2m-auth/server';
 import { createVerifier, type VerifierError } from '@m2m-auth/verifier';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { basicAuth } from './helpers/auth-server.js';
 import { expectStoreError } from './helpers/expect-store-error.js';
 import {
   requestToken,
@@ -209,6 +210,57 @@ describe.each(TEST_DIALECTS)('revocation feed on %s with two instances', (dialec
         expect(again.revoked_at).toBe(result.revoked_at);
       } finally {
         verifier.close();
+      }
+    });
+
+    it('revokes through POST /oauth/revoke on one instance; introspection on the other says inactive within the bound', async () => {
+      const created = await cli<{ client_id: string; client_secret: string }>(
+        'client',
+        'create',
+        'gateway',
+        '--scopes',
+        'm2m-auth:introspect',
+      );
+      const gateway = { clientId: created.client_id, clientSecret: created.client_secret };
+      const caller = await createClient('ms_revoker');
+      const token = await until('new client on instance 0', () => tokenOf(instances[0]!, caller));
+      const introspect = async (instance: ServeProcess) => {
+        const res = await fetch(`${instance.url}/oauth/introspect`, {
+          method: 'POST',
+          headers: {
+            authorization: basicAuth(gateway.clientId, gateway.clientSecret),
+            'content-type': 'application/x-www-form-urlencoded',
+          },
+          body: new URLSearchParams({ token }),
+        });
+        expect(res.status).toBe(200);
+        return (await res.json()) as { active: boolean; client_id?: string };
+      };
+      for (const instance of instances) {
+        await until('gateway on every instance', async () => {
+          expect(await introspect(instance)).toMatchObject({
+            active: true,
+            client_id: caller.clientId,
+          });
+        });
+      }
+      const res = await fetch(`${instances[0]!.url}/oauth/revoke`, {
+        method: 'POST',
+        headers: {
+          authorization: basicAuth(caller.clientId, caller.clientSecret),
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: new URLSearchParams({ token }),
+      });
+      expect(res.status).toBe(200);
+      for (const instance of instances) {
+        await until('revocation seen by introspection', async () => {
+          expect(await introspect(instance)).toEqual({ active: false });
+        });
+        await until('revocation in the feed', async () => {
+          const { feed } = await feedOf(instance);
+          expect(feed.revoked_tokens.map((entry) => entry.jti)).toContain(decodeJwt(token).jti);
+        });
       }
     });
 

@@ -20,8 +20,10 @@ import type { ServerContext } from './internal/server-context.js';
 import { toAuthServerError } from './internal/to-auth-server-error.js';
 import { createTokenAudit } from './internal/token-audit.js';
 import { registerHealthRoute } from './routes/health-route.js';
+import { registerIntrospectionRoute } from './routes/introspection-route.js';
 import { registerJwksRoute } from './routes/jwks-route.js';
 import { registerMetadataRoute } from './routes/metadata-route.js';
+import { registerRevocationRoute } from './routes/revocation-route.js';
 import { registerRevocationsRoute } from './routes/revocations-route.js';
 import { registerTokenRoute, TOKEN_PATH } from './routes/token-route.js';
 import {
@@ -170,6 +172,7 @@ export function createServerApp(options: BuildServerOptions): {
         );
   const context: ServerContext = {
     cache,
+    store: options.store,
     issuer: settings.issuer,
     realm: settings.realm,
     jwksMaxAgeSec: settings.jwksMaxAgeSec,
@@ -210,6 +213,8 @@ export function createServerApp(options: BuildServerOptions): {
   registerMetadataRoute(app, context);
   registerJwksRoute(app, context);
   registerRevocationsRoute(app, context);
+  registerIntrospectionRoute(app, context);
+  registerRevocationRoute(app, context);
   registerHealthRoute(app, context);
   return { app, context };
 }
