@@ -67,8 +67,10 @@ export function createRevocationStore(ctx: StoreContext): RevocationStore {
         .execute();
       const clients = await ctx.db
         .selectFrom('m2m_clients')
-        .select(['client_id', 'revoked_at', 'token_ttl_sec'])
-        .where('revoked_at', 'is not', null)
+        .select(['client_id', 'revoked_at'])
+        // Not the client's current TTL: it may have been shortened after tokens with the longer
+        // one were issued. The longest TTL any client can have is a bound.
+        .where('revoked_at', '>', now - MAX_TOKEN_TTL_SEC - REVOCATION_LEEWAY_SEC)
         .orderBy('client_id')
         .execute();
       return {
@@ -78,7 +80,7 @@ export function createRevocationStore(ctx: StoreContext): RevocationStore {
             return {
               clientId: row.client_id,
               revokedAt,
-              expiresAt: revokedAt + Number(row.token_ttl_sec) + REVOCATION_LEEWAY_SEC,
+              expiresAt: revokedAt + MAX_TOKEN_TTL_SEC + REVOCATION_LEEWAY_SEC,
             };
           })
           .filter((entry) => entry.expiresAt > now),

@@ -216,8 +216,9 @@ export interface RevokedClientEntry {
   /** When the client was revoked, Unix seconds. */
   revokedAt: number;
   /**
-   * When the entry leaves the feed: revocation time + the client's token lifetime +
-   * {@link REVOCATION_LEEWAY_SEC}, after which no token of the client can still be valid.
+   * When the entry leaves the feed: revocation time + the longest token lifetime
+   * (`MAX_TOKEN_TTL_SEC`, since the client's TTL may have been shortened after tokens with the
+   * longer one were issued) + 60 s of leeway, after which no token of the client can be valid.
    */
   expiresAt: number;
 }
