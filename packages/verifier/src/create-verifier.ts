@@ -97,6 +97,8 @@ export interface Verifier {
  * Keys come from a PEM text, a PEM or JWKS file (re-read when it changes) or a JWKS URL (cached,
  * refreshed, refetched once on an unknown kid with a cooldown; while the URL is unreachable the
  * cached keys keep verifying and the outage is logged). See README "Key sources and refresh".
+ * With `revocationsUri`, the authorization server's revocation feed is polled in the background
+ * and tokens it lists fail with `ERR_TOKEN_REVOKED`; call `close()` to stop the polling.
  *
  * @param options - see {@link VerifierOptions}; units are in the option names.
  * @returns a {@link Verifier}.

@@ -103,7 +103,9 @@ export interface BuildServerOptions {
 /**
  * Builds the authorization server as a Fastify app, without listening: `POST /oauth/token`
  * (RFC 6749 §4.4, tokens per RFC 9068), `GET /.well-known/oauth-authorization-server` (RFC 8414),
- * `GET /.well-known/jwks.json` (RFC 7517) and `GET /healthz`. Every error is RFC 6749 §5.2 JSON.
+ * `GET /.well-known/jwks.json` (RFC 7517), `POST /oauth/introspect` (RFC 7662), `POST /oauth/revoke`
+ * (RFC 7009), `GET /revocations` (the revocation feed verifiers poll) and `GET /healthz`. Every
+ * error is RFC 6749 §5.2 JSON.
  *
  * Clients and keys are cached in memory and reloaded when `store.revision()` moves; issuing a token
  * writes nothing to the store.
