@@ -37,6 +37,10 @@ describe('authorization server metadata (RFC 8414)', () => {
       ],
       token_endpoint_auth_signing_alg_values_supported: ['RS256', 'PS256', 'ES256', 'EdDSA'],
       scopes_supported: ['colleges:read', 'doctors:read', 'invoices:write'],
+      introspection_endpoint: `${auth.issuer}/oauth/introspect`,
+      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      revocation_endpoint: `${auth.issuer}/oauth/revoke`,
+      revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
       response_types_supported: [],
     });
   });

@@ -7,6 +7,7 @@ import { KeyStore } from './internal/key-store.js';
 import { type CompactJws, parseCompactJws } from './internal/parse-compact-jws.js';
 import { parseJsonObject } from './internal/parse-json-object.js';
 import { resolveOptions } from './internal/resolve-options.js';
+import { RevocationFeed } from './internal/revocation-feed.js';
 import {
   checkTime,
   hasScope,
@@ -15,7 +16,7 @@ import {
   validateClaims,
 } from './internal/validate-claims.js';
 import { VerifiedTokenCache } from './internal/verified-token-cache.js';
-import type { AccessTokenClaims, AuthInfo, TokenFormat } from './types.js';
+import type { AccessTokenClaims, AuthInfo, RevocationStatus, TokenFormat } from './types.js';
 import type { TokenSourceOptions, VerifierOptions } from './verifier-options.js';
 import { verifyJwsSignature } from './verify-jws-signature.js';
 
@@ -103,6 +104,13 @@ export interface Verifier {
   refreshKeys(): Promise<void>;
   /** `realm` for `WWW-Authenticate` challenges: the `realm` option or the first audience. */
   readonly realm: string | undefined;
+  /**
+   * The state of the revocation feed's local copy (when fetched, how old, stale or not, how many
+   * entries, the last fetch error), or undefined without `revocationsUri`.
+   */
+  revocationStatus(): RevocationStatus | undefined;
+  /** Stops background work (the revocation feed's polling). The verifier keeps verifying. */
+  close(): void;
 }
 
 /**
@@ -166,6 +174,12 @@ export function createVerifier(options: VerifierOptions): Verifier {
     refreshKeys() {
       return core.refreshKeys();
     },
+    revocationStatus() {
+      return core.revocationStatus();
+    },
+    close() {
+      core.close();
+    },
   };
 }
 
@@ -184,6 +198,8 @@ interface VerifierCore {
   /** The cached result for this exact token when still valid for `options`; never throws. */
   cachedAuth(token: string, options: VerifyOptions | undefined): AuthInfo | undefined;
   refreshKeys(): Promise<void>;
+  revocationStatus(): RevocationStatus | undefined;
+  close(): void;
 }
 
 function createCore(options: VerifierOptions, source?: string): VerifierCore {
@@ -200,6 +216,12 @@ function createCore(options: VerifierOptions, source?: string): VerifierCore {
     logger: resolved.logger,
     onDropped: () => cache?.dropUntrusted(),
   });
+  const feed =
+    resolved.revocations === undefined ? undefined : new RevocationFeed(resolved.revocations);
+  if (feed !== undefined) {
+    feed.onChange = () => cache?.dropWhere((token) => isRevoked(feed, token));
+    feed.start();
+  }
 
   function lacksScope(token: ValidatedToken, scopes: readonly string[] | undefined): boolean {
     if (token.allScopes) return false;
@@ -286,6 +308,10 @@ function createCore(options: VerifierOptions, source?: string): VerifierCore {
       if (entry !== undefined) {
         if (entry.record.trusted) {
           const cached = entry.token;
+          if (feed !== undefined && isRevoked(feed, cached)) {
+            cache.delete(token);
+            throw revokedError();
+          }
           const failure = checkTime(cached.exp, cached.nbf, cached.iat, policy, nowSec);
           if (failure !== undefined) throw timeError(failure, cached, policy, nowSec);
           checkScopes(cached, options?.scopes);
@@ -342,6 +368,7 @@ function createCore(options: VerifierOptions, source?: string): VerifierCore {
       });
     }
     const validated = validateClaims(parseJsonObject(jws.payloadBytes, 'claims'), policy, nowSec);
+    if (feed !== undefined && isRevoked(feed, validated)) throw revokedError();
     // Cached before the scope check: the token is valid, only this route wants more.
     if (cache !== undefined && record.trusted) {
       cache.set(token, { token: validated, record });
@@ -358,6 +385,7 @@ function createCore(options: VerifierOptions, source?: string): VerifierCore {
       checkTokenString(token);
       const nowMs = Date.now();
       if (nowMs >= keys.softRefreshAt) await keys.refreshIfDue(nowMs);
+      if (feed !== undefined && nowMs >= feed.waitAtMs) await feed.settle(nowMs);
       return await (verifyWithKeysAtHand(token, options, nowMs, true) as
         | ValidatedToken
         | Promise<ValidatedToken>);
@@ -376,6 +404,8 @@ function createCore(options: VerifierOptions, source?: string): VerifierCore {
       checkTokenString(token);
       const nowMs = Date.now();
       if (nowMs >= keys.softRefreshAt) return undefined;
+      // A feed poll is due: the asynchronous path waits for it.
+      if (feed !== undefined && nowMs >= feed.waitAtMs) return undefined;
       let result: ReturnType<typeof verifyWithKeysAtHand>;
       try {
         result = verifyWithKeysAtHand(token, options, nowMs, false);
@@ -391,9 +421,11 @@ function createCore(options: VerifierOptions, source?: string): VerifierCore {
         return undefined;
       const nowMs = Date.now();
       if (nowMs >= keys.softRefreshAt) return undefined;
+      if (feed !== undefined && nowMs >= feed.waitAtMs) return undefined;
       const entry = cache.get(token);
       if (entry === undefined || !entry.record.trusted) return undefined;
       const cached = entry.token;
+      if (feed !== undefined && isRevoked(feed, cached)) return undefined;
       const nowSec = (options?.currentDate?.getTime() ?? nowMs) / 1000;
       if (checkTime(cached.exp, cached.nbf, cached.iat, policy, nowSec) !== undefined)
         return undefined;
@@ -402,6 +434,12 @@ function createCore(options: VerifierOptions, source?: string): VerifierCore {
     },
     refreshKeys() {
       return keys.reload();
+    },
+    revocationStatus() {
+      return feed?.status(Date.now());
+    },
+    close() {
+      feed?.stop();
     },
   };
 }
@@ -549,10 +587,38 @@ function createMultiSourceVerifier(options: VerifierOptions): Verifier {
     async refreshKeys() {
       await Promise.all(cores.map((core) => core.refreshKeys()));
     },
+    // Each source may poll its own issuer's feed; the first that has one reports.
+    revocationStatus() {
+      for (const core of cores) {
+        const status = core.revocationStatus();
+        if (status !== undefined) return status;
+      }
+      return undefined;
+    },
+    close() {
+      for (const core of cores) core.close();
+    },
   };
 }
 
 function normalizeTyp(typ: string): string {
   const lower = typ.toLowerCase();
   return lower.startsWith('application/') ? lower.slice('application/'.length) : lower;
+}
+
+/**
+ * Whether the feed covers a verified token: its `jti` is listed, or its client is (a revoked
+ * client gets no new token, so every token carrying its id predates the revocation). Two Set
+ * lookups, skipped while the sets are empty.
+ */
+function isRevoked(feed: RevocationFeed, token: ValidatedToken): boolean {
+  if (feed.jtis.size > 0) {
+    const jti = token.auth.claims.jti;
+    if (jti !== undefined && feed.jtis.has(jti)) return true;
+  }
+  return feed.clients.size > 0 && feed.clients.has(token.auth.clientId);
+}
+
+function revokedError(): VerifierError {
+  return new VerifierError('ERR_TOKEN_REVOKED', 'token has been revoked');
 }

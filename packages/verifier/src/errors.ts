@@ -62,12 +62,18 @@ const ERROR_INFO = {
     bodyError: 'invalid_token',
   },
   ERR_CLAIM_INVALID: { status: 401, bearerError: 'invalid_token', bodyError: 'invalid_token' },
+  ERR_TOKEN_REVOKED: { status: 401, bearerError: 'invalid_token', bodyError: 'invalid_token' },
   ERR_INSUFFICIENT_SCOPE: {
     status: 403,
     bearerError: 'insufficient_scope',
     bodyError: 'insufficient_scope',
   },
   ERR_JWKS_UNAVAILABLE: {
+    status: 503,
+    bearerError: undefined,
+    bodyError: 'temporarily_unavailable',
+  },
+  ERR_REVOCATIONS_UNAVAILABLE: {
     status: 503,
     bearerError: undefined,
     bodyError: 'temporarily_unavailable',
@@ -91,9 +97,12 @@ const ERROR_INFO = {
  * - `ERR_ISSUER_INVALID`: `iss` is not exactly the configured issuer.
  * - `ERR_AUDIENCE_INVALID`: `aud` names none of the configured audiences.
  * - `ERR_CLAIM_INVALID`: a required claim is missing or has the wrong type (see `claim`).
+ * - `ERR_TOKEN_REVOKED`: the revocation feed lists the token's `jti` or its client.
  * - `ERR_INSUFFICIENT_SCOPE`: a valid token without a required scope (HTTP 403).
  * - `ERR_JWKS_UNAVAILABLE`: the keys could not be loaded (JWKS unreachable, key file unreadable):
  *   an outage, not a bad token (HTTP 503).
+ * - `ERR_REVOCATIONS_UNAVAILABLE`: the revocation feed has not been fetched for longer than
+ *   `revocationsMaxStaleSec` and `revocationsWhenStale` is `"refuse"` (HTTP 503).
  */
 export type VerifierErrorCode = keyof typeof ERROR_INFO;
 

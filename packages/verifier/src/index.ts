@@ -25,6 +25,8 @@ export { readAuthorizationHeader } from './read-authorization-header.js';
 export type {
   AccessTokenClaims,
   AuthInfo,
+  RevocationStatus,
+  RevocationsWhenStale,
   SupportedAlgorithm,
   TokenFormat,
   VerifierLogger,

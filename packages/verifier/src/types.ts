@@ -78,3 +78,29 @@ export interface VerifierLogger {
    */
   info?(message: string): void;
 }
+
+/**
+ * What a verifier does once the revocation feed has not been fetched for longer than
+ * `revocationsMaxStaleSec` (or never was):
+ * - `refuse`: every verification fails with `ERR_REVOCATIONS_UNAVAILABLE` (HTTP 503) until a
+ *   fetch succeeds — a revocation is never missed, at the cost of availability;
+ * - `accept`: tokens keep verifying against the last list — a token revoked during the outage
+ *   stays accepted until it expires, as without a feed.
+ */
+export type RevocationsWhenStale = 'refuse' | 'accept';
+
+/** The state of a verifier's copy of the revocation feed (`verifier.revocationStatus()`). */
+export interface RevocationStatus {
+  /** When the list was last fetched successfully (a 304 counts), or undefined if never. */
+  readonly fetchedAt: Date | undefined;
+  /** Seconds since `fetchedAt`, or undefined if never fetched. */
+  readonly ageSec: number | undefined;
+  /** True when older than `revocationsMaxStaleSec` or never fetched. */
+  readonly stale: boolean;
+  /** How many clients the list revokes. */
+  readonly revokedClients: number;
+  /** How many token ids the list revokes. */
+  readonly revokedTokens: number;
+  /** Reason of the last failed fetch, while failing; undefined once a fetch succeeds. */
+  readonly lastError: string | undefined;
+}

@@ -1,4 +1,9 @@
-import type { SupportedAlgorithm, TokenFormat, VerifierLogger } from './types.js';
+import type {
+  RevocationsWhenStale,
+  SupportedAlgorithm,
+  TokenFormat,
+  VerifierLogger,
+} from './types.js';
 
 /**
  * Options of `createVerifier`. Give exactly one key source: `publicKey`, `publicKeyPath` or
@@ -78,6 +83,29 @@ export interface VerifierOptions {
    * picked up within this time. Default 5.
    */
   keyFileRefreshSec?: number;
+  /**
+   * The authorization server's revocation feed (`<issuer>/revocations`), polled in the background
+   * every `revocationsPollIntervalSec`: tokens whose `jti` or client it lists fail with
+   * `ERR_TOKEN_REVOKED` and leave the verified-token cache. A revocation thus takes effect at most
+   * one poll interval plus one fetch (`revocationsTimeoutMs`) after the operator makes it. Works
+   * with every key source (a key-file receiver needs it too). Same transport rules as `jwksUri`
+   * (https, except loopback or `allowInsecureHttp`); its `iss` must equal `issuer`. Default: none.
+   */
+  revocationsUri?: string | URL;
+  /** Seconds between two fetches of `revocationsUri` (fractions allowed). Default 5. */
+  revocationsPollIntervalSec?: number;
+  /** Milliseconds one fetch of `revocationsUri` may take. Default 2000. */
+  revocationsTimeoutMs?: number;
+  /**
+   * Seconds without a successful fetch after which the list is stale (logged, and then
+   * `revocationsWhenStale` applies). Must be at least the poll interval. Default 300.
+   */
+  revocationsMaxStaleSec?: number;
+  /**
+   * What happens once the list is stale (see {@link RevocationsWhenStale}). Default `"refuse"`:
+   * an operator who configures a feed relies on revocations taking effect.
+   */
+  revocationsWhenStale?: RevocationsWhenStale;
   /** `realm` of `WWW-Authenticate` challenges (RFC 6750 §3). Default: the first audience. */
   realm?: string;
   /**

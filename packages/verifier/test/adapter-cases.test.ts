@@ -289,6 +289,8 @@ function counting(verifier: Verifier): CountingVerifier {
     realm: verifier.realm,
     verify: (token, options) => verifier.verify(token, options),
     refreshKeys: () => verifier.refreshKeys(),
+    revocationStatus: () => verifier.revocationStatus(),
+    close: () => verifier.close(),
     authenticate(authorization, options) {
       counts.full++;
       return verifier.authenticate(authorization, options);

@@ -8,6 +8,7 @@ import { registerKeysCommand } from './commands/keys.js';
 import { registerMigrateCommand } from './commands/migrate.js';
 import { registerProvisionCommand } from './commands/provision.js';
 import { registerServeCommand } from './commands/serve.js';
+import { registerTokenCommand } from './commands/token.js';
 import { registerTrustCommand } from './commands/trust.js';
 import { CliError } from './internal/cli-error.js';
 import { DEFAULT_DATABASE_URL } from './internal/store-options.js';
@@ -53,6 +54,7 @@ function buildProgram(): Command {
   registerProvisionCommand(program);
   registerAuditCommand(program);
   registerImportCommand(program);
+  registerTokenCommand(program);
   // Subcommands inherit exitOverride and the output settings only when set before they are added;
   // apply both to every command registered above, whoever registered it.
   for (const command of allCommands(program)) {

@@ -15,6 +15,7 @@ export type OAuthErrorValue =
   | 'unsupported_grant_type'
   | 'invalid_scope'
   | 'invalid_target'
+  | 'unauthorized_client'
   | 'server_error'
   | 'temporarily_unavailable'
   | 'not_found'
@@ -46,6 +47,9 @@ export type AuthServerErrorCode =
   | 'ERR_AUDIENCE_MISSING'
   | 'ERR_AUDIENCE_NOT_ALLOWED'
   | 'ERR_AUDIENCE_AMBIGUOUS'
+  | 'ERR_TOKEN_PARAMETER_MISSING'
+  | 'ERR_INTROSPECTION_NOT_ALLOWED'
+  | 'ERR_TOKEN_NOT_OWNED'
   | 'ERR_NOT_FOUND'
   | 'ERR_METHOD_NOT_ALLOWED'
   | 'ERR_NO_SIGNING_KEY'
@@ -196,6 +200,24 @@ export const AUTH_SERVER_ERRORS: Readonly<Record<AuthServerErrorCode, AuthServer
       status: 400,
       description:
         'Request exactly one audience: audience and resource must name the same service.',
+    },
+    ERR_TOKEN_PARAMETER_MISSING: {
+      error: 'invalid_request',
+      status: 400,
+      description: 'The token parameter is required.',
+    },
+    // RFC 7662 leaves the refusal of an authenticated but unauthorized caller open; 403 with
+    // RFC 6749's unauthorized_client says "you are known, but may not do this".
+    ERR_INTROSPECTION_NOT_ALLOWED: {
+      error: 'unauthorized_client',
+      status: 403,
+      description: 'This client is not allowed to introspect tokens.',
+    },
+    // RFC 7009 §2.1: a token issued to another client is refused with an RFC 6749 §5.2 error.
+    ERR_TOKEN_NOT_OWNED: {
+      error: 'unauthorized_client',
+      status: 400,
+      description: 'The token was not issued to this client.',
     },
     ERR_NOT_FOUND: {
       error: 'not_found',

@@ -25,8 +25,11 @@ import type { ServerContext } from './internal/server-context.js';
 import { toAuthServerError } from './internal/to-auth-server-error.js';
 import { createTokenAudit } from './internal/token-audit.js';
 import { registerHealthRoute } from './routes/health-route.js';
+import { registerIntrospectionRoute } from './routes/introspection-route.js';
 import { registerJwksRoute } from './routes/jwks-route.js';
 import { registerMetadataRoute } from './routes/metadata-route.js';
+import { registerRevocationRoute } from './routes/revocation-route.js';
+import { registerRevocationsRoute } from './routes/revocations-route.js';
 import { registerTokenRoute, TOKEN_PATH } from './routes/token-route.js';
 import {
   DEFAULT_BODY_LIMIT_BYTES,
@@ -118,7 +121,9 @@ export interface BuildServerOptions {
 /**
  * Builds the authorization server as a Fastify app, without listening: `POST /oauth/token`
  * (RFC 6749 §4.4, tokens per RFC 9068), `GET /.well-known/oauth-authorization-server` (RFC 8414),
- * `GET /.well-known/jwks.json` (RFC 7517) and `GET /healthz`. Every error is RFC 6749 §5.2 JSON.
+ * `GET /.well-known/jwks.json` (RFC 7517), `POST /oauth/introspect` (RFC 7662), `POST /oauth/revoke`
+ * (RFC 7009), `GET /revocations` (the revocation feed verifiers poll) and `GET /healthz`. Every
+ * error is RFC 6749 §5.2 JSON.
  *
  * An issuer with a path (`https://auth.example/tenant1`, e.g. behind a reverse proxy that routes
  * by path) serves every endpoint under that path (`/tenant1/oauth/token`, …), and the metadata
@@ -192,6 +197,7 @@ export function createServerApp(options: BuildServerOptions): {
         );
   const context: ServerContext = {
     cache,
+    store: options.store,
     issuer: settings.issuer,
     basePath: issuerPath(settings.issuer),
     realm: settings.realm,
@@ -239,6 +245,9 @@ export function createServerApp(options: BuildServerOptions): {
   registerTokenRoute(app, context);
   registerMetadataRoute(app, context);
   registerJwksRoute(app, context);
+  registerRevocationsRoute(app, context);
+  registerIntrospectionRoute(app, context);
+  registerRevocationRoute(app, context);
   registerHealthRoute(app, context);
   return { app, context };
 }

@@ -13,6 +13,7 @@ import {
   parseKeyEncryptionKey,
 } from '../keys/key-encryption-key.js';
 import { createKeyStore } from '../keys/kysely-key-store.js';
+import { createRevocationStore } from '../revocations/kysely-revocation-store.js';
 import type { StoreContext } from './internal/context.js';
 import type { Database } from './internal/database.js';
 import { parseDatabaseUrl } from './internal/database-url.js';
@@ -244,6 +245,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     leases: createLeaseStore(ctx),
     assertionJtis: createAssertionJtiStore(ctx),
     trust: createTrustStore(ctx),
+    revocations: createRevocationStore(ctx),
     async revision() {
       // Straight from the prepared statement unless a transaction of this process is open on the
       // one SQLite connection: then Kysely's connection lock makes the read wait for its end.

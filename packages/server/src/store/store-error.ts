@@ -38,7 +38,8 @@ export type StoreErrorCode =
   | 'INVALID_TRUST'
   | 'TRUST_EXISTS'
   | 'TRUST_NOT_FOUND'
-  | 'SUBJECT_TAKEN';
+  | 'SUBJECT_TAKEN'
+  | 'INVALID_TOKEN_ID';
 
 /** All {@link StoreErrorCode} values, in the order ERRORS.md lists them. */
 export const STORE_ERROR_CODES: readonly StoreErrorCode[] = [
@@ -78,6 +79,7 @@ export const STORE_ERROR_CODES: readonly StoreErrorCode[] = [
   'TRUST_EXISTS',
   'TRUST_NOT_FOUND',
   'SUBJECT_TAKEN',
+  'INVALID_TOKEN_ID',
 ];
 
 /**

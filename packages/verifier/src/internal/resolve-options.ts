@@ -12,6 +12,7 @@ import {
   type KeyLoader,
   parseKeyFileText,
 } from './key-loaders.js';
+import type { RevocationFeedSettings } from './revocation-feed.js';
 import type { ClaimsPolicy } from './validate-claims.js';
 
 /** Every algorithm the verifier can be configured with. */
@@ -39,6 +40,10 @@ export const DEFAULTS = {
   jwksCooldownSec: 30,
   jwksTimeoutMs: 5000,
   keyFileRefreshSec: 5,
+  revocationsPollIntervalSec: 5,
+  revocationsTimeoutMs: 2000,
+  revocationsMaxStaleSec: 300,
+  revocationsWhenStale: 'refuse',
 } as const;
 
 /** Every option name of `createVerifier`; anything else is refused. */
@@ -84,6 +89,8 @@ export interface ResolvedOptions {
   readonly cooldownSec: number;
   readonly logger: VerifierLogger | undefined;
   readonly realm: string | undefined;
+  /** The revocation feed's settings, or undefined without `revocationsUri`. */
+  readonly revocations: RevocationFeedSettings | undefined;
 }
 
 /**
@@ -199,6 +206,63 @@ export function resolveOptions(options: VerifierOptions, source?: string): Resol
     cooldownSec: Math.min(cooldownSec, refreshSec),
     logger,
     realm,
+    revocations: resolveRevocations(options, issuer, logger),
+  };
+}
+
+function resolveRevocations(
+  options: VerifierOptions,
+  issuer: string | undefined,
+  logger: VerifierLogger | undefined,
+): RevocationFeedSettings | undefined {
+  if (options.revocationsUri === undefined) {
+    for (const name of [
+      'revocationsPollIntervalSec',
+      'revocationsTimeoutMs',
+      'revocationsMaxStaleSec',
+      'revocationsWhenStale',
+    ] as const) {
+      if (options[name] !== undefined) throw new TypeError(`${name} needs revocationsUri`);
+    }
+    return undefined;
+  }
+  const url = parseHttpsUri(
+    'revocationsUri',
+    options.revocationsUri,
+    options.allowInsecureHttp === true,
+  );
+  const pollIntervalSec = positive(
+    'revocationsPollIntervalSec',
+    options.revocationsPollIntervalSec,
+    DEFAULTS.revocationsPollIntervalSec,
+  );
+  const timeoutMs = positive(
+    'revocationsTimeoutMs',
+    options.revocationsTimeoutMs,
+    DEFAULTS.revocationsTimeoutMs,
+  );
+  const maxStaleSec = positive(
+    'revocationsMaxStaleSec',
+    options.revocationsMaxStaleSec,
+    DEFAULTS.revocationsMaxStaleSec,
+  );
+  if (maxStaleSec < pollIntervalSec) {
+    throw new TypeError(
+      'revocationsMaxStaleSec must not be shorter than revocationsPollIntervalSec',
+    );
+  }
+  const whenStale = options.revocationsWhenStale ?? DEFAULTS.revocationsWhenStale;
+  if (whenStale !== 'refuse' && whenStale !== 'accept') {
+    throw new TypeError('revocationsWhenStale must be "refuse" or "accept"');
+  }
+  return {
+    url,
+    pollIntervalMs: pollIntervalSec * 1000,
+    timeoutMs,
+    maxStaleMs: maxStaleSec * 1000,
+    whenStale,
+    issuer,
+    logger,
   };
 }
 
@@ -305,22 +369,26 @@ function checkKeyFile(
 const LOOPBACK = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
 
 function parseJwksUri(value: string | URL, allowInsecureHttp: boolean): URL {
+  return parseHttpsUri('jwksUri', value, allowInsecureHttp);
+}
+
+function parseHttpsUri(name: string, value: string | URL, allowInsecureHttp: boolean): URL {
   let url: URL;
   try {
     url = new URL(String(value));
   } catch (cause) {
-    throw new TypeError('jwksUri must be an absolute URL', { cause });
+    throw new TypeError(`${name} must be an absolute URL`, { cause });
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new TypeError('jwksUri must be an https URL');
+    throw new TypeError(`${name} must be an https URL`);
   }
   if (url.protocol === 'http:' && !allowInsecureHttp && !LOOPBACK.test(url.hostname)) {
     throw new TypeError(
-      'jwksUri must use https (plain http lets anyone on the path swap the keys); set allowInsecureHttp: true for a trusted private network',
+      `${name} must use https (plain http lets anyone on the path change what it says); set allowInsecureHttp: true for a trusted private network`,
     );
   }
   if (url.username !== '' || url.password !== '') {
-    throw new TypeError('jwksUri must not carry credentials');
+    throw new TypeError(`${name} must not carry credentials`);
   }
   return url;
 }

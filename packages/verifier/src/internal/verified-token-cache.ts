@@ -64,6 +64,13 @@ export class VerifiedTokenCache {
     if (this.entries.get(index)?.compact === token) this.entries.delete(index);
   }
 
+  /** Drops every entry whose token matches `covered` (e.g. listed by the revocation feed). */
+  dropWhere(covered: (token: ValidatedToken) => boolean): void {
+    for (const [index, entry] of this.entries) {
+      if (covered(entry.token)) this.entries.delete(index);
+    }
+  }
+
   /** Drops every entry verified by a key that is no longer trusted. */
   dropUntrusted(): void {
     for (const [index, entry] of this.entries) {

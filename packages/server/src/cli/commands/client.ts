@@ -282,7 +282,7 @@ export function registerClientCommand(program: Command): void {
     client
       .command('revoke')
       .description(
-        'revoke a client: its next token request fails (tokens already issued live out their TTL)',
+        'revoke a client: its next token request fails, and receivers polling GET /revocations refuse the tokens it holds',
       )
       .argument('<id|name>', 'client_id or name'),
   )
@@ -302,7 +302,7 @@ export function registerClientCommand(program: Command): void {
       out.text(
         before?.revokedAt != null
           ? `Client ${after.name} was already revoked at ${formatTime(after.revokedAt)}.`
-          : `Revoked client ${after.name} (${after.clientId}). Tokens it already holds expire within ${after.tokenTtlSec} s.`,
+          : `Revoked client ${after.name} (${after.clientId}). Receivers that poll GET /revocations refuse its tokens from their next poll; others accept them until they expire (within ${after.tokenTtlSec} s).`,
       );
     });
 

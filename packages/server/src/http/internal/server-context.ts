@@ -4,12 +4,14 @@ import type { TokenRequestFacts } from '../../grants/client-credentials-grant.js
 import type { ClientAssertionSettings } from '../../grants/verify-client-assertion.js';
 import type { AuthFailureLimiter } from '../../limits/auth-failure-limiter.js';
 import type { StoreCache } from '../../server/internal/store-cache.js';
-import type { AssertionJtiStore, TrustStore } from '../../store/types.js';
+import type { AssertionJtiStore, Store, TrustStore } from '../../store/types.js';
 import type { TokenAudit } from './token-audit.js';
 
 /** What the routes share: the store view and the settings resolved by buildServer. */
 export interface ServerContext {
   readonly cache: StoreCache;
+  /** The store, for the few writes the HTTP layer makes (RFC 7009 revocations). */
+  readonly store: Store;
   /** Issuer identifier; mutable so startServer can fill it in after binding port 0. */
   issuer: string;
   /**

@@ -1,7 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CLIENT_ASSERTION_ALGS } from '../../clients/client-public-keys.js';
 import { issuerBase, type ServerContext } from '../internal/server-context.js';
+import { INTROSPECTION_PATH } from './introspection-route.js';
 import { JWKS_PATH } from './jwks-route.js';
+import { REVOCATION_PATH } from './revocation-route.js';
 import { TOKEN_PATH } from './token-route.js';
 
 /** Path of the authorization server metadata (RFC 8414 §3). */
@@ -37,6 +39,10 @@ export function registerMetadataRoute(app: FastifyInstance, context: ServerConte
       ],
       token_endpoint_auth_signing_alg_values_supported: CLIENT_ASSERTION_ALGS,
       scopes_supported: await context.cache.scopesSupported(),
+      introspection_endpoint: base + INTROSPECTION_PATH,
+      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      revocation_endpoint: base + REVOCATION_PATH,
+      revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
       response_types_supported: [],
     };
   }

@@ -7,6 +7,7 @@ import type {
   ClientCredentials,
   ClientSecretHash,
   RefusedActivation,
+  RevocationList,
   SigningKeyRecord,
   Store,
 } from '../../store/types.js';
@@ -56,6 +57,14 @@ interface Generation {
   clients: Promise<ReadonlyMap<string, ClientCredentials>> | undefined;
   keys: Promise<KeySnapshot> | undefined;
   scopes: Promise<string[]> | undefined;
+  revocations: Promise<RevocationSnapshot> | undefined;
+}
+
+/** The revocation list as of one load, until time alone drops an entry from it. */
+interface RevocationSnapshot {
+  list: RevocationList;
+  /** Unix seconds at which the first entry expires (the list must be read again). */
+  validUntilSec: number;
 }
 
 /**
@@ -236,6 +245,35 @@ export class StoreCache {
     return generation.scopes;
   }
 
+  /**
+   * Revoked clients and tokens still within a token's lifetime (the revocation feed), loaded once
+   * per revision and again when an entry expires. The same object is returned while it holds.
+   */
+  async revocations(nowSec: number): Promise<RevocationList> {
+    const generation = this.#generation;
+    let loading = generation.revocations;
+    if (loading !== undefined) {
+      const snapshot = await loading;
+      if (nowSec < snapshot.validUntilSec) return snapshot.list;
+      if (generation.revocations === loading) generation.revocations = undefined;
+    }
+    loading = generation.revocations;
+    if (loading === undefined) {
+      loading = this.#store.revocations.list(nowSec).then((list) => {
+        let validUntilSec = Number.POSITIVE_INFINITY;
+        for (const entry of list.clients) validUntilSec = Math.min(validUntilSec, entry.expiresAt);
+        for (const entry of list.tokens) validUntilSec = Math.min(validUntilSec, entry.expiresAt);
+        return { list, validUntilSec };
+      }, storeUnavailable);
+      generation.revocations = loading;
+      const current = loading;
+      current.catch(() => {
+        if (generation.revocations === current) generation.revocations = undefined;
+      });
+    }
+    return (await loading).list;
+  }
+
   async #keys(nowSec: number): Promise<KeySnapshot> {
     const generation = this.#generation;
     let loading = generation.keys;
@@ -382,7 +420,13 @@ function storeUnavailable(err: unknown): never {
 }
 
 function newGeneration(revision: number): Generation {
-  return { revision, clients: undefined, keys: undefined, scopes: undefined };
+  return {
+    revision,
+    clients: undefined,
+    keys: undefined,
+    scopes: undefined,
+    revocations: undefined,
+  };
 }
 
 /** The earliest future time at which the published set or the active key changes by time alone. */

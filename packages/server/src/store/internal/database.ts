@@ -111,6 +111,16 @@ export interface FederatedSubjectsTable {
   client_id: string;
 }
 
+/** Revoked access tokens (revocations/revoked-tokens-migration.ts), purged after `expires_at`. */
+export interface RevokedTokensTable {
+  jti: string;
+  /** The client the token was issued to, when known (RFC 7009 revocation); null from the CLI. */
+  client_id: string | null;
+  revoked_at: number;
+  /** When no token with this jti can still be valid (its `exp`, or the longest lifetime). */
+  expires_at: number;
+}
+
 export interface Database {
   m2m_trusted_issuers: TrustedIssuersTable;
   m2m_federated_subjects: FederatedSubjectsTable;
@@ -122,6 +132,7 @@ export interface Database {
   m2m_signing_keys: SigningKeysTable;
   m2m_audit_events: AuditEventsTable;
   m2m_leases: LeasesTable;
+  m2m_revoked_tokens: RevokedTokensTable;
 }
 
 export type Db = Kysely<Database>;

@@ -1,6 +1,7 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { auditEventsMigration } from '../../audit/audit-events-migration.js';
 import { clientKeysMigration } from '../../clients/client-keys-migration.js';
+import { revokedTokensMigration } from '../../revocations/revoked-tokens-migration.js';
 import { StoreError } from '../store-error.js';
 import { clientTokenFormatMigration } from './client-token-format-migration.js';
 import type { Db } from './database.js';
@@ -82,6 +83,7 @@ const migrations: Record<string, Migration> = {
   '0003_leases': leasesMigration,
   '0004_client_token_format': clientTokenFormatMigration,
   '0005_client_keys': clientKeysMigration,
+  '0006_revoked_tokens': revokedTokensMigration,
 };
 
 const provider: MigrationProvider = {
