@@ -77,7 +77,8 @@ const KNOWN_OPTIONS = [
 ] as const satisfies readonly (keyof TokenClientOptions)[];
 
 // Fails to compile when TokenClientOptions gains an option the list above lacks.
-const everyOptionListed: Exclude<keyof TokenClientOptions, (typeof KNOWN_OPTIONS)[number]>[] = [];
+type UnlistedOption = Exclude<keyof TokenClientOptions, (typeof KNOWN_OPTIONS)[number]>;
+const everyOptionListed: [UnlistedOption] extends [never] ? true : UnlistedOption = true;
 void everyOptionListed;
 
 /**

@@ -65,13 +65,22 @@ export const VERIFIER_OPTION_NAMES = [
   'jwksCooldownSec',
   'jwksTimeoutMs',
   'keyFileRefreshSec',
+  'revocationsUri',
+  'revocationsPollIntervalSec',
+  'revocationsTimeoutMs',
+  'revocationsMaxStaleSec',
+  'revocationsWhenStale',
   'realm',
   'logger',
 ] as const satisfies readonly (keyof VerifierOptions)[];
 
-// Fails to compile when VerifierOptions gains an option the list above lacks.
-const everyOptionListed: Exclude<keyof VerifierOptions, (typeof VERIFIER_OPTION_NAMES)[number]>[] =
-  [];
+// Fails to compile when VerifierOptions gains an option the list above lacks (`sources` is
+// taken apart by createVerifier before these options are resolved).
+type UnlistedOption = Exclude<
+  keyof VerifierOptions,
+  (typeof VERIFIER_OPTION_NAMES)[number] | 'sources'
+>;
+const everyOptionListed: [UnlistedOption] extends [never] ? true : UnlistedOption = true;
 void everyOptionListed;
 
 /** Verifier options checked and completed with defaults. */
