@@ -16,12 +16,18 @@ export function edgeLabelLines(edge: ServiceGraphEdge): string[] {
   const lines: string[] = [];
   if (edge.tokens > 0) {
     lines.push(`${edge.tokens} ${edge.tokens === 1 ? 'token' : 'tokens'}`);
-    const scopes = edge.scopes.map((s) => s.scope).join(' ');
+    // A scope carried by fewer than all the edge's tokens shows its own count.
+    const scopes = edge.scopes
+      .map((s) => (s.tokens === edge.tokens ? s.scope : `${s.scope} (${s.tokens})`))
+      .join(' ');
     if (scopes !== '') lines.push(scopes);
   }
   if (edge.refusals > 0) {
-    const reasons = edge.refusalReasons.map((r) => `${r.reason} ${r.count}`).join(', ');
-    lines.push(`${edge.refusals} refused: ${reasons}`);
+    const single = edge.refusalReasons.length === 1;
+    const reasons = edge.refusalReasons
+      .map((r) => (single ? r.reason : `${r.reason}: ${r.count}`))
+      .join(', ');
+    lines.push(`${edge.refusals} refused (${reasons})`);
   }
   return lines;
 }
