@@ -166,6 +166,31 @@ describe.each(TEST_DIALECTS)('the hospital platform in audit graph on %s', (dial
       ]);
       expect(report.clients[0].client_id).toBe(ids.get('ms_appointment'));
       expect(report.clients.some((c: { name: string }) => c.name === 'ms_admin')).toBe(false);
+
+      // With the manifest, the exact edits: dropping a calls entry drops its scopes too.
+      const exact = await cli(
+        'audit',
+        'unused',
+        '--since',
+        '1h',
+        '--manifest',
+        HOSPITAL_MANIFEST,
+        '--json',
+      );
+      expect(exact.code, exact.stderr).toBe(0);
+      const byName = new Map(
+        JSON.parse(exact.stdout).clients.map((c: { name: string; manifest_changes: string[] }) => [
+          c.name,
+          c.manifest_changes,
+        ]),
+      );
+      expect(byName.get('ms_appointment')).toEqual([
+        'services.ms_appointment.calls.ms_patient: remove it',
+        'services.ms_appointment.calls.ms_notification: remove it',
+      ]);
+      expect(byName.get('ms_doctor')).toEqual([
+        'services.ms_doctor.calls: remove it (ms_doctor still declares scopes it receives)',
+      ]);
     },
   );
 });

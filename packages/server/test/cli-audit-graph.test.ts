@@ -271,6 +271,7 @@ describe.each(TEST_DIALECTS)('audit graph and audit unused on %s', (dialect) => 
         ['graph', '--format', 'svg'],
         ['graph', '--since', 'last week'],
         ['unused', '--fail-on-unsused'],
+        ['unused', '--manifest', 'no-such-manifest.yaml'],
       ]) {
         const { code, stderr } = await cli('audit', ...args);
         expect(code, args.join(' ')).toBe(1);

@@ -1,3 +1,4 @@
+import type { Manifest } from '../provision/parse-manifest.js';
 import type { ClientRecord } from '../store/types.js';
 import type { AuditUsage } from './audit-usage.js';
 
@@ -25,7 +26,11 @@ export interface UnusedGrants {
    * `m2m-auth client revoke <name>` for an idle client. Arguments are shell-quoted when needed.
    */
   command: string;
-  /** The same change in a `provision` manifest, one entry per edit. */
+  /**
+   * The same change in a `provision` manifest, one entry per edit. Exact when a manifest is given
+   * (a scope whose `calls` entry goes anyway is not listed again; empty when the client is not in
+   * the manifest); otherwise the entry holding an unused scope is described, not named.
+   */
   manifestChanges: string[];
 }
 
@@ -56,6 +61,7 @@ export interface UnusedGrantsReport {
  *
  * @param usage - aggregates from `AuditStore.usage`.
  * @param clients - registered clients (`ClientStore.list()`); revoked ones are skipped.
+ * @param options - `manifest`: the parsed `provision` manifest, for exact manifest edits.
  * @returns clients with something to remove, sorted by name, each with the command that removes it.
  * @example
  * ```ts
@@ -66,7 +72,9 @@ export interface UnusedGrantsReport {
 export function findUnusedGrants(
   usage: AuditUsage,
   clients: readonly ClientRecord[],
+  options: { manifest?: Pick<Manifest, 'services'> } = {},
 ): UnusedGrantsReport {
+  const services = new Map(options.manifest?.services.map((service) => [service.name, service]));
   const used = new Map<string, { tokens: number; audiences: Set<string>; scopes: Set<string> }>();
   for (const group of usage.issued) {
     if (group.clientId === null) continue;
@@ -112,17 +120,10 @@ export function findUnusedGrants(
       command: idle
         ? `m2m-auth client revoke ${shellQuote(client.name)}`
         : updateCommand(client, unusedAudiences, unusedScopes),
-      manifestChanges: idle
-        ? [
-            `services.${client.name}.calls: remove it (and services.${client.name} itself if it declares no scopes)`,
-          ]
-        : [
-            ...unusedAudiences.map((a) => `services.${client.name}.calls.${a}: remove it`),
-            ...unusedScopes.map(
-              (s) =>
-                `services.${client.name}.calls.<the service that declares ${s}>: remove ${s} from its list`,
-            ),
-          ],
+      manifestChanges:
+        options.manifest === undefined
+          ? genericManifestChanges(client.name, idle, unusedAudiences, unusedScopes)
+          : manifestChanges(services.get(client.name), idle, unusedAudiences, unusedScopes),
     });
   }
   report.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -135,6 +136,59 @@ export function findUnusedGrants(
     unusedCount,
     truncated: usage.truncated.issued,
   };
+}
+
+/** Manifest edits without the manifest: which `calls` entry declares a scope is unknown. */
+function genericManifestChanges(
+  name: string,
+  idle: boolean,
+  unusedAudiences: readonly string[],
+  unusedScopes: readonly string[],
+): string[] {
+  if (idle) {
+    return [
+      `services.${name}.calls: remove it (and services.${name} itself if it declares no scopes)`,
+    ];
+  }
+  return [
+    ...unusedAudiences.map((a) => `services.${name}.calls.${a}: remove it`),
+    ...unusedScopes.map(
+      (s) => `services.${name}.calls.<the service that declares ${s}>: remove ${s} from its list`,
+    ),
+  ];
+}
+
+/** Exact manifest edits: the `calls` entries to drop, then the scopes to drop from the others. */
+function manifestChanges(
+  service: Manifest['services'][number] | undefined,
+  idle: boolean,
+  unusedAudiences: readonly string[],
+  unusedScopes: readonly string[],
+): string[] {
+  if (service === undefined) return [];
+  const name = service.name;
+  if (idle) {
+    return service.scopes.length > 0
+      ? [`services.${name}.calls: remove it (${name} still declares scopes it receives)`]
+      : [`services.${name}: remove the service (it declares no scopes)`];
+  }
+  const changes: string[] = [];
+  const removed = new Set<string>();
+  for (const call of service.calls) {
+    if (unusedAudiences.includes(call.service)) {
+      removed.add(call.service);
+      changes.push(`services.${name}.calls.${call.service}: remove it`);
+    }
+  }
+  for (const call of service.calls) {
+    if (removed.has(call.service)) continue;
+    for (const scope of call.scopes) {
+      if (unusedScopes.includes(scope)) {
+        changes.push(`services.${name}.calls.${call.service}: remove ${scope} from its list`);
+      }
+    }
+  }
+  return changes;
 }
 
 /** `client update` with only the lists that change, set to what remains. */

@@ -9,6 +9,7 @@ import { formatServiceGraphDot } from '../../audit/format-service-graph-dot.js';
 import { formatServiceGraphMermaid } from '../../audit/format-service-graph-mermaid.js';
 import { serviceGraphToJson } from '../../audit/service-graph-to-json.js';
 import { unusedGrantsToJson } from '../../audit/unused-grants-to-json.js';
+import { readManifest } from '../../provision/read-manifest.js';
 import type { Store } from '../../store/types.js';
 import { CliError } from '../internal/cli-error.js';
 import {
@@ -178,6 +179,10 @@ function registerUnusedCommand(audit: Command): void {
         UNUSED_DEFAULT_SINCE_SEC,
       )
       .option(
+        '--manifest <file>',
+        'the provision manifest (YAML/JSON): name the exact manifest edits that remove each grant',
+      )
+      .option(
         '--fail-on-unused',
         `exit with code ${EXIT_UNUSED} when anything is unused (for CI); the report is printed first`,
       ),
@@ -187,22 +192,30 @@ function registerUnusedCommand(audit: Command): void {
       examples(
         'm2m-auth audit unused',
         'm2m-auth audit unused --since 90d --json',
+        'm2m-auth audit unused --manifest services.yaml',
         'm2m-auth audit unused --fail-on-unused',
       ),
     )
-    .action(async (opts: { since: number; failOnUnused?: boolean }, cmd: Command) => {
-      const options = storeOptionsOf(cmd);
-      const { usage, clients } = await readUsage(options, opts.since);
-      warnAboutUsage(usage);
-      const report = findUnusedGrants(usage, clients);
-      const out = createOutput(options.json);
-      out.data(unusedGrantsToJson(report));
-      out.text(...unusedLines(report));
-      if (opts.failOnUnused && report.unusedCount > 0) {
-        process.stderr.write(`m2m-auth: ${report.unusedCount} unused grants (--fail-on-unused)\n`);
-        throw new CommanderError(EXIT_UNUSED, 'm2m-auth.unusedGrants', 'unused grants');
-      }
-    });
+    .action(
+      async (opts: { since: number; manifest?: string; failOnUnused?: boolean }, cmd: Command) => {
+        const options = storeOptionsOf(cmd);
+        // Read first: a bad manifest is an error before the database is opened.
+        const manifest =
+          opts.manifest === undefined ? undefined : await readManifest(opts.manifest);
+        const { usage, clients } = await readUsage(options, opts.since);
+        warnAboutUsage(usage);
+        const report = findUnusedGrants(usage, clients, manifest === undefined ? {} : { manifest });
+        const out = createOutput(options.json);
+        out.data(unusedGrantsToJson(report));
+        out.text(...unusedLines(report));
+        if (opts.failOnUnused && report.unusedCount > 0) {
+          process.stderr.write(
+            `m2m-auth: ${report.unusedCount} unused grants (--fail-on-unused)\n`,
+          );
+          throw new CommanderError(EXIT_UNUSED, 'm2m-auth.unusedGrants', 'unused grants');
+        }
+      },
+    );
 }
 
 /** The period's aggregates and all clients, read in one store session. */
