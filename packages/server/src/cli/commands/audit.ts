@@ -41,14 +41,22 @@ interface TailOptions {
 }
 
 /**
- * Registers `m2m-auth audit tail`: the most recent audit events (token issued or refused) from the
- * audit table that `m2m-auth serve --audit-store` fills, oldest first.
+ * Registers `m2m-auth audit tail` (the most recent audit events, token issued or refused, oldest
+ * first), `audit graph` (who calls whom) and `audit unused` (grants no token used), all reading the
+ * audit table that `m2m-auth serve --audit-store` fills.
  */
 export function registerAuditCommand(program: Command): void {
   const audit = program
     .command('audit')
     .description('show audit events of the token endpoint (kept by serve --audit-store)')
-    .addHelpText('after', examples('m2m-auth audit tail --since 10m'));
+    .addHelpText(
+      'after',
+      examples(
+        'm2m-auth audit tail --since 10m',
+        'm2m-auth audit graph --since 24h',
+        'm2m-auth audit unused --json --fail-on-unused',
+      ),
+    );
 
   addStoreOptions(
     audit
@@ -247,9 +255,10 @@ function warnAboutUsage(usage: AuditUsage): void {
 }
 
 function unusedLines(report: UnusedGrantsReport): string[] {
-  const lines = [`Grants unused since ${new Date(report.sinceMs).toISOString()}:`];
-  if (report.clients.length === 0)
+  if (report.clients.length === 0) {
     return ['No unused grants: every client used all its audiences and scopes.'];
+  }
+  const lines = [`Grants unused since ${new Date(report.sinceMs).toISOString()}:`];
   for (const c of report.clients) {
     const activity = c.idle
       ? `no token in the period${c.refusals > 0 ? ` (${c.refusals} refused)` : ''}`
