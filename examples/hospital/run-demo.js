@@ -81,7 +81,7 @@ async function main() {
   // 1. The auth-service on a free port; its first start creates the database and a signing key.
   const auth = await startProcess(
     'auth-service',
-    [CLI, 'serve', '--port', '0', '--database', database, '--log-level', 'info'],
+    [CLI, 'serve', '--port', '0', '--database', database, '--log-level', 'info', '--audit-store'],
     {},
     (line) => {
       // pino writes JSON lines on stdout; this one says where it listens.
@@ -271,6 +271,32 @@ async function main() {
     `ms_appointment's next token request: ${revoked.body}`,
   );
 
+  // 6. Who called whom, from the audit table that `serve --audit-store` fills.
+  console.log('\naudit: m2m-auth audit graph (who called whom, from the audit table)');
+  const graph = await auditGraph(database);
+  for (const line of graph.mermaid.trim().split('\n')) trace('', line);
+  const pairs = graph.json.edges.map((edge) => `${edge.from} -> ${edge.to}`);
+  const appointment = graph.json.edges.find((edge) => edge.from === 'ms_appointment');
+  check(
+    JSON.stringify(pairs) ===
+      JSON.stringify([
+        'ms_admin -> ms_college',
+        'ms_admin -> ms_doctor',
+        'ms_admin -> ms_lab',
+        'ms_admin -> ms_pharmacy',
+        'ms_appointment -> ms_doctor',
+      ]) && appointment?.refusal_reasons.map((r) => r.reason).join() === 'ERR_CLIENT_AUTH_FAILED',
+    { body: pairs },
+    'audit graph: exactly the calls this run made, and the revoked ms_appointment refused',
+  );
+  const unused = JSON.parse(
+    await runCli(['audit', 'unused', '--since', '1h', '--database', database, '--json']),
+  );
+  trace(
+    'audit',
+    `m2m-auth audit unused: ${unused.unused_count} grants this run never used, in ${unused.clients.length} clients`,
+  );
+
   console.log(
     failures === 0
       ? `\nall ${checks} results as expected`
@@ -447,6 +473,24 @@ async function runCli(args) {
     );
   }
   return Buffer.concat(stdout).toString();
+}
+
+/**
+ * `audit graph` (JSON and Mermaid) once the audit table holds the run's last event, the refused
+ * token request of the revoked ms_appointment: the server stores events about once a second.
+ */
+async function auditGraph(database) {
+  for (let attempt = 0; ; attempt += 1) {
+    const json = JSON.parse(
+      await runCli(['audit', 'graph', '--since', '1h', '--database', database, '--json']),
+    );
+    const stored = json.edges.some((edge) => edge.from === 'ms_appointment' && edge.refusals > 0);
+    if (stored || attempt === 40) {
+      const mermaid = await runCli(['audit', 'graph', '--since', '1h', '--database', database]);
+      return { json, mermaid };
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }
 
 /** GET with an optional bearer token; resolves with status, headers and parsed JSON body. */

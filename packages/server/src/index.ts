@@ -9,8 +9,27 @@ export type {
 } from './audit/audit-event.js';
 export { auditEventToJson } from './audit/audit-event.js';
 export type { AuditQuery, AuditStore } from './audit/audit-store.js';
+export type {
+  AuditUsage,
+  AuditUsageQuery,
+  IssuedUsageGroup,
+  RefusedUsageGroup,
+} from './audit/audit-usage.js';
+export { MAX_USAGE_GROUPS } from './audit/audit-usage.js';
 export type { AuditStoreOptions } from './audit/audit-writer.js';
 export { DEFAULT_AUDIT_STORE_OPTIONS } from './audit/audit-writer.js';
+export type {
+  ServiceGraph,
+  ServiceGraphEdge,
+  ServiceGraphNode,
+} from './audit/build-service-graph.js';
+export { buildServiceGraph } from './audit/build-service-graph.js';
+export type { UnusedGrants, UnusedGrantsReport } from './audit/find-unused-grants.js';
+export { findUnusedGrants } from './audit/find-unused-grants.js';
+export { formatServiceGraphDot } from './audit/format-service-graph-dot.js';
+export { formatServiceGraphMermaid } from './audit/format-service-graph-mermaid.js';
+export { serviceGraphToJson } from './audit/service-graph-to-json.js';
+export { unusedGrantsToJson } from './audit/unused-grants-to-json.js';
 export { runCli } from './cli/main.js';
 export type { ClientJwksCacheOptions } from './clients/client-jwks-cache.js';
 export {

@@ -1,4 +1,5 @@
 import type { AuditEvent, StoredAuditEvent } from './audit-event.js';
+import type { AuditUsage, AuditUsageQuery } from './audit-usage.js';
 
 /** Filter of {@link AuditStore.list}. */
 export interface AuditQuery {
@@ -24,4 +25,9 @@ export interface AuditStore {
    * batches so a large purge never blocks the server; resolves to how many were deleted.
    */
   purge(beforeMs: number): Promise<number>;
+  /**
+   * Token counts and refusals of a period, aggregated in the database (GROUP BY), so memory stays
+   * bounded whatever the table size: see {@link AuditUsage}. Read-only.
+   */
+  usage(query: AuditUsageQuery): Promise<AuditUsage>;
 }

@@ -3,6 +3,7 @@ import type { StoreContext } from '../store/internal/context.js';
 import type { AuditEventsTable } from '../store/internal/database.js';
 import type { AuditEvent, AuditOutcome, StoredAuditEvent } from './audit-event.js';
 import type { AuditQuery, AuditStore } from './audit-store.js';
+import { queryAuditUsage } from './internal/query-audit-usage.js';
 
 /** Rows deleted per statement by `purge`. */
 const PURGE_BATCH = 1000;
@@ -59,6 +60,10 @@ export function createAuditStore(ctx: StoreContext): AuditStore {
         if (deleted < PURGE_BATCH) return total;
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
+    },
+
+    usage(query) {
+      return queryAuditUsage(db, query);
     },
   };
 }

@@ -1,8 +1,17 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Command, InvalidArgumentError } from 'commander';
+import { type Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { type AuditEvent, auditEventToJson } from '../../audit/audit-event.js';
 import { AuditFollower, FOLLOW_LOOKBACK_MS } from '../../audit/audit-follower.js';
+import type { AuditUsage } from '../../audit/audit-usage.js';
+import { buildServiceGraph } from '../../audit/build-service-graph.js';
+import { findUnusedGrants, type UnusedGrantsReport } from '../../audit/find-unused-grants.js';
+import { formatServiceGraphDot } from '../../audit/format-service-graph-dot.js';
+import { formatServiceGraphMermaid } from '../../audit/format-service-graph-mermaid.js';
+import { serviceGraphToJson } from '../../audit/service-graph-to-json.js';
+import { unusedGrantsToJson } from '../../audit/unused-grants-to-json.js';
+import { readManifest } from '../../provision/read-manifest.js';
 import type { Store } from '../../store/types.js';
+import { CliError } from '../internal/cli-error.js';
 import {
   columnWidths,
   createOutput,
@@ -11,7 +20,12 @@ import {
   formatTable,
 } from '../internal/output.js';
 import { parseDuration } from '../internal/parse-duration.js';
-import { addStoreOptions, storeOptionsOf, withStore } from '../internal/store-options.js';
+import {
+  addStoreOptions,
+  type StoreCommandOptions,
+  storeOptionsOf,
+  withStore,
+} from '../internal/store-options.js';
 
 /** Events shown by default. */
 const DEFAULT_LIMIT = 50;
@@ -27,14 +41,22 @@ interface TailOptions {
 }
 
 /**
- * Registers `m2m-auth audit tail`: the most recent audit events (token issued or refused) from the
- * audit table that `m2m-auth serve --audit-store` fills, oldest first.
+ * Registers `m2m-auth audit tail` (the most recent audit events, token issued or refused, oldest
+ * first), `audit graph` (who calls whom) and `audit unused` (grants no token used), all reading the
+ * audit table that `m2m-auth serve --audit-store` fills.
  */
 export function registerAuditCommand(program: Command): void {
   const audit = program
     .command('audit')
     .description('show audit events of the token endpoint (kept by serve --audit-store)')
-    .addHelpText('after', examples('m2m-auth audit tail --since 10m'));
+    .addHelpText(
+      'after',
+      examples(
+        'm2m-auth audit tail --since 10m',
+        'm2m-auth audit graph --since 24h',
+        'm2m-auth audit unused --json --fail-on-unused',
+      ),
+    );
 
   addStoreOptions(
     audit
@@ -89,6 +111,177 @@ export function registerAuditCommand(program: Command): void {
       }
       out.text(...formatTable([HEADER, ...events.map((event) => eventRow(event, names))]));
     });
+
+  registerGraphCommand(audit);
+  registerUnusedCommand(audit);
+}
+
+/** Default period of `audit graph`, seconds. */
+const GRAPH_DEFAULT_SINCE_SEC = 7 * 86_400;
+/** Default period of `audit unused`, seconds. */
+const UNUSED_DEFAULT_SINCE_SEC = 30 * 86_400;
+/** Exit code of `audit unused --fail-on-unused` when something is unused (1 means the command failed). */
+const EXIT_UNUSED = 2;
+
+type GraphFormat = 'mermaid' | 'dot' | 'json';
+
+/** `audit graph`: who called whom, from the aggregated audit table. */
+function registerGraphCommand(audit: Command): void {
+  addStoreOptions(
+    audit
+      .command('graph')
+      .description(
+        'the service graph: client -> audience edges with the scopes their tokens carried, token counts and refusals',
+      )
+      .option(
+        '--since <duration>',
+        'period: seconds, or 10m, 2h, 30d (default 7d)',
+        parseDuration,
+        GRAPH_DEFAULT_SINCE_SEC,
+      )
+      .addOption(
+        new Option(
+          '--format <format>',
+          'mermaid, dot (Graphviz) or json (default mermaid; --json is json)',
+        ).choices(['mermaid', 'dot', 'json']),
+      ),
+  )
+    .addHelpText(
+      'after',
+      examples(
+        'm2m-auth audit graph',
+        'm2m-auth audit graph --since 24h --format dot | dot -Tsvg > services.svg',
+        'm2m-auth audit graph --format json',
+      ),
+    )
+    .action(async (opts: { since: number; format?: GraphFormat }, cmd: Command) => {
+      const options = storeOptionsOf(cmd);
+      if (options.json && opts.format !== undefined && opts.format !== 'json') {
+        throw new CliError(
+          'USAGE',
+          `--json prints JSON; it cannot be combined with --format ${opts.format}`,
+        );
+      }
+      const format: GraphFormat = options.json ? 'json' : (opts.format ?? 'mermaid');
+      const { usage, clients } = await readUsage(options, opts.since);
+      warnAboutUsage(usage);
+      const graph = buildServiceGraph(usage, clients);
+      const text =
+        format === 'json'
+          ? `${JSON.stringify(serviceGraphToJson(graph), null, 2)}\n`
+          : format === 'dot'
+            ? formatServiceGraphDot(graph)
+            : formatServiceGraphMermaid(graph);
+      process.stdout.write(text);
+    });
+}
+
+/** `audit unused`: the least-privilege report. */
+function registerUnusedCommand(audit: Command): void {
+  addStoreOptions(
+    audit
+      .command('unused')
+      .description(
+        'grants no issued token used in the period (audiences, scopes) and clients that got no token, with the command that removes each',
+      )
+      .option(
+        '--since <duration>',
+        'period: seconds, or 10m, 2h, 30d (default 30d)',
+        parseDuration,
+        UNUSED_DEFAULT_SINCE_SEC,
+      )
+      .option(
+        '--manifest <file>',
+        'the provision manifest (YAML/JSON): name the exact manifest edits that remove each grant',
+      )
+      .option(
+        '--fail-on-unused',
+        `exit with code ${EXIT_UNUSED} when anything is unused (for CI); the report is printed first`,
+      ),
+  )
+    .addHelpText(
+      'after',
+      examples(
+        'm2m-auth audit unused',
+        'm2m-auth audit unused --since 90d --json',
+        'm2m-auth audit unused --manifest services.yaml',
+        'm2m-auth audit unused --fail-on-unused',
+      ),
+    )
+    .action(
+      async (opts: { since: number; manifest?: string; failOnUnused?: boolean }, cmd: Command) => {
+        const options = storeOptionsOf(cmd);
+        // Read first: a bad manifest is an error before the database is opened.
+        const manifest =
+          opts.manifest === undefined ? undefined : await readManifest(opts.manifest);
+        const { usage, clients } = await readUsage(options, opts.since);
+        warnAboutUsage(usage);
+        const report = findUnusedGrants(usage, clients, manifest === undefined ? {} : { manifest });
+        const out = createOutput(options.json);
+        out.data(unusedGrantsToJson(report));
+        out.text(...unusedLines(report));
+        if (opts.failOnUnused && report.unusedCount > 0) {
+          process.stderr.write(
+            `m2m-auth: ${report.unusedCount} unused grants (--fail-on-unused)\n`,
+          );
+          throw new CommanderError(EXIT_UNUSED, 'm2m-auth.unusedGrants', 'unused grants');
+        }
+      },
+    );
+}
+
+/** The period's aggregates and all clients, read in one store session. */
+async function readUsage(options: StoreCommandOptions, sinceSec: number) {
+  return withStore(options, async (store) => {
+    const untilMs = Date.now();
+    const usage = await store.audit.usage({ sinceMs: untilMs - sinceSec * 1000, untilMs });
+    const clients = await store.clients.list();
+    return { usage, clients };
+  });
+}
+
+/** Says on stderr when the aggregates cannot tell the whole story of the period. */
+function warnAboutUsage(usage: AuditUsage): void {
+  if (usage.firstEventMs === null) {
+    process.stderr.write(
+      'm2m-auth: warning: the audit table is empty; events are kept in the database by: m2m-auth serve --audit-store\n',
+    );
+  } else if (usage.firstEventMs > usage.sinceMs) {
+    process.stderr.write(
+      `m2m-auth: warning: the audit table begins at ${new Date(usage.firstEventMs).toISOString()}, after the period's start; nothing before is known\n`,
+    );
+  }
+  if (usage.truncated.issued || usage.truncated.refused) {
+    process.stderr.write(
+      'm2m-auth: warning: more distinct (client, audience, scopes/reason) combinations than one report reads (10000); the least busy were left out\n',
+    );
+  }
+}
+
+function unusedLines(report: UnusedGrantsReport): string[] {
+  if (report.clients.length === 0) {
+    return ['No unused grants: every client used all its audiences and scopes.'];
+  }
+  const lines = [`Grants unused since ${new Date(report.sinceMs).toISOString()}:`];
+  for (const c of report.clients) {
+    const activity = c.idle
+      ? `no token in the period${c.refusals > 0 ? ` (${c.refusals} refused)` : ''}`
+      : `${c.tokens} ${c.tokens === 1 ? 'token' : 'tokens'}${c.refusals > 0 ? `, ${c.refusals} refused` : ''}`;
+    const young = c.youngerThanPeriod
+      ? ` — registered ${new Date(c.createdAt * 1000).toISOString()}, within the period`
+      : '';
+    lines.push('', `${c.name} (${c.clientId}): ${activity}${young}`);
+    if (c.unusedAudiences.length > 0) {
+      lines.push(`  unused audiences: ${c.unusedAudiences.join(' ')}`);
+    }
+    if (c.unusedScopes.length > 0) lines.push(`  unused scopes:    ${c.unusedScopes.join(' ')}`);
+    lines.push(`  remove with:      ${c.command}`);
+    c.manifestChanges.forEach((change, i) => {
+      lines.push(`  ${i === 0 ? 'in the manifest:  ' : '                  '}${change}`);
+    });
+  }
+  lines.push('', `${report.unusedCount} unused ${report.unusedCount === 1 ? 'grant' : 'grants'}.`);
+  return lines;
 }
 
 /** The client_id a `--client` value names, and the names of all clients for display. */
