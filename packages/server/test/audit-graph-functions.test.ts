@@ -30,6 +30,7 @@ function client(overrides: Partial<ClientRecord>): ClientRecord {
     createdAt: (NOW - 100 * DAY_MS) / 1000,
     updatedAt: (NOW - 100 * DAY_MS) / 1000,
     revokedAt: null,
+    tokenFormat: 'rfc9068',
     ...overrides,
   };
 }

@@ -372,6 +372,26 @@ describe('malformed requests get invalid_request, never a 500 or HTML', () => {
     );
   });
 
+  it('refuses a request with two Authorization headers, in either order, with invalid_request', async () => {
+    const { clientId, clientSecret } = await newClient();
+    const good = basicAuth(clientId, clientSecret);
+    const bad = basicAuth(clientId, 'wrong');
+    const path = new URL(auth.tokenUrl).pathname;
+    const body = 'grant_type=client_credentials';
+    for (const [first, second] of [
+      [good, bad],
+      [bad, good],
+    ]) {
+      const reply = await exchangeRaw(auth.url, [
+        `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: ${first}\r\nAuthorization: ${second}\r\n` +
+          `Content-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+      ]);
+      expect(reply).toMatch(/^HTTP\/1\.1 400 /);
+      expect(reply).toContain('"error":"invalid_request"');
+      expect(reply).not.toContain('access_token');
+    }
+  });
+
   it('answers bytes that are not HTTP with a JSON 400', async () => {
     const reply = await exchangeRaw(auth.url, ['THIS IS NOT HTTP\r\n\r\n']);
     expect(reply).toMatch(/^HTTP\/1\.1 400 /);

@@ -228,6 +228,12 @@ export function registerTokenRoute(app: FastifyInstance, context: ServerContext)
     reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
     const facts: TokenRequestFacts = {};
     context.tokenRequestFacts.set(request, facts);
+    // Node keeps only the first of several Authorization headers: refuse rather than pick one.
+    if (countAuthorizationHeaders(request.raw.rawHeaders) > 1) {
+      throw new AuthServerError('ERR_CLIENT_AUTH_MULTIPLE_METHODS', {
+        cause: 'several Authorization headers',
+      });
+    }
     const fresh = cache.ensureFresh();
     if (fresh !== undefined) await fresh;
     const result = await grantClientCredentials(
@@ -251,4 +257,13 @@ export function registerTokenRoute(app: FastifyInstance, context: ServerContext)
       throw new AuthServerError('ERR_METHOD_NOT_ALLOWED');
     },
   });
+}
+
+/** How many `Authorization` header lines a request carried (names at even indexes). */
+function countAuthorizationHeaders(rawHeaders: readonly string[]): number {
+  let count = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    if (rawHeaders[i]?.toLowerCase() === 'authorization') count++;
+  }
+  return count;
 }
