@@ -213,14 +213,19 @@ export function registerKeysCommand(program: Command): void {
       async (opts: { alg?: SigningAlg; propagation?: number; now?: boolean }, cmd: Command) => {
         const options = storeOptionsOf(cmd);
         const out = createOutput(options.json);
-        const change = await withStore(options, async (store) => {
-          await advanceKeys(store);
-          return store.keys.rotate({
-            ...(opts.alg !== undefined ? { alg: opts.alg } : {}),
-            ...(opts.propagation !== undefined ? { propagationSec: opts.propagation } : {}),
-            immediately: opts.now === true,
-          });
-        });
+        const change = await withStore(
+          options,
+          async (store) => {
+            await advanceKeys(store);
+            return store.keys.rotate({
+              ...(opts.alg !== undefined ? { alg: opts.alg } : {}),
+              ...(opts.propagation !== undefined ? { propagationSec: opts.propagation } : {}),
+              immediately: opts.now === true,
+            });
+            // A rotation replaces keys that exist: in the wrong folder it must not start a new store.
+          },
+          'existing',
+        );
         out.data(changeToJson(change));
         out.text(...changeToLines(change));
       },

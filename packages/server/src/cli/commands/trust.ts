@@ -128,7 +128,7 @@ export function registerTrustCommand(program: Command): void {
     async (_opts: unknown, cmd: Command) => {
       const options = storeOptionsOf(cmd);
       const out = createOutput(options.json);
-      const all = await withStore(options, (store) => store.trust.list());
+      const all = await withStore(options, (store) => store.trust.list(), 'existing');
       out.data(all.map(trustToJson));
       if (all.length === 0) {
         out.text(
@@ -161,7 +161,7 @@ export function registerTrustCommand(program: Command): void {
   ).action(async (name: string, _opts: unknown, cmd: Command) => {
     const options = storeOptionsOf(cmd);
     const out = createOutput(options.json);
-    await withStore(options, (store) => store.trust.remove(name));
+    await withStore(options, (store) => store.trust.remove(name), 'existing');
     out.data({ removed: name });
     out.text(`Removed trusted issuer ${name}.`);
   });
