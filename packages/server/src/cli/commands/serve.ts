@@ -60,22 +60,35 @@ export function registerServeCommand(program: Command): void {
         .description(
           'run the authorization server: POST /oauth/token, /.well-known/oauth-authorization-server, /.well-known/jwks.json, /healthz',
         )
-        .option('--port <port>', 'TCP port (0: any free port)', parsePort, 8080)
-        .option('--host <host>', 'interface to bind', '127.0.0.1')
-        .option(
-          '--issuer <url>',
-          'issuer identifier written into tokens (default http://<host>:<port>)',
+        .addOption(
+          new Option('--port <port>', 'TCP port (0: any free port)')
+            .env('PORT')
+            .argParser(parsePort)
+            .default(8080),
+        )
+        .addOption(
+          new Option('--host <host>', 'interface to bind').env('HOST').default('127.0.0.1'),
+        )
+        .addOption(
+          new Option(
+            '--issuer <url>',
+            'issuer identifier written into tokens (default http://<host>:<port>)',
+          ).env('M2M_AUTH_ISSUER'),
         )
         .addOption(
           new Option('--alg <alg>', 'algorithm of the key generated when the database has none')
             .choices(SIGNING_ALGS as string[])
+            .env('M2M_AUTH_ALG')
             .default('RS256'),
         )
-        .option(
-          '--jwks-max-age <sec>',
-          'Cache-Control max-age of the JWKS, seconds (a key rotation must wait at least this long)',
-          parseSeconds,
-          DEFAULT_JWKS_MAX_AGE_SEC,
+        .addOption(
+          new Option(
+            '--jwks-max-age <sec>',
+            'Cache-Control max-age of the JWKS, seconds (a key rotation must wait at least this long)',
+          )
+            .env('M2M_AUTH_JWKS_MAX_AGE')
+            .argParser(parseSeconds)
+            .default(DEFAULT_JWKS_MAX_AGE_SEC),
         )
         .addOption(
           new Option(
@@ -88,79 +101,113 @@ export function registerServeCommand(program: Command): void {
         .addOption(
           new Option('--log-level <level>', 'log level')
             .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+            .env('M2M_AUTH_LOG_LEVEL')
             .default('info'),
         )
         .option(
           '--audit-store',
-          'also keep audit events in the database (read them with: m2m-auth audit tail)',
+          `also keep audit events in the database (read them with: m2m-auth audit tail) (env: ${BOOLEAN_ENV.auditStore}=true|false)`,
         )
-        .option(
-          '--audit-retention <duration>',
-          'how long the database keeps audit events: seconds, or 12h, 30d (older ones are purged hourly)',
-          parseDuration,
-          DEFAULT_AUDIT_STORE_OPTIONS.retentionSec,
+        .addOption(
+          new Option(
+            '--audit-retention <duration>',
+            'how long the database keeps audit events: seconds, or 12h, 30d (older ones are purged hourly)',
+          )
+            .env('M2M_AUTH_AUDIT_RETENTION')
+            .argParser(parseDuration)
+            .default(DEFAULT_AUDIT_STORE_OPTIONS.retentionSec),
         )
         .option(
           '--no-auth-failure-limit',
-          'do not limit failed client authentications (429); see SECURITY.md',
+          `do not limit failed client authentications (429); see SECURITY.md (env: ${BOOLEAN_ENV.authFailureLimit}=false)`,
         )
-        .option(
-          '--auth-failure-window <duration>',
-          'window in which failed client authentications are counted',
-          parseDuration,
-          DEFAULT_AUTH_FAILURE_LIMITS.windowSec,
+        .addOption(
+          new Option(
+            '--auth-failure-window <duration>',
+            'window in which failed client authentications are counted',
+          )
+            .env('M2M_AUTH_AUTH_FAILURE_WINDOW')
+            .argParser(parseDuration)
+            .default(DEFAULT_AUTH_FAILURE_LIMITS.windowSec),
         )
-        .option(
-          '--auth-failure-block <duration>',
-          'how long a reached limit refuses requests (429 with Retry-After)',
-          parseDuration,
-          DEFAULT_AUTH_FAILURE_LIMITS.blockSec,
+        .addOption(
+          new Option(
+            '--auth-failure-block <duration>',
+            'how long a reached limit refuses requests (429 with Retry-After)',
+          )
+            .env('M2M_AUTH_AUTH_FAILURE_BLOCK')
+            .argParser(parseDuration)
+            .default(DEFAULT_AUTH_FAILURE_LIMITS.blockSec),
         )
-        .option(
-          '--max-failures-per-client-address <n>',
-          'failed authentications of one client_id from one address per window',
-          parseCount,
-          DEFAULT_AUTH_FAILURE_LIMITS.maxPerClientAndAddress,
+        .addOption(
+          new Option(
+            '--max-failures-per-client-address <n>',
+            'failed authentications of one client_id from one address per window',
+          )
+            .env('M2M_AUTH_MAX_FAILURES_PER_CLIENT_ADDRESS')
+            .argParser(parseCount)
+            .default(DEFAULT_AUTH_FAILURE_LIMITS.maxPerClientAndAddress),
         )
-        .option(
-          '--max-failures-per-address <n>',
-          'failed authentications from one address per window (clients that authenticated from it are exempt)',
-          parseCount,
-          DEFAULT_AUTH_FAILURE_LIMITS.maxPerAddress,
+        .addOption(
+          new Option(
+            '--max-failures-per-address <n>',
+            'failed authentications from one address per window (clients that authenticated from it are exempt)',
+          )
+            .env('M2M_AUTH_MAX_FAILURES_PER_ADDRESS')
+            .argParser(parseCount)
+            .default(DEFAULT_AUTH_FAILURE_LIMITS.maxPerAddress),
         )
-        .option(
-          '--max-failures-per-client <n>',
-          'failed authentications of one client_id from all addresses per window (addresses it authenticated from are exempt)',
-          parseCount,
-          DEFAULT_AUTH_FAILURE_LIMITS.maxPerClient,
+        .addOption(
+          new Option(
+            '--max-failures-per-client <n>',
+            'failed authentications of one client_id from all addresses per window (addresses it authenticated from are exempt)',
+          )
+            .env('M2M_AUTH_MAX_FAILURES_PER_CLIENT')
+            .argParser(parseCount)
+            .default(DEFAULT_AUTH_FAILURE_LIMITS.maxPerClient),
         )
-        .option(
-          '--trust-proxy <addresses>',
-          'proxies (addresses or CIDRs, comma-separated) whose X-Forwarded-For gives the source address',
-          parseList,
+        .addOption(
+          new Option(
+            '--trust-proxy <addresses>',
+            'proxies (addresses or CIDRs, comma-separated) whose X-Forwarded-For gives the source address',
+          )
+            .env('M2M_AUTH_TRUST_PROXY')
+            .argParser(parseList),
         )
-        .option(
-          '--request-timeout <ms>',
-          'time allowed to receive a whole request, ms (then 408)',
-          parsePositiveMilliseconds,
-          DEFAULT_REQUEST_TIMEOUT_MS,
+        .addOption(
+          new Option(
+            '--request-timeout <ms>',
+            'time allowed to receive a whole request, ms (then 408)',
+          )
+            .env('M2M_AUTH_REQUEST_TIMEOUT_MS')
+            .argParser(parsePositiveMilliseconds)
+            .default(DEFAULT_REQUEST_TIMEOUT_MS),
         )
-        .option(
-          '--shutdown-timeout <ms>',
-          'on SIGTERM/SIGINT, how long in-flight requests may take before connections are closed, ms',
-          parsePositiveMilliseconds,
-          DEFAULT_SHUTDOWN_TIMEOUT_MS,
+        .addOption(
+          new Option(
+            '--shutdown-timeout <ms>',
+            'on SIGTERM/SIGINT, how long in-flight requests may take before connections are closed, ms',
+          )
+            .env('M2M_AUTH_SHUTDOWN_TIMEOUT_MS')
+            .argParser(parsePositiveMilliseconds)
+            .default(DEFAULT_SHUTDOWN_TIMEOUT_MS),
         )
         // Scheduled key rotation; see README "Key rotation".
-        .option(
-          '--rotate-every <duration>',
-          'rotate the signing key when the active one is this old: seconds, or 90s, 45m, 12h, 30d (run it on every instance: the database lets one act per step)',
-          parsePositiveDuration,
+        .addOption(
+          new Option(
+            '--rotate-every <duration>',
+            'rotate the signing key when the active one is this old: seconds, or 90s, 45m, 12h, 30d (run it on every instance: the database lets one act per step)',
+          )
+            .env('M2M_AUTH_ROTATE_EVERY')
+            .argParser(parsePositiveDuration),
         )
-        .option(
-          '--propagation <sec>',
-          `with --rotate-every: seconds between publishing the next key and signing with it (default: twice --jwks-max-age, at least ${DEFAULT_PROPAGATION_SEC})`,
-          parseSeconds,
+        .addOption(
+          new Option(
+            '--propagation <sec>',
+            `with --rotate-every: seconds between publishing the next key and signing with it (default: twice --jwks-max-age, at least ${DEFAULT_PROPAGATION_SEC})`,
+          )
+            .env('M2M_AUTH_PROPAGATION')
+            .argParser(parseSeconds),
         ),
     ),
   )
@@ -177,6 +224,7 @@ export function registerServeCommand(program: Command): void {
     )
     .action(async (opts: ServeOptions, cmd: Command) => {
       const { databaseUrl, json } = storeOptionsOf(cmd);
+      applyBooleanEnv(opts, cmd, process.env);
       const say = (line: string) => {
         // Human lines go to stderr so stdout stays pure JSON log lines for log collectors.
         if (!json) process.stderr.write(`m2m-auth: ${line}\n`);
@@ -217,31 +265,33 @@ export function registerServeCommand(program: Command): void {
       // audit line; the buffer is flushed at shutdown.
       const destination = pino.destination({ dest: 1, sync: false });
       const logger = pino({ level: opts.logLevel }, destination);
-      const server = await startServer({
-        databaseUrl,
-        pool: poolOptionsOf(opts),
-        port: opts.port,
-        host: opts.host,
-        ...(opts.issuer === undefined ? {} : { issuer: opts.issuer }),
-        generateKeyIfMissing: opts.alg,
-        jwksMaxAgeSec: opts.jwksMaxAge,
-        ...(opts.revisionCheckInterval === undefined
-          ? {}
-          : { revisionCheckIntervalMs: opts.revisionCheckInterval }),
-        logger,
-        auditStore: opts.auditStore === true ? { retentionSec: opts.auditRetention } : false,
-        authFailureLimit:
-          opts.authFailureLimit &&
-          ({
-            windowSec: opts.authFailureWindow,
-            blockSec: opts.authFailureBlock,
-            maxPerClientAndAddress: opts.maxFailuresPerClientAddress,
-            maxPerAddress: opts.maxFailuresPerAddress,
-            maxPerClient: opts.maxFailuresPerClient,
-          } as const),
-        requestTimeoutMs: opts.requestTimeout,
-        ...(opts.trustProxy === undefined ? {} : { trustProxy: opts.trustProxy }),
-      });
+      const server = await listenOrExplain(opts, () =>
+        startServer({
+          databaseUrl,
+          pool: poolOptionsOf(opts),
+          port: opts.port,
+          host: opts.host,
+          ...(opts.issuer === undefined ? {} : { issuer: opts.issuer }),
+          generateKeyIfMissing: opts.alg,
+          jwksMaxAgeSec: opts.jwksMaxAge,
+          ...(opts.revisionCheckInterval === undefined
+            ? {}
+            : { revisionCheckIntervalMs: opts.revisionCheckInterval }),
+          logger,
+          auditStore: opts.auditStore === true ? { retentionSec: opts.auditRetention } : false,
+          authFailureLimit:
+            opts.authFailureLimit &&
+            ({
+              windowSec: opts.authFailureWindow,
+              blockSec: opts.authFailureBlock,
+              maxPerClientAndAddress: opts.maxFailuresPerClientAddress,
+              maxPerAddress: opts.maxFailuresPerAddress,
+              maxPerClient: opts.maxFailuresPerClient,
+            } as const),
+          requestTimeoutMs: opts.requestTimeout,
+          ...(opts.trustProxy === undefined ? {} : { trustProxy: opts.trustProxy }),
+        }),
+      );
       const { generatedKey } = server;
       if (generatedKey !== undefined) {
         server.app.log.info(
@@ -276,6 +326,58 @@ export function registerServeCommand(program: Command): void {
       await new Promise<void>((resolve) => destination.flush(() => resolve()));
       say('stopped');
     });
+}
+
+/**
+ * Environment variables of the boolean flags. Commander would turn any value of a boolean flag's
+ * variable into "on" (even `false`); these are read strictly instead, and a flag on the command
+ * line wins.
+ */
+const BOOLEAN_ENV = {
+  auditStore: 'M2M_AUTH_AUDIT_STORE',
+  authFailureLimit: 'M2M_AUTH_AUTH_FAILURE_LIMIT',
+} as const satisfies Partial<Record<keyof ServeOptions, string>>;
+
+function applyBooleanEnv(
+  opts: ServeOptions,
+  cmd: Command,
+  env: Readonly<Record<string, string | undefined>>,
+): void {
+  for (const [key, name] of Object.entries(BOOLEAN_ENV) as [keyof typeof BOOLEAN_ENV, string][]) {
+    const value = env[name];
+    if (value === undefined || cmd.getOptionValueSource(key) === 'cli') continue;
+    const normalized = value.trim().toLowerCase();
+    if (normalized === 'true' || normalized === '1') opts[key] = true;
+    else if (normalized === 'false' || normalized === '0') opts[key] = false;
+    else throw new CliError('USAGE', `${name} must be true or false, not "${value}"`);
+  }
+}
+
+/** Runs `listen`; a port that is taken or not allowed becomes one readable line. */
+async function listenOrExplain<T>(
+  opts: Pick<ServeOptions, 'port' | 'host'>,
+  listen: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await listen();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException | undefined)?.code;
+    const where = `${opts.host}:${opts.port}`;
+    if (code === 'EADDRINUSE') {
+      throw new CliError('USAGE', `cannot listen on ${where}: the port is already in use`, {
+        cause: err,
+      });
+    }
+    if (code === 'EACCES') {
+      throw new CliError('USAGE', `cannot listen on ${where}: permission denied`, { cause: err });
+    }
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+      throw new CliError('USAGE', `cannot listen on ${where}: no such local address`, {
+        cause: err,
+      });
+    }
+    throw err;
+  }
 }
 
 /**
