@@ -31,6 +31,7 @@ export type {
 export { grantClientCredentials } from './grants/client-credentials-grant.js';
 export type { BuildServerOptions, ServerLoggerOptions } from './http/build-server.js';
 export { buildServer } from './http/build-server.js';
+export type { ReadinessProblem } from './http/internal/check-readiness.js';
 export type { HealthProblem } from './http/routes/health-route.js';
 export {
   DEFAULT_BODY_LIMIT_BYTES,

@@ -175,6 +175,7 @@ export function createServerApp(options: BuildServerOptions): {
     metadataMaxAgeSec: settings.metadataMaxAgeSec,
     authFailureLimiter,
     audit: createTokenAudit(options.logger !== undefined && options.logger !== false, auditWriter),
+    draining: false,
     tokenRequestFacts: new WeakMap(),
   };
 

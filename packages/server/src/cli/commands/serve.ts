@@ -43,6 +43,10 @@ interface ServeOptions extends PoolFlags {
   rotateEvery?: number;
   /** --propagation, seconds. */
   propagation?: number;
+  adminPort?: number;
+  adminHost: string;
+  /** --drain-delay, ms. */
+  drainDelay: number;
 }
 
 /**
@@ -68,6 +72,28 @@ export function registerServeCommand(program: Command): void {
         )
         .addOption(
           new Option('--host <host>', 'interface to bind').env('HOST').default('127.0.0.1'),
+        )
+        .addOption(
+          new Option(
+            '--admin-port <port>',
+            'port of the admin listener: /livez, /readyz, /metrics, the admin API (default: none)',
+          )
+            .env('M2M_AUTH_ADMIN_PORT')
+            .argParser(parsePort),
+        )
+        .addOption(
+          new Option('--admin-host <host>', 'interface of the admin listener')
+            .env('M2M_AUTH_ADMIN_HOST')
+            .default('127.0.0.1'),
+        )
+        .addOption(
+          new Option(
+            '--drain-delay <ms>',
+            'on SIGTERM/SIGINT, how long /readyz answers 503 "draining" before the public listener stops accepting, ms',
+          )
+            .env('M2M_AUTH_DRAIN_DELAY_MS')
+            .argParser(parseMilliseconds)
+            .default(0),
         )
         .addOption(
           new Option(
@@ -225,6 +251,9 @@ export function registerServeCommand(program: Command): void {
     .action(async (opts: ServeOptions, cmd: Command) => {
       const { databaseUrl, json } = storeOptionsOf(cmd);
       applyBooleanEnv(opts, cmd, process.env);
+      if (opts.adminPort === undefined && cmd.getOptionValueSource('adminHost') !== 'default') {
+        throw new CliError('USAGE', '--admin-host applies to --admin-port');
+      }
       const say = (line: string) => {
         // Human lines go to stderr so stdout stays pure JSON log lines for log collectors.
         if (!json) process.stderr.write(`m2m-auth: ${line}\n`);
@@ -289,6 +318,9 @@ export function registerServeCommand(program: Command): void {
               maxPerClient: opts.maxFailuresPerClient,
             } as const),
           requestTimeoutMs: opts.requestTimeout,
+          ...(opts.adminPort === undefined
+            ? {}
+            : { adminPort: opts.adminPort, adminHost: opts.adminHost }),
           ...(opts.trustProxy === undefined ? {} : { trustProxy: opts.trustProxy }),
         }),
       );
@@ -322,7 +354,11 @@ export function registerServeCommand(program: Command): void {
       }
       server.app.log.info({ url: server.url, issuer: server.issuer }, 'm2m-auth serving');
       say(`listening on ${server.url} (issuer ${server.issuer}); stop with Ctrl-C`);
-      await untilSignal(server, opts.shutdownTimeout, () => rotation?.stop());
+      if (server.adminUrl !== undefined) {
+        server.app.log.info({ adminUrl: server.adminUrl }, 'm2m-auth admin listener');
+        say(`admin endpoints (/livez, /readyz, /metrics, /admin/v1) on ${server.adminUrl}`);
+      }
+      await untilSignal(server, opts.shutdownTimeout, opts.drainDelay, () => rotation?.stop());
       await new Promise<void>((resolve) => destination.flush(() => resolve()));
       say('stopped');
     });
@@ -387,6 +423,7 @@ async function listenOrExplain<T>(
 function untilSignal(
   server: RunningServer,
   shutdownTimeoutMs: number,
+  drainDelayMs: number,
   beforeClose: () => Promise<void> | undefined = () => undefined,
 ): Promise<void> {
   return new Promise((resolve) => {
@@ -394,13 +431,24 @@ function untilSignal(
       // Once removed, a second signal gets Node's default behaviour: immediate termination.
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
-      server.app.log.info({ signal }, 'shutting down: finishing in-flight requests');
-      const force = setTimeout(() => {
-        server.app.log.warn({ shutdownTimeoutMs }, 'shutdown timeout: closing open connections');
-        server.app.server.closeAllConnections();
-      }, shutdownTimeoutMs);
-      force.unref();
-      Promise.resolve(beforeClose())
+      // Not ready from now on, so load balancers stop sending before the listener closes.
+      server.drain();
+      server.app.log.info({ signal, drainDelayMs }, 'shutting down: draining');
+      let force: NodeJS.Timeout | undefined;
+      new Promise((wait) => setTimeout(wait, drainDelayMs))
+        .then(() => {
+          server.app.log.info('shutting down: finishing in-flight requests');
+          force = setTimeout(() => {
+            server.app.log.warn(
+              { shutdownTimeoutMs },
+              'shutdown timeout: closing open connections',
+            );
+            server.app.server.closeAllConnections();
+            server.adminApp?.server.closeAllConnections();
+          }, shutdownTimeoutMs);
+          force.unref();
+          return beforeClose();
+        })
         .then(() => server.close())
         .catch((err: unknown) => server.app.log.error({ err }, 'error while shutting down'))
         .finally(() => {

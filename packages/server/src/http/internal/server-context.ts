@@ -19,6 +19,8 @@ export interface ServerContext {
   readonly authFailureLimiter: AuthFailureLimiter | undefined;
   /** Audit events of token requests. */
   readonly audit: TokenAudit;
+  /** Set when shutdown begins (SIGTERM): `/readyz` answers 503 `draining` from then on. */
+  draining: boolean;
   /** What the grant learned about each token request, for auditing its refusal. */
   readonly tokenRequestFacts: WeakMap<FastifyRequest, TokenRequestFacts>;
 }

@@ -1,12 +1,12 @@
 import type { FastifyInstance } from 'fastify';
-import { AuthServerError } from '../../errors/auth-server-error.js';
+import { findReadinessProblem } from '../internal/check-readiness.js';
 import type { ServerContext } from '../internal/server-context.js';
 
 /** Path of the health check. */
 export const HEALTH_PATH = '/healthz';
 
 /** Why `/healthz` says the instance cannot serve. */
-export type HealthProblem = 'database' | 'no_signing_key' | 'signing_key_unusable';
+export type HealthProblem = 'database' | 'no_signing_key' | 'signing_key_unusable' | 'stale';
 
 /**
  * Registers `GET /healthz`: 200 `{status: "ok"}` when the database answers and an active signing
@@ -16,34 +16,8 @@ export type HealthProblem = 'database' | 'no_signing_key' | 'signing_key_unusabl
 export function registerHealthRoute(app: FastifyInstance, context: ServerContext): void {
   app.get(HEALTH_PATH, async (request, reply) => {
     reply.header('cache-control', 'no-store');
-    const reason = await findProblem(context, request.log);
+    const reason = await findReadinessProblem(context, request.log);
     if (reason === undefined) return { status: 'ok' };
     return reply.code(503).send({ status: 'unavailable', reason });
   });
-}
-
-async function findProblem(
-  context: ServerContext,
-  log: { error(obj: object, msg: string): void },
-): Promise<HealthProblem | undefined> {
-  try {
-    // A real query whatever the revision interval: the point is to know the database answers.
-    await context.cache.refresh();
-  } catch (err) {
-    log.error({ err }, 'health check: database unreachable');
-    return 'database';
-  }
-  try {
-    const key = await context.cache.signingKey(Math.floor(Date.now() / 1000));
-    return key === undefined ? 'no_signing_key' : undefined;
-  } catch (err) {
-    // The database can fail between the two steps (reloading the keys is a query too): that is
-    // still an outage, not a key that cannot be used.
-    if (err instanceof AuthServerError && err.code === 'ERR_STORE_UNAVAILABLE') {
-      log.error({ err }, 'health check: database unreachable');
-      return 'database';
-    }
-    log.error({ err }, 'health check: active signing key unusable');
-    return 'signing_key_unusable';
-  }
 }

@@ -84,6 +84,19 @@ export class StoreCache {
     this.#generation = newGeneration(Number.NaN);
   }
 
+  /**
+   * How old the instance's view of the store is, milliseconds: the time since the last successful
+   * revision check started (Infinity before the first).
+   */
+  viewAgeMs(): number {
+    return Date.now() - this.#freshAt;
+  }
+
+  /** How old the view may be before requests stop trusting it, milliseconds. */
+  get maxStaleMs(): number {
+    return this.#maxStaleMs;
+  }
+
   /** Loads the revision and starts the background check when an interval is set. */
   async start(): Promise<void> {
     await this.#check();
