@@ -71,6 +71,8 @@ export type {
   AuthFailureLimitScope,
 } from './limits/auth-failure-limiter.js';
 export { AuthFailureLimiter, DEFAULT_AUTH_FAILURE_LIMITS } from './limits/auth-failure-limiter.js';
+export type { ClientAuthFailureReason, ServerMetricsOptions } from './metrics/server-metrics.js';
+export { SERVER_METRIC_NAMES } from './metrics/server-metrics.js';
 export type { ClientFieldChange, UnlistedClient } from './provision/compute-provision-plan.js';
 export { formatProvisionReport } from './provision/format-provision-report.js';
 export type { Manifest, ManifestService } from './provision/parse-manifest.js';

@@ -146,6 +146,12 @@ describe.skipIf(skipPostgres)(
       expect(down).toEqual({ status: 503, body: { status: 'unavailable', reason: 'database' } });
       // Liveness does not follow the database: restarting the process would not help.
       expect(await getJson(`${admin}/livez`)).toEqual({ status: 200, body: { status: 'ok' } });
+      // Failed revision checks are counted, and a scrape still answers while the database is down.
+      const metrics = await (await fetch(`${admin}/metrics`)).text();
+      const failed = /^m2m_auth_database_errors_total\{operation="revision_check"\} (\d+)$/m.exec(
+        metrics,
+      );
+      expect(Number(failed?.[1])).toBeGreaterThan(0);
 
       await cluster.start();
       const back = await pollUntil(`${admin}/readyz`, (answer) => answer.status === 200);

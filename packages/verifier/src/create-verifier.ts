@@ -1,5 +1,5 @@
 import { errors, flattenedVerify } from 'jose';
-import { VerifierError } from './errors.js';
+import { isVerifierError, VerifierError } from './errors.js';
 import { extractBearerToken, peekBearerToken } from './extract-bearer-token.js';
 import { checkJwsHeader } from './internal/check-jws-header.js';
 import type { KeyRecord } from './internal/import-keys.js';
@@ -14,7 +14,7 @@ import {
   validateClaims,
 } from './internal/validate-claims.js';
 import { VerifiedTokenCache } from './internal/verified-token-cache.js';
-import type { AccessTokenClaims, AuthInfo } from './types.js';
+import type { AccessTokenClaims, AuthInfo, VerifierEvent } from './types.js';
 import type { VerifierOptions } from './verifier-options.js';
 
 /** Per-call options of {@link Verifier.verify} and {@link Verifier.authenticate}. */
@@ -113,8 +113,29 @@ export function createVerifier(options: VerifierOptions): Verifier {
     resolved.tokenCacheMaxEntries > 0
       ? new VerifiedTokenCache(resolved.tokenCacheMaxEntries)
       : undefined;
+  const onEvent = options.onEvent;
+  if (onEvent !== undefined && typeof onEvent !== 'function') {
+    throw new TypeError('onEvent must be a function');
+  }
+  /** Reports an event; the hook's own failure never changes a verification's result. */
+  const report = (event: VerifierEvent): void => {
+    try {
+      onEvent?.(event);
+    } catch {
+      // A metrics callback must not turn a valid token into a 500 (or a refusal into a crash).
+    }
+  };
+  const keySource =
+    options.jwksUri !== undefined
+      ? 'jwks'
+      : options.publicKey !== undefined
+        ? 'public_key'
+        : 'key_file';
   const keys = new KeyStore({
     loader: resolved.loader,
+    ...(onEvent === undefined
+      ? {}
+      : { onLoaded: (outcome) => report({ type: 'keys_refreshed', outcome, source: keySource }) }),
     refreshSec: resolved.refreshSec,
     cooldownSec: resolved.cooldownSec,
     logger: resolved.logger,
@@ -219,14 +240,30 @@ export function createVerifier(options: VerifierOptions): Verifier {
     return validated;
   }
 
+  /** Runs a verification and reports its outcome to `onEvent`. */
+  async function reported<T>(run: () => Promise<T>): Promise<T> {
+    if (onEvent === undefined) return run();
+    let result: T;
+    try {
+      result = await run();
+    } catch (err) {
+      if (isVerifierError(err)) report({ type: 'token_refused', code: err.code });
+      throw err;
+    }
+    report({ type: 'token_accepted', cached: false });
+    return result;
+  }
+
   return {
     realm: resolved.realm,
-    async verify(token, options) {
-      return (await verifyToken(token, options)).auth.claims;
+    verify(token, options) {
+      return reported(async () => (await verifyToken(token, options)).auth.claims);
     },
-    async authenticate(authorization, options) {
-      const token = extractBearerToken(authorization, maxTokenLength);
-      return (await verifyToken(token, options)).auth;
+    authenticate(authorization, options) {
+      return reported(async () => {
+        const token = extractBearerToken(authorization, maxTokenLength);
+        return (await verifyToken(token, options)).auth;
+      });
     },
     authenticateCached(authorization, options) {
       if (cache === undefined || typeof authorization !== 'string') return undefined;
@@ -241,6 +278,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
       if (checkTime(cached.exp, cached.nbf, cached.iat, policy, nowSec) !== undefined)
         return undefined;
       if (lacksScope(cached, options?.scopes)) return undefined;
+      if (onEvent !== undefined) report({ type: 'token_accepted', cached: true });
       return cached.auth;
     },
     refreshKeys() {

@@ -25,6 +25,7 @@ export type {
   AuthInfo,
   SupportedAlgorithm,
   TokenFormat,
+  VerifierEvent,
   VerifierLogger,
 } from './types.js';
 export type { VerifierOptions } from './verifier-options.js';

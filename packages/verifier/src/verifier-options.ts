@@ -1,4 +1,4 @@
-import type { SupportedAlgorithm, TokenFormat, VerifierLogger } from './types.js';
+import type { SupportedAlgorithm, TokenFormat, VerifierEvent, VerifierLogger } from './types.js';
 
 /**
  * Options of `createVerifier`. Give exactly one key source: `publicKey`, `publicKeyPath` or
@@ -85,4 +85,11 @@ export interface VerifierOptions {
    * `false` for silence.
    */
   logger?: VerifierLogger | false;
+  /**
+   * Called synchronously with every accepted and refused token and every load of the key source
+   * (see {@link VerifierEvent}), to count them in the service's own metrics registry, e.g.
+   * `(event) => event.type === 'token_refused' && refused.inc({ code: event.code })`. Keep it
+   * cheap: it runs on the request path. An exception it throws is ignored. Default: none.
+   */
+  onEvent?: (event: VerifierEvent) => void;
 }

@@ -44,6 +44,8 @@ export class AuditWriter {
   readonly #options: Required<AuditStoreOptions>;
   #queue: AuditEvent[] = [];
   #dropped = 0;
+  #writtenTotal = 0;
+  #droppedTotal = 0;
   #flushing: Promise<void> | undefined;
   #purging: Promise<void> | undefined;
   #flushTimer: NodeJS.Timeout | undefined;
@@ -65,10 +67,21 @@ export class AuditWriter {
     this.#logger = logger;
   }
 
+  /** Events written to the table since start (for metrics). */
+  get writtenTotal(): number {
+    return this.#writtenTotal;
+  }
+
+  /** Events dropped from the table since start, queue full (for metrics; they are in the log). */
+  get droppedTotal(): number {
+    return this.#droppedTotal;
+  }
+
   /** Queues an event for the next batch; drops it (and counts the drop) when the queue is full. */
   append(event: AuditEvent): void {
     if (this.#queue.length >= this.#options.maxQueuedEvents) {
       this.#dropped += 1;
+      this.#droppedTotal += 1;
       return;
     }
     this.#queue.push(event);
@@ -138,11 +151,13 @@ export class AuditWriter {
     this.#queue = [];
     try {
       await this.#store.append(batch);
+      this.#writtenTotal += batch.length;
     } catch (err) {
       // Put the batch back while there is room, so a short outage loses nothing.
       const room = this.#options.maxQueuedEvents - this.#queue.length;
       const kept = batch.slice(Math.max(0, batch.length - room));
       this.#dropped += batch.length - kept.length;
+      this.#droppedTotal += batch.length - kept.length;
       this.#queue = [...kept, ...this.#queue];
       this.#logger.error({ err, events: batch.length }, 'writing audit events failed; will retry');
     }

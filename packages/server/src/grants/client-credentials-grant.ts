@@ -37,6 +37,8 @@ export interface TokenRequestFacts {
   authMethod?: PresentedClientCredentials['method'];
   /** The `scope` parameter as sent. */
   requestedScope?: string;
+  /** Whether the client authenticated (its client_id is then a registered one). */
+  authenticated?: boolean;
   /** The `audience` (or else `resource`) parameter as sent. */
   requestedAudience?: string;
 }
@@ -143,6 +145,7 @@ export async function grantClientCredentials(
   const authenticated =
     credentials !== undefined && secretOk && credentials.client.revokedAt === null;
   context.clientAuthenticated?.(presented.clientId, authenticated, request);
+  if (facts !== undefined) facts.authenticated = authenticated;
   if (!authenticated || credentials === undefined) {
     throw new AuthServerError('ERR_CLIENT_AUTH_FAILED', {
       cause:

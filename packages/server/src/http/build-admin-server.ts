@@ -16,8 +16,8 @@ export interface AdminAppOptions {
 }
 
 /**
- * Builds the admin listener's app (`serve --admin-port`): probes (`/livez`, `/readyz`), and what
- * later registrations add (metrics, the admin API). It shares the public app's view of the store
+ * Builds the admin listener's app (`serve --admin-port`): probes (`/livez`, `/readyz`), Prometheus
+ * metrics (`GET /metrics`, when the server has them) and the admin API. It shares the public app's view of the store
  * and never serves the OAuth endpoints; the public app never serves what is here.
  */
 export function createAdminApp(context: ServerContext, options: AdminAppOptions): FastifyInstance {
@@ -42,5 +42,12 @@ export function createAdminApp(context: ServerContext, options: AdminAppOptions)
     sendAuthServerError(request, reply, new AuthServerError('ERR_NOT_FOUND'), context.realm),
   );
   registerProbeRoutes(app, context);
+  const { metrics } = context;
+  if (metrics !== undefined) {
+    app.get('/metrics', async (_request, reply) => {
+      const text = await metrics.registry.metrics();
+      return reply.type(metrics.registry.contentType).send(text);
+    });
+  }
   return app;
 }

@@ -10,6 +10,7 @@ import {
   AuthFailureLimiter,
   type AuthFailureLimitOptions,
 } from '../limits/auth-failure-limiter.js';
+import { ServerMetrics, type ServerMetricsOptions } from '../metrics/server-metrics.js';
 import { StoreCache } from '../server/internal/store-cache.js';
 import type { Store } from '../store/types.js';
 import { handleClientError } from './internal/handle-client-error.js';
@@ -20,7 +21,7 @@ import type { ServerContext } from './internal/server-context.js';
 import { toAuthServerError } from './internal/to-auth-server-error.js';
 import { createTokenAudit } from './internal/token-audit.js';
 import { registerHealthRoute } from './routes/health-route.js';
-import { registerJwksRoute } from './routes/jwks-route.js';
+import { JWKS_PATH, registerJwksRoute } from './routes/jwks-route.js';
 import { registerMetadataRoute } from './routes/metadata-route.js';
 import { registerTokenRoute, TOKEN_PATH } from './routes/token-route.js';
 import {
@@ -95,6 +96,11 @@ export interface BuildServerOptions {
    * peer address). Set it behind a load balancer, or every caller shares the balancer's address.
    */
   trustProxy?: boolean | string | string[];
+  /**
+   * Prometheus metrics (METRICS.md), exposed by the admin listener's `GET /metrics`: `true`, or
+   * {@link ServerMetricsOptions}. Default: off (startServer turns them on with an admin listener).
+   */
+  metrics?: ServerMetricsOptions | boolean;
 }
 
 /**
@@ -176,8 +182,33 @@ export function createServerApp(options: BuildServerOptions): {
     authFailureLimiter,
     audit: createTokenAudit(options.logger !== undefined && options.logger !== false, auditWriter),
     draining: false,
+    metrics:
+      options.metrics === undefined || options.metrics === false
+        ? undefined
+        : new ServerMetrics(
+            { store: options.store, cache, auditWriter },
+            options.metrics === true ? {} : options.metrics,
+          ),
     tokenRequestFacts: new WeakMap(),
   };
+  const { metrics } = context;
+  /** The refusal sent for a request, for the metrics hook. */
+  const refusals = new WeakMap<object, AuthServerError>();
+  if (metrics !== undefined) {
+    app.addHook('onResponse', (request, reply, done) => {
+      const route = request.routeOptions.url;
+      if (route === TOKEN_PATH && request.method === 'POST') {
+        metrics.tokenRequest(
+          reply.elapsedTime / 1000,
+          refusals.get(request),
+          context.tokenRequestFacts.get(request),
+        );
+      } else if (route === JWKS_PATH && request.method === 'GET') {
+        metrics.jwksRequest(reply.statusCode);
+      }
+      done();
+    });
+  }
 
   app.addHook('onReady', async () => {
     await cache.start();
@@ -198,6 +229,10 @@ export function createServerApp(options: BuildServerOptions): {
   registerBodyParsers(app);
   app.setErrorHandler((err, request, reply) => {
     const error = toAuthServerError(err);
+    if (metrics !== undefined) {
+      refusals.set(request, error);
+      if (error.code === 'ERR_STORE_UNAVAILABLE') metrics.databaseErrorOnRequest();
+    }
     if (request.method === 'POST' && request.routeOptions.url === TOKEN_PATH) {
       context.audit.refused(request, error, context.tokenRequestFacts.get(request));
     }

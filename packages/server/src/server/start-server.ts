@@ -145,6 +145,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     }
     const { app, context } = createServerApp({
       ...serverOptions,
+      // The admin listener is where metrics are read: on with it unless turned off.
+      metrics: serverOptions.metrics ?? adminPort !== undefined,
       store,
       // With port 0 the real port is known after listen(); nobody can reach the server before.
       issuer: issuer ?? `http://${hostForUrl(host)}:${port}`,

@@ -47,6 +47,7 @@ interface ServeOptions extends PoolFlags {
   adminHost: string;
   /** --drain-delay, ms. */
   drainDelay: number;
+  metricsClientId?: boolean;
 }
 
 /**
@@ -85,6 +86,10 @@ export function registerServeCommand(program: Command): void {
           new Option('--admin-host <host>', 'interface of the admin listener')
             .env('M2M_AUTH_ADMIN_HOST')
             .default('127.0.0.1'),
+        )
+        .option(
+          '--metrics-client-id',
+          `with --admin-port: label token request metrics with the client_id (one series per client) (env: ${BOOLEAN_ENV.metricsClientId}=true|false)`,
         )
         .addOption(
           new Option(
@@ -254,6 +259,9 @@ export function registerServeCommand(program: Command): void {
       if (opts.adminPort === undefined && cmd.getOptionValueSource('adminHost') !== 'default') {
         throw new CliError('USAGE', '--admin-host applies to --admin-port');
       }
+      if (opts.adminPort === undefined && opts.metricsClientId === true) {
+        throw new CliError('USAGE', '--metrics-client-id applies to --admin-port');
+      }
       const say = (line: string) => {
         // Human lines go to stderr so stdout stays pure JSON log lines for log collectors.
         if (!json) process.stderr.write(`m2m-auth: ${line}\n`);
@@ -320,7 +328,14 @@ export function registerServeCommand(program: Command): void {
           requestTimeoutMs: opts.requestTimeout,
           ...(opts.adminPort === undefined
             ? {}
-            : { adminPort: opts.adminPort, adminHost: opts.adminHost }),
+            : {
+                adminPort: opts.adminPort,
+                adminHost: opts.adminHost,
+                metrics: {
+                  clientIdLabel: opts.metricsClientId === true,
+                  ...(opts.rotateEvery === undefined ? {} : { rotateEverySec: opts.rotateEvery }),
+                },
+              }),
           ...(opts.trustProxy === undefined ? {} : { trustProxy: opts.trustProxy }),
         }),
       );
@@ -372,6 +387,7 @@ export function registerServeCommand(program: Command): void {
 const BOOLEAN_ENV = {
   auditStore: 'M2M_AUTH_AUDIT_STORE',
   authFailureLimit: 'M2M_AUTH_AUTH_FAILURE_LIMIT',
+  metricsClientId: 'M2M_AUTH_METRICS_CLIENT_ID',
 } as const satisfies Partial<Record<keyof ServeOptions, string>>;
 
 function applyBooleanEnv(

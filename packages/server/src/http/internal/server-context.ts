@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { TokenRequestFacts } from '../../grants/client-credentials-grant.js';
 import type { AuthFailureLimiter } from '../../limits/auth-failure-limiter.js';
+import type { ServerMetrics } from '../../metrics/server-metrics.js';
 import type { StoreCache } from '../../server/internal/store-cache.js';
 import type { TokenAudit } from './token-audit.js';
 
@@ -21,6 +22,8 @@ export interface ServerContext {
   readonly audit: TokenAudit;
   /** Set when shutdown begins (SIGTERM): `/readyz` answers 503 `draining` from then on. */
   draining: boolean;
+  /** Prometheus metrics; undefined when off. */
+  readonly metrics: ServerMetrics | undefined;
   /** What the grant learned about each token request, for auditing its refusal. */
   readonly tokenRequestFacts: WeakMap<FastifyRequest, TokenRequestFacts>;
 }

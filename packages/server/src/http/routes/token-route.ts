@@ -53,6 +53,7 @@ export function registerTokenRoute(app: FastifyInstance, context: ServerContext)
     grantContext.admitClient = (clientId, request) => {
       const refusal = limiter.check(clientId, request.sourceAddress ?? '', Date.now());
       if (refusal !== undefined) {
+        context.metrics?.limiterBlocked(refusal.scope);
         throw new AuthServerError('ERR_CLIENT_AUTH_RATE_LIMITED', {
           cause: `failure limit per ${refusal.scope.replaceAll('_', ' ')}`,
           retryAfterSec: refusal.retryAfterSec,

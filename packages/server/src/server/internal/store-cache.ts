@@ -68,6 +68,7 @@ export class StoreCache {
   #freshAt = Number.NEGATIVE_INFINITY;
   /** `Date.now()` of the first failed check of the current outage; undefined while all is well. */
   #failingSince: number | undefined;
+  #failedChecks = 0;
   /** Imported private keys by kid, so a reload that keeps the same active key does not re-import. */
   #imported = new Map<string, Promise<AccessTokenSigningKey>>();
   #checking: Promise<void> | undefined;
@@ -90,6 +91,11 @@ export class StoreCache {
    */
   viewAgeMs(): number {
     return Date.now() - this.#freshAt;
+  }
+
+  /** Revision checks that failed since start (database errors, for metrics). */
+  get failedChecks(): number {
+    return this.#failedChecks;
   }
 
   /** How old the view may be before requests stop trusting it, milliseconds. */
@@ -288,6 +294,7 @@ export class StoreCache {
     try {
       revision = await this.#store.revision();
     } catch (err) {
+      this.#failedChecks += 1;
       this.#noteFailure(err);
       storeUnavailable(err);
     }
