@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { StoreError } from '../store/store-error.js';
+import { registerAdminCommand } from './commands/admin.js';
 import { registerAuditCommand } from './commands/audit.js';
 import { registerClientCommand } from './commands/client.js';
 import { registerKeysCommand } from './commands/keys.js';
@@ -48,6 +49,7 @@ function buildProgram(): Command {
   registerServeCommand(program);
   registerProvisionCommand(program);
   registerAuditCommand(program);
+  registerAdminCommand(program);
   // Subcommands inherit exitOverride and the output settings only when set before they are added;
   // apply both to every command registered above, whoever registered it.
   for (const command of allCommands(program)) {

@@ -1,10 +1,19 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
+import { AdminApiError } from '../admin/admin-api-error.js';
 import { AuthServerError } from '../errors/auth-server-error.js';
+import type { Store } from '../store/types.js';
 import { handleClientError } from './internal/handle-client-error.js';
 import { SECURITY_HEADERS } from './internal/security-headers.js';
 import { sendAuthServerError } from './internal/send-auth-server-error.js';
 import type { ServerContext } from './internal/server-context.js';
 import { toAuthServerError } from './internal/to-auth-server-error.js';
+import { registerAdminApiRoutes } from './routes/admin-api-routes.js';
 import { registerProbeRoutes } from './routes/probe-routes.js';
 
 /** Options of {@link createAdminApp}. */
@@ -13,6 +22,8 @@ export interface AdminAppOptions {
   logger: FastifyBaseLogger;
   /** Time allowed to receive a whole request, milliseconds. */
   requestTimeoutMs: number;
+  /** The store the admin API operates on. */
+  store: Store;
 }
 
 /**
@@ -29,19 +40,46 @@ export function createAdminApp(context: ServerContext, options: AdminAppOptions)
     bodyLimit: 64 * 1024,
     requestTimeout: options.requestTimeoutMs,
     http: { requestTimeout: options.requestTimeoutMs, headersTimeout: options.requestTimeoutMs },
+    // Unknown members are errors, not silently dropped; a string is not a number.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false } },
   });
   app.addHook('onSend', (_request, reply, payload, done) => {
     reply.headers(SECURITY_HEADERS);
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
     done(null, payload);
   });
-  app.setErrorHandler((err, request, reply) =>
-    sendAuthServerError(request, reply, toAuthServerError(err), context.realm),
-  );
+  app.setErrorHandler((err, request, reply) => {
+    const adminError =
+      err instanceof AdminApiError
+        ? err
+        : (err as { validation?: unknown }).validation !== undefined
+          ? new AdminApiError('ERR_ADMIN_REQUEST_INVALID', {
+              // Ajv's message names the member and the rule, e.g. "body must NOT have additional properties".
+              description: (err as Error).message,
+              cause: err,
+            })
+          : AdminApiError.fromStoreError(err);
+    if (adminError !== undefined) {
+      request.log.debug({ code: adminError.wireCode }, 'admin request refused');
+      return reply
+        .code(adminError.status)
+        .type('application/json; charset=utf-8')
+        .send(adminError.toJSON());
+    }
+    return sendWithCode(request, reply, toAuthServerError(err));
+  });
   app.setNotFoundHandler((request, reply) =>
-    sendAuthServerError(request, reply, new AuthServerError('ERR_NOT_FOUND'), context.realm),
+    sendWithCode(request, reply, new AuthServerError('ERR_NOT_FOUND')),
   );
+  /** The admin listener's answers carry `code` too (the OpenAPI Error schema). */
+  const sendWithCode = (request: FastifyRequest, reply: FastifyReply, error: AuthServerError) => {
+    reply.serializer((payload: unknown) =>
+      JSON.stringify({ ...(payload as object), code: error.code }),
+    );
+    return sendAuthServerError(request, reply, error, context.realm);
+  };
   registerProbeRoutes(app, context);
+  registerAdminApiRoutes(app, context, options.store);
   const { metrics } = context;
   if (metrics !== undefined) {
     app.get('/metrics', async (_request, reply) => {

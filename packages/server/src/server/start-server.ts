@@ -162,6 +162,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         : createAdminApp(context, {
             logger: app.log,
             requestTimeoutMs: serverOptions.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+            store,
           });
     try {
       await app.listen({ port, host });

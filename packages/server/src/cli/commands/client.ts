@@ -1,7 +1,12 @@
 import type { Command } from 'commander';
-import { StoreError } from '../../store/store-error.js';
-import type { ClientPatch, ClientRecord } from '../../store/types.js';
-import { clientToJson, clientToLines, secretsSummary } from '../internal/client-view.js';
+import { createClient } from '../../admin/operations/create-client.js';
+import { listClients } from '../../admin/operations/list-clients.js';
+import { revokeClient } from '../../admin/operations/revoke-client.js';
+import { rotateClientSecret } from '../../admin/operations/rotate-client-secret.js';
+import { showClient } from '../../admin/operations/show-client.js';
+import { updateClient } from '../../admin/operations/update-client.js';
+import type { ClientPatch } from '../../store/types.js';
+import { clientToLines, secretsSummary } from '../internal/client-view.js';
 import { createOutput, examples, formatTable, formatTime } from '../internal/output.js';
 import { parseList, parseSeconds } from '../internal/parse-arguments.js';
 import { addStoreOptions, storeOptionsOf, withStore } from '../internal/store-options.js';
@@ -45,15 +50,19 @@ export function registerClientCommand(program: Command): void {
       ) => {
         const options = storeOptionsOf(cmd);
         const out = createOutput(options.json);
-        const { client: created, clientSecret } = await withStore(options, (store) =>
-          store.clients.create({
+        const {
+          client: created,
+          clientSecret,
+          json,
+        } = await withStore(options, (store) =>
+          createClient(store, {
             name,
             ...(opts.scopes !== undefined ? { scopes: opts.scopes } : {}),
             ...(opts.audiences !== undefined ? { audiences: opts.audiences } : {}),
             ...(opts.tokenTtl !== undefined ? { tokenTtlSec: opts.tokenTtl } : {}),
           }),
         );
-        out.data({ ...clientToJson(created), client_secret: clientSecret });
+        out.data(json);
         out.text(
           `Created client ${created.name}`,
           ...clientToLines(created),
@@ -72,8 +81,8 @@ export function registerClientCommand(program: Command): void {
     .action(async (_opts: unknown, cmd: Command) => {
       const options = storeOptionsOf(cmd);
       const out = createOutput(options.json);
-      const clients = await withStore(options, (store) => store.clients.list());
-      out.data(clients.map(clientToJson));
+      const { clients, json } = await withStore(options, listClients);
+      out.data(json);
       if (clients.length === 0) {
         out.text(
           'No clients. Create one with: m2m-auth client create <name> --audiences <service>',
@@ -105,15 +114,12 @@ export function registerClientCommand(program: Command): void {
     .action(async (idOrName: string, _opts: unknown, cmd: Command) => {
       const options = storeOptionsOf(cmd);
       const out = createOutput(options.json);
-      const { found, secrets } = await withStore(options, async (store) => {
-        const found = requireClient(await store.clients.find(idOrName), idOrName);
-        const creds = await store.clients.getCredentials(found.clientId);
-        return { found, secrets: creds?.secrets ?? [] };
-      });
-      out.data({
-        ...clientToJson(found),
-        secrets: secrets.map((s) => ({ expires_at: s.expiresAt })),
-      });
+      const {
+        client: found,
+        secrets,
+        json,
+      } = await withStore(options, (store) => showClient(store, idOrName));
+      out.data(json);
       out.text(
         `Client ${found.name}`,
         ...clientToLines(found),
@@ -133,13 +139,14 @@ export function registerClientCommand(program: Command): void {
     .action(async (idOrName: string, _opts: unknown, cmd: Command) => {
       const options = storeOptionsOf(cmd);
       const out = createOutput(options.json);
-      const { before, after } = await withStore(options, async (store) => {
-        const before = await store.clients.find(idOrName);
-        return { before, after: await store.clients.revoke(idOrName) };
-      });
-      out.data(clientToJson(after));
+      const {
+        client: after,
+        alreadyRevoked,
+        json,
+      } = await withStore(options, (store) => revokeClient(store, idOrName));
+      out.data(json);
       out.text(
-        before?.revokedAt != null
+        alreadyRevoked
           ? `Client ${after.name} was already revoked at ${formatTime(after.revokedAt)}.`
           : `Revoked client ${after.name} (${after.clientId}). Tokens it already holds expire within ${after.tokenTtlSec} s.`,
       );
@@ -161,10 +168,12 @@ export function registerClientCommand(program: Command): void {
     .action(async (idOrName: string, opts: { grace: number }, cmd: Command) => {
       const options = storeOptionsOf(cmd);
       const out = createOutput(options.json);
-      const { client: rotated, clientSecret } = await withStore(options, (store) =>
-        store.clients.rotateSecret(idOrName, opts.grace),
-      );
-      out.data({ ...clientToJson(rotated), client_secret: clientSecret, grace_sec: opts.grace });
+      const {
+        client: rotated,
+        clientSecret,
+        json,
+      } = await withStore(options, (store) => rotateClientSecret(store, idOrName, opts.grace));
+      out.data(json);
       out.text(
         `New secret for client ${rotated.name} (${rotated.clientId}):`,
         `  client_secret: ${clientSecret}`,
@@ -206,14 +215,11 @@ export function registerClientCommand(program: Command): void {
           ...(opts.audiences !== undefined ? { audiences: opts.audiences } : {}),
           ...(opts.tokenTtl !== undefined ? { tokenTtlSec: opts.tokenTtl } : {}),
         };
-        const updated = await withStore(options, (store) => store.clients.update(idOrName, patch));
-        out.data(clientToJson(updated));
+        const { client: updated, json } = await withStore(options, (store) =>
+          updateClient(store, idOrName, patch),
+        );
+        out.data(json);
         out.text(`Updated client ${updated.name}`, ...clientToLines(updated));
       },
     );
-}
-
-function requireClient(found: ClientRecord | undefined, idOrName: string): ClientRecord {
-  if (found !== undefined) return found;
-  throw new StoreError('CLIENT_NOT_FOUND', `no client with id or name ${JSON.stringify(idOrName)}`);
 }
