@@ -122,7 +122,7 @@ describe('m2m-auth serve and the environment', { timeout: 90_000 }, () => {
     const result = await cli(['serve', '--port', String(taken)]);
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(
-      `m2m-auth: error: cannot listen on 127.0.0.1:${taken}: the port is already in use\n`,
+      `m2m-auth: error: cannot listen on 127.0.0.1:${taken}: the port is already in use (EADDRINUSE)\n`,
     );
   });
 

@@ -416,15 +416,21 @@ async function listenOrExplain<T>(
     const code = (err as NodeJS.ErrnoException | undefined)?.code;
     const where = `${opts.host}:${opts.port}`;
     if (code === 'EADDRINUSE') {
-      throw new CliError('USAGE', `cannot listen on ${where}: the port is already in use`, {
+      throw new CliError(
+        'USAGE',
+        `cannot listen on ${where}: the port is already in use (EADDRINUSE)`,
+        {
+          cause: err,
+        },
+      );
+    }
+    if (code === 'EACCES') {
+      throw new CliError('USAGE', `cannot listen on ${where}: permission denied (EACCES)`, {
         cause: err,
       });
     }
-    if (code === 'EACCES') {
-      throw new CliError('USAGE', `cannot listen on ${where}: permission denied`, { cause: err });
-    }
     if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
-      throw new CliError('USAGE', `cannot listen on ${where}: no such local address`, {
+      throw new CliError('USAGE', `cannot listen on ${where}: no such local address (${code})`, {
         cause: err,
       });
     }
