@@ -27,6 +27,7 @@ export type {
   AuthInfo,
   SupportedAlgorithm,
   TokenFormat,
+  VerifierEvent,
   VerifierLogger,
 } from './types.js';
 export type { TokenSourceOptions, VerifierOptions } from './verifier-options.js';

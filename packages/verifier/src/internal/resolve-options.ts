@@ -62,6 +62,7 @@ export const VERIFIER_OPTION_NAMES = [
   'keyFileRefreshSec',
   'realm',
   'logger',
+  'onEvent',
 ] as const satisfies readonly (keyof VerifierOptions)[];
 
 // Fails to compile when VerifierOptions gains an option the list above lacks.
