@@ -159,13 +159,14 @@ export function createClientStore(ctx: StoreContext): ClientStore {
 
     async listCredentials(): Promise<ClientCredentials[]> {
       const now = ctx.now();
-      const [rows, secrets] = await Promise.all([
+      const [rows, secrets, keys] = await Promise.all([
         db.selectFrom('m2m_clients').selectAll().execute(),
         db
           .selectFrom('m2m_client_secrets')
           .select(['client_id', 'scheme', 'hash', 'expires_at'])
           .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
           .execute(),
+        db.selectFrom('m2m_client_keys').selectAll().execute(),
       ]);
       const byClient = new Map<string, ClientCredentials>();
       for (const row of rows) byClient.set(row.client_id, { client: toRecord(row), secrets: [] });
@@ -175,6 +176,16 @@ export function createClientStore(ctx: StoreContext): ClientStore {
           hash: s.hash,
           expiresAt: s.expires_at === null ? null : Number(s.expires_at),
         });
+      }
+      // As getCredentials: a private_key_jwt client's keys, or the cache would see none.
+      for (const k of keys) {
+        const credentials = byClient.get(k.client_id);
+        if (credentials === undefined) continue;
+        credentials.publicKeys = {
+          alg: k.alg as ClientAssertionAlg,
+          keys: k.jwks === null ? null : JSON.parse(k.jwks),
+          jwksUri: k.jwks_uri,
+        };
       }
       return [...byClient.values()];
     },
