@@ -71,3 +71,12 @@ describe('SECURITY.md', () => {
     );
   });
 });
+
+describe('SECURITY.md on reporting', () => {
+  it('says how to report a vulnerability privately and what to send', () => {
+    const text = section('Reporting a vulnerability');
+    expect(text).toMatch(/privately/);
+    expect(text).toMatch(/never send real secrets/);
+    expect(text).toMatch(/acknowledgement within \d+ working days/);
+  });
+});

@@ -1,5 +1,27 @@
 // Store, client registry and signing keys.
 
+export {
+  ADMIN_API_ERRORS,
+  AdminApiError,
+  type AdminApiErrorCode,
+} from './admin/admin-api-error.js';
+export {
+  ADMIN_API_BASE,
+  ADMIN_AUDIENCE,
+  ADMIN_SCOPES,
+  type AdminScope,
+  buildAdminOpenApi,
+} from './admin/admin-openapi.js';
+export { type CreatedClient, createClient } from './admin/operations/create-client.js';
+export { listClients } from './admin/operations/list-clients.js';
+export { listKeys } from './admin/operations/list-keys.js';
+export { type AuditReadQuery, readAudit } from './admin/operations/read-audit.js';
+export { revokeClient } from './admin/operations/revoke-client.js';
+export { revokeKey } from './admin/operations/revoke-key.js';
+export { rotateClientSecret } from './admin/operations/rotate-client-secret.js';
+export { rotateKeys } from './admin/operations/rotate-keys.js';
+export { type ShownClient, showClient } from './admin/operations/show-client.js';
+export { updateClient } from './admin/operations/update-client.js';
 // CLI.
 export type {
   AuditEvent,
@@ -71,6 +93,7 @@ export {
 } from './grants/verify-client-assertion.js';
 export type { BuildServerOptions, ServerLoggerOptions } from './http/build-server.js';
 export { buildServer } from './http/build-server.js';
+export type { ReadinessProblem } from './http/internal/check-readiness.js';
 export type { HealthProblem } from './http/routes/health-route.js';
 export {
   DEFAULT_BODY_LIMIT_BYTES,
@@ -120,6 +143,8 @@ export type {
   AuthFailureLimitScope,
 } from './limits/auth-failure-limiter.js';
 export { AuthFailureLimiter, DEFAULT_AUTH_FAILURE_LIMITS } from './limits/auth-failure-limiter.js';
+export type { ClientAuthFailureReason, ServerMetricsOptions } from './metrics/server-metrics.js';
+export { SERVER_METRIC_NAMES } from './metrics/server-metrics.js';
 export type {
   ImportedSecretKind,
   PassportImportEntry,

@@ -249,7 +249,7 @@ describe('a server never activates a key it cannot decrypt', () => {
     ).run(...Object.values({ ...row, activates_at: Math.floor(Date.now() / 1000) + 2 }));
     db.close();
 
-    const server = await serve(dir, file, kek, '--rotate-every', '30d');
+    const server = await serve(dir, file, kek, '--rotate-every', '30d', '--admin-port', '0');
     const { kid: signing } = await tokenKid(server.url, caller);
     await until('the server refuses the activation', 20_000, async () => {
       const health = await fetch(`${server.url}/healthz`);
@@ -258,6 +258,16 @@ describe('a server never activates a key it cannot decrypt', () => {
     const health = await fetch(`${server.url}/healthz`);
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({
+      status: 'degraded',
+      reason: 'next_signing_key_unusable',
+      kids: [row.kid],
+    });
+    // The readiness probe of the admin listener keeps the instance in rotation and says the same.
+    const adminUrl = /admin endpoints \(.*\) on (http:\/\/\S+)/.exec(server.stderr())?.[1];
+    expect(adminUrl, server.stderr()).toBeDefined();
+    const ready = await fetch(`${adminUrl}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({
       status: 'degraded',
       reason: 'next_signing_key_unusable',
       kids: [row.kid],

@@ -103,6 +103,9 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => issuerServer.listen(0, '127.0.0.1', resolve));
   issuer = `http://127.0.0.1:${(issuerServer.address() as AddressInfo).port}`;
 
+  // The database exists first: a command that creates one says so on stderr, which is not what
+  // this checks (trust add itself prints nothing there).
+  expect((await cli('migrate')).code).toBe(0);
   const added = await cli(
     'trust',
     'add',

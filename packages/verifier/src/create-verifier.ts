@@ -1,4 +1,4 @@
-import { describeVerifierError, VerifierError } from './errors.js';
+import { describeVerifierError, isVerifierError, VerifierError } from './errors.js';
 import { extractBearerToken, peekBearerToken } from './extract-bearer-token.js';
 import { checkJwsHeader } from './internal/check-jws-header.js';
 import { hasOnlyKnownNames, unknownOptionError } from './internal/check-option-names.js';
@@ -16,7 +16,13 @@ import {
   validateClaims,
 } from './internal/validate-claims.js';
 import { VerifiedTokenCache } from './internal/verified-token-cache.js';
-import type { AccessTokenClaims, AuthInfo, RevocationStatus, TokenFormat } from './types.js';
+import type {
+  AccessTokenClaims,
+  AuthInfo,
+  RevocationStatus,
+  TokenFormat,
+  VerifierEvent,
+} from './types.js';
 import type { TokenSourceOptions, VerifierOptions } from './verifier-options.js';
 import { verifyJwsSignature } from './verify-jws-signature.js';
 
@@ -148,37 +154,113 @@ export function createVerifier(options: VerifierOptions): Verifier {
   if (typeof options === 'object' && options !== null && options.sources !== undefined) {
     return createMultiSourceVerifier(options);
   }
-  const core = createCore(options);
+  const report = eventReporter(options);
+  const core = createCore(options, undefined, report);
+  return withEvents(
+    {
+      realm: core.realm,
+      async verify(token, verifyOptions) {
+        checkVerifyOptions(verifyOptions);
+        return (await core.verifyToken(token, verifyOptions)).auth.claims;
+      },
+      async authenticate(authorization, verifyOptions) {
+        checkVerifyOptions(verifyOptions);
+        const token = extractBearerToken(authorization, core.maxTokenLength);
+        return (await core.verifyToken(token, verifyOptions)).auth;
+      },
+      authenticateSync(authorization, verifyOptions) {
+        // An unknown option name takes the asynchronous path, which throws.
+        if (verifyOptions !== undefined && !hasOnlyKnownNames(verifyOptions, VERIFY_OPTION_NAMES))
+          return undefined;
+        return core.syncAuth(extractBearerToken(authorization, core.maxTokenLength), verifyOptions);
+      },
+      authenticateCached(authorization, verifyOptions) {
+        if (typeof authorization !== 'string') return undefined;
+        const token = peekBearerToken(authorization);
+        return token === undefined ? undefined : core.cachedAuth(token, verifyOptions);
+      },
+      refreshKeys() {
+        return core.refreshKeys();
+      },
+      revocationStatus() {
+        return core.revocationStatus();
+      },
+      close() {
+        core.close();
+      },
+    },
+    report,
+  );
+}
+
+/**
+ * The `onEvent` hook of the options as a reporter whose own failure never changes a
+ * verification's result; `undefined` without a hook.
+ *
+ * @throws TypeError when `onEvent` is not a function.
+ */
+function eventReporter(options: VerifierOptions): ((event: VerifierEvent) => void) | undefined {
+  const onEvent = typeof options === 'object' && options !== null ? options.onEvent : undefined;
+  if (onEvent === undefined) return undefined;
+  if (typeof onEvent !== 'function') throw new TypeError('onEvent must be a function');
+  return (event) => {
+    try {
+      onEvent(event);
+    } catch {
+      // A metrics callback must not turn a valid token into a 500 (or a refusal into a crash).
+    }
+  };
+}
+
+/**
+ * The verifier with every token outcome reported: accepted (`cached` for a hit of
+ * `authenticateCached`) or refused with its code. `authenticateSync` reports only when it
+ * decides; its `undefined` (the asynchronous path is needed) reports nothing.
+ */
+function withEvents(
+  verifier: Verifier,
+  report: ((event: VerifierEvent) => void) | undefined,
+): Verifier {
+  if (report === undefined) return verifier;
+  const refused = (err: unknown): never => {
+    if (isVerifierError(err)) report({ type: 'token_refused', code: err.code });
+    throw err;
+  };
   return {
-    realm: core.realm,
+    realm: verifier.realm,
     async verify(token, verifyOptions) {
-      checkVerifyOptions(verifyOptions);
-      return (await core.verifyToken(token, verifyOptions)).auth.claims;
+      const claims = await verifier.verify(token, verifyOptions).catch(refused);
+      report({ type: 'token_accepted', cached: false });
+      return claims;
     },
     async authenticate(authorization, verifyOptions) {
-      checkVerifyOptions(verifyOptions);
-      const token = extractBearerToken(authorization, core.maxTokenLength);
-      return (await core.verifyToken(token, verifyOptions)).auth;
+      const auth = await verifier.authenticate(authorization, verifyOptions).catch(refused);
+      report({ type: 'token_accepted', cached: false });
+      return auth;
     },
     authenticateSync(authorization, verifyOptions) {
-      // An unknown option name takes the asynchronous path, which throws.
-      if (verifyOptions !== undefined && !hasOnlyKnownNames(verifyOptions, VERIFY_OPTION_NAMES))
-        return undefined;
-      return core.syncAuth(extractBearerToken(authorization, core.maxTokenLength), verifyOptions);
+      let auth: AuthInfo | undefined;
+      try {
+        auth = verifier.authenticateSync(authorization, verifyOptions);
+      } catch (err) {
+        return refused(err);
+      }
+      if (auth !== undefined) report({ type: 'token_accepted', cached: false });
+      return auth;
     },
     authenticateCached(authorization, verifyOptions) {
-      if (typeof authorization !== 'string') return undefined;
-      const token = peekBearerToken(authorization);
-      return token === undefined ? undefined : core.cachedAuth(token, verifyOptions);
+      const auth = verifier.authenticateCached(authorization, verifyOptions);
+      if (auth !== undefined) report({ type: 'token_accepted', cached: true });
+      return auth;
     },
     refreshKeys() {
-      return core.refreshKeys();
+      return verifier.refreshKeys();
     },
     revocationStatus() {
-      return core.revocationStatus();
+      return verifier.revocationStatus();
     },
     close() {
-      core.close();
+      verifier.close();
     },
   };
 }
@@ -202,8 +284,18 @@ interface VerifierCore {
   close(): void;
 }
 
-function createCore(options: VerifierOptions, source?: string): VerifierCore {
+function createCore(
+  options: VerifierOptions,
+  source?: string,
+  report?: (event: VerifierEvent) => void,
+): VerifierCore {
   const resolved = resolveOptions(options, source);
+  const keySource =
+    options.jwksUri !== undefined
+      ? 'jwks'
+      : options.publicKey !== undefined
+        ? 'public_key'
+        : 'key_file';
   const { policy, algorithms, format, requiredScopes, maxTokenLength } = resolved;
   const cache =
     resolved.tokenCacheMaxEntries > 0
@@ -211,6 +303,9 @@ function createCore(options: VerifierOptions, source?: string): VerifierCore {
       : undefined;
   const keys = new KeyStore({
     loader: resolved.loader,
+    ...(report === undefined
+      ? {}
+      : { onLoaded: (outcome) => report({ type: 'keys_refreshed', outcome, source: keySource }) }),
     refreshSec: resolved.refreshSec,
     cooldownSec: resolved.cooldownSec,
     logger: resolved.logger,
@@ -463,7 +558,14 @@ function ambiguousKid(kid: string | undefined): VerifierError {
 }
 
 /** Options that may sit beside `sources`: they apply to every source. */
-const SHARED_OPTIONS = new Set(['sources', 'requiredScopes', 'realm', 'logger', 'maxTokenLength']);
+const SHARED_OPTIONS = new Set([
+  'sources',
+  'requiredScopes',
+  'realm',
+  'logger',
+  'maxTokenLength',
+  'onEvent',
+]);
 
 /**
  * A verifier over several token sources (see `VerifierOptions.sources`): each token is routed to
@@ -478,7 +580,7 @@ function createMultiSourceVerifier(options: VerifierOptions): Verifier {
   for (const name of Object.keys(options)) {
     if (!SHARED_OPTIONS.has(name) && options[name as keyof VerifierOptions] !== undefined) {
       throw new TypeError(
-        `${name} belongs in each of sources (beside sources only requiredScopes, realm, logger and maxTokenLength)`,
+        `${name} belongs in each of sources (beside sources only requiredScopes, realm, logger, maxTokenLength and onEvent)`,
       );
     }
   }
@@ -487,6 +589,7 @@ function createMultiSourceVerifier(options: VerifierOptions): Verifier {
     ...(options.logger !== undefined ? { logger: options.logger } : {}),
     ...(options.maxTokenLength !== undefined ? { maxTokenLength: options.maxTokenLength } : {}),
   };
+  const report = eventReporter(options);
   const names = new Set<string>();
   const routes = new Set<string>();
   const cores = sources.map((entry: TokenSourceOptions, index: number) => {
@@ -502,7 +605,7 @@ function createMultiSourceVerifier(options: VerifierOptions): Verifier {
     if ('sources' in rest) throw new TypeError(`sources[${index}] cannot have sources`);
     let core: VerifierCore;
     try {
-      core = createCore({ ...shared, ...rest }, name);
+      core = createCore({ ...shared, ...rest }, name, report);
     } catch (err) {
       if (err instanceof TypeError)
         throw new TypeError(`sources[${index}] (${name}): ${err.message}`, { cause: err });
@@ -555,50 +658,53 @@ function createMultiSourceVerifier(options: VerifierOptions): Verifier {
     throw new VerifierError('ERR_ISSUER_INVALID', 'iss claim names no configured token source');
   }
 
-  return {
-    realm,
-    async verify(token, verifyOptions) {
-      checkVerifyOptions(verifyOptions);
-      return (await route(token).verifyToken(token, verifyOptions)).auth.claims;
-    },
-    async authenticate(authorization, verifyOptions) {
-      checkVerifyOptions(verifyOptions);
-      const token = extractBearerToken(authorization, maxTokenLength);
-      return (await route(token).verifyToken(token, verifyOptions)).auth;
-    },
-    authenticateSync(authorization, verifyOptions) {
-      if (verifyOptions !== undefined && !hasOnlyKnownNames(verifyOptions, VERIFY_OPTION_NAMES))
+  return withEvents(
+    {
+      realm,
+      async verify(token, verifyOptions) {
+        checkVerifyOptions(verifyOptions);
+        return (await route(token).verifyToken(token, verifyOptions)).auth.claims;
+      },
+      async authenticate(authorization, verifyOptions) {
+        checkVerifyOptions(verifyOptions);
+        const token = extractBearerToken(authorization, maxTokenLength);
+        return (await route(token).verifyToken(token, verifyOptions)).auth;
+      },
+      authenticateSync(authorization, verifyOptions) {
+        if (verifyOptions !== undefined && !hasOnlyKnownNames(verifyOptions, VERIFY_OPTION_NAMES))
+          return undefined;
+        const token = extractBearerToken(authorization, maxTokenLength);
+        return route(token).syncAuth(token, verifyOptions);
+      },
+      authenticateCached(authorization, verifyOptions) {
+        if (typeof authorization !== 'string') return undefined;
+        const token = peekBearerToken(authorization);
+        if (token === undefined) return undefined;
+        // A token in a source's cache was routed to that source when it verified, and routing
+        // depends only on the token's own bytes.
+        for (const core of cores) {
+          const auth = core.cachedAuth(token, verifyOptions);
+          if (auth !== undefined) return auth;
+        }
         return undefined;
-      const token = extractBearerToken(authorization, maxTokenLength);
-      return route(token).syncAuth(token, verifyOptions);
+      },
+      async refreshKeys() {
+        await Promise.all(cores.map((core) => core.refreshKeys()));
+      },
+      // Each source may poll its own issuer's feed; the first that has one reports.
+      revocationStatus() {
+        for (const core of cores) {
+          const status = core.revocationStatus();
+          if (status !== undefined) return status;
+        }
+        return undefined;
+      },
+      close() {
+        for (const core of cores) core.close();
+      },
     },
-    authenticateCached(authorization, verifyOptions) {
-      if (typeof authorization !== 'string') return undefined;
-      const token = peekBearerToken(authorization);
-      if (token === undefined) return undefined;
-      // A token in a source's cache was routed to that source when it verified, and routing
-      // depends only on the token's own bytes.
-      for (const core of cores) {
-        const auth = core.cachedAuth(token, verifyOptions);
-        if (auth !== undefined) return auth;
-      }
-      return undefined;
-    },
-    async refreshKeys() {
-      await Promise.all(cores.map((core) => core.refreshKeys()));
-    },
-    // Each source may poll its own issuer's feed; the first that has one reports.
-    revocationStatus() {
-      for (const core of cores) {
-        const status = core.revocationStatus();
-        if (status !== undefined) return status;
-      }
-      return undefined;
-    },
-    close() {
-      for (const core of cores) core.close();
-    },
-  };
+    report,
+  );
 }
 
 function normalizeTyp(typ: string): string {

@@ -29,6 +29,7 @@ export type {
   RevocationsWhenStale,
   SupportedAlgorithm,
   TokenFormat,
+  VerifierEvent,
   VerifierLogger,
 } from './types.js';
 export type { TokenSourceOptions, VerifierOptions } from './verifier-options.js';

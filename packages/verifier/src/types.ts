@@ -1,3 +1,4 @@
+import type { VerifierErrorCode } from './errors.js';
 /**
  * Public types shared by the verifier core and the adapters.
  */
@@ -66,6 +67,26 @@ export interface AuthInfo {
    */
   readonly source?: string;
 }
+
+/**
+ * What a verifier reports to {@link VerifierOptions.onEvent}, for metrics in the receiving
+ * service's own registry (Prometheus, OpenTelemetry, StatsD…): the values are bounded (error
+ * codes, fixed outcomes), never a token or a claim.
+ * - `token_accepted`: a token passed every check; `cached` when it came from the verified-token
+ *   cache.
+ * - `token_refused`: verification failed with `code` (ERRORS.md), including a missing or
+ *   malformed `Authorization` header and `ERR_INSUFFICIENT_SCOPE`.
+ * - `keys_refreshed`: one load of the key source (JWKS URL or key file): `updated` (new key set),
+ *   `unchanged` (the source had not changed) or `failed` (the cached keys are kept).
+ */
+export type VerifierEvent =
+  | { readonly type: 'token_accepted'; readonly cached: boolean }
+  | { readonly type: 'token_refused'; readonly code: VerifierErrorCode }
+  | {
+      readonly type: 'keys_refreshed';
+      readonly outcome: 'updated' | 'unchanged' | 'failed';
+      readonly source: 'jwks' | 'key_file' | 'public_key';
+    };
 
 /** Where the verifier writes outages and ignored keys. Never tokens. */
 export interface VerifierLogger {

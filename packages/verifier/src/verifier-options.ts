@@ -2,6 +2,7 @@ import type {
   RevocationsWhenStale,
   SupportedAlgorithm,
   TokenFormat,
+  VerifierEvent,
   VerifierLogger,
 } from './types.js';
 
@@ -114,6 +115,13 @@ export interface VerifierOptions {
    */
   logger?: VerifierLogger | false;
   /**
+   * Called synchronously with every accepted and refused token and every load of the key source
+   * (see {@link VerifierEvent}), to count them in the service's own metrics registry, e.g.
+   * `(event) => event.type === 'token_refused' && refused.inc({ code: event.code })`. Keep it
+   * cheap: it runs on the request path. An exception it throws is ignored. Default: none.
+   */
+  onEvent?: (event: VerifierEvent) => void;
+  /**
    * Several token sources in one verifier, e.g. while services move from Laravel Passport: the
    * m2m-auth issuer by `jwksUri` and Passport's `oauth-public.key` with `tokenFormat: "passport"`.
    * Each token goes to exactly one source, chosen by what it says before any signature check:
@@ -123,8 +131,8 @@ export interface VerifierOptions {
    * picks a key of that source only. Keys are never tried across sources. `AuthInfo.source` names
    * the source that accepted the token.
    *
-   * With `sources`, only `requiredScopes`, `realm`, `logger` and `maxTokenLength` may be given
-   * beside it (they apply to every source); everything else is per source.
+   * With `sources`, only `requiredScopes`, `realm`, `logger`, `maxTokenLength` and `onEvent` may be
+   * given beside it (they apply to every source); everything else is per source.
    */
   sources?: readonly TokenSourceOptions[];
 }
@@ -136,7 +144,7 @@ export interface VerifierOptions {
 export interface TokenSourceOptions
   extends Omit<
     VerifierOptions,
-    'sources' | 'requiredScopes' | 'realm' | 'logger' | 'maxTokenLength'
+    'sources' | 'requiredScopes' | 'realm' | 'logger' | 'maxTokenLength' | 'onEvent'
   > {
   /** Shown as `AuthInfo.source` (e.g. `"m2m-auth"`, `"passport"`): non-empty, unique. */
   name: string;

@@ -56,6 +56,8 @@ export class AuditWriter {
   #queue: AuditEvent[] = [];
   #dropped = 0;
   #refused = 0;
+  #writtenTotal = 0;
+  #droppedTotal = 0;
   #flushing: Promise<void> | undefined;
   #purging: Promise<void> | undefined;
   #flushTimer: NodeJS.Timeout | undefined;
@@ -77,10 +79,24 @@ export class AuditWriter {
     this.#logger = logger;
   }
 
+  /** Events written to the table since start (for metrics). */
+  get writtenTotal(): number {
+    return this.#writtenTotal;
+  }
+
+  /**
+   * Events dropped from the table since start (for metrics; they are in the log): queue full, or
+   * refused by the database for their content (also in {@link AuditWriter.refusedEvents}).
+   */
+  get droppedTotal(): number {
+    return this.#droppedTotal;
+  }
+
   /** Queues an event for the next batch; drops it (and counts the drop) when the queue is full. */
   append(event: AuditEvent): void {
     if (this.#queue.length >= this.#options.maxQueuedEvents) {
       this.#dropped += 1;
+      this.#droppedTotal += 1;
       return;
     }
     this.#queue.push(sanitizeAuditEvent(event));
@@ -157,6 +173,7 @@ export class AuditWriter {
       const chunk = batch.slice(start, start + WRITE_CHUNK);
       try {
         await this.#store.append(chunk);
+        this.#writtenTotal += chunk.length;
       } catch (err) {
         const unwritten = isRowDataError(err)
           ? await this.#writeOneByOne(chunk)
@@ -179,9 +196,12 @@ export class AuditWriter {
     for (const [i, event] of chunk.entries()) {
       try {
         await this.#store.append([event]);
+        this.#writtenTotal += 1;
       } catch (err) {
         if (!isRowDataError(err)) return { err, events: chunk.slice(i) };
         this.#refused += 1;
+        // Not in the table: a drop for the metrics, whatever the reason.
+        this.#droppedTotal += 1;
         // The error's message may quote the refused value: log its code only.
         this.#logger.warn(
           {
@@ -202,6 +222,7 @@ export class AuditWriter {
     const room = this.#options.maxQueuedEvents - this.#queue.length;
     const kept = events.slice(Math.max(0, events.length - room));
     this.#dropped += events.length - kept.length;
+    this.#droppedTotal += events.length - kept.length;
     this.#queue = [...kept, ...this.#queue];
     this.#logger.error({ err, events: events.length }, 'writing audit events failed; will retry');
   }

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { PassportImportError } from '../passport/passport-import-error.js';
 import { StoreError } from '../store/store-error.js';
+import { registerAdminCommand } from './commands/admin.js';
 import { registerAuditCommand } from './commands/audit.js';
 import { registerClientCommand } from './commands/client.js';
 import { registerImportCommand } from './commands/import.js';
@@ -55,6 +56,7 @@ function buildProgram(): Command {
   registerAuditCommand(program);
   registerImportCommand(program);
   registerTokenCommand(program);
+  registerAdminCommand(program);
   // Subcommands inherit exitOverride and the output settings only when set before they are added;
   // apply both to every command registered above, whoever registered it.
   for (const command of allCommands(program)) {

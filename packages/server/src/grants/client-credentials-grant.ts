@@ -44,6 +44,8 @@ export interface TokenRequestFacts {
   authMethod?: PresentedClientCredentials['method'];
   /** The `scope` parameter as sent. */
   requestedScope?: string;
+  /** Whether the client authenticated (its client_id is then a registered one). */
+  authenticated?: boolean;
   /** The `audience` (or else `resource`) parameter as sent. */
   requestedAudience?: string;
 }
@@ -223,6 +225,7 @@ export async function grantClientCredentials(
     }
   }
   context.clientAuthenticated?.(presented.clientId, refusal === undefined, request);
+  if (facts !== undefined) facts.authenticated = refusal === undefined && credentials !== undefined;
   if (refusal !== undefined || credentials === undefined) {
     throw new AuthServerError('ERR_CLIENT_AUTH_FAILED', { cause: refusal ?? 'unknown client_id' });
   }

@@ -15,6 +15,7 @@ import {
   AuthFailureLimiter,
   type AuthFailureLimitOptions,
 } from '../limits/auth-failure-limiter.js';
+import { ServerMetrics, type ServerMetricsOptions } from '../metrics/server-metrics.js';
 import { StoreCache } from '../server/internal/store-cache.js';
 import type { Store } from '../store/types.js';
 import { handleClientError } from './internal/handle-client-error.js';
@@ -26,7 +27,7 @@ import { toAuthServerError } from './internal/to-auth-server-error.js';
 import { createTokenAudit } from './internal/token-audit.js';
 import { registerHealthRoute } from './routes/health-route.js';
 import { registerIntrospectionRoute } from './routes/introspection-route.js';
-import { registerJwksRoute } from './routes/jwks-route.js';
+import { JWKS_PATH, registerJwksRoute } from './routes/jwks-route.js';
 import { registerMetadataRoute } from './routes/metadata-route.js';
 import { registerRevocationRoute } from './routes/revocation-route.js';
 import { registerRevocationsRoute } from './routes/revocations-route.js';
@@ -116,6 +117,11 @@ export interface BuildServerOptions {
    * `maxAgeSec` (300), `cooldownSec` (30, shortest time between two fetches of one URL).
    */
   clientJwksUri?: ConstructorParameters<typeof ClientJwksCache>[0];
+  /**
+   * Prometheus metrics (METRICS.md), exposed by the admin listener's `GET /metrics`: `true`, or
+   * {@link ServerMetricsOptions}. Default: off (startServer turns them on with an admin listener).
+   */
+  metrics?: ServerMetricsOptions | boolean;
 }
 
 /**
@@ -211,9 +217,35 @@ export function createServerApp(options: BuildServerOptions): {
       jtis: options.store.assertionJtis,
       trust: options.store.trust,
     },
+    draining: false,
+    metrics:
+      options.metrics === undefined || options.metrics === false
+        ? undefined
+        : new ServerMetrics(
+            { store: options.store, cache, auditWriter },
+            options.metrics === true ? {} : options.metrics,
+          ),
     tokenRequestFacts: new WeakMap(),
     legacySecretVerifications: { succeeded: 0, failed: 0 },
   };
+  const { metrics } = context;
+  /** The refusal sent for a request, for the metrics hook. */
+  const refusals = new WeakMap<object, AuthServerError>();
+  if (metrics !== undefined) {
+    app.addHook('onResponse', (request, reply, done) => {
+      const route = request.routeOptions.url;
+      if (route === context.basePath + TOKEN_PATH && request.method === 'POST') {
+        metrics.tokenRequest(
+          reply.elapsedTime / 1000,
+          refusals.get(request),
+          context.tokenRequestFacts.get(request),
+        );
+      } else if (route === context.basePath + JWKS_PATH && request.method === 'GET') {
+        metrics.jwksRequest(reply.statusCode);
+      }
+      done();
+    });
+  }
 
   app.addHook('onReady', async () => {
     await cache.start();
@@ -234,6 +266,10 @@ export function createServerApp(options: BuildServerOptions): {
   registerBodyParsers(app);
   app.setErrorHandler((err, request, reply) => {
     const error = toAuthServerError(err);
+    if (metrics !== undefined) {
+      refusals.set(request, error);
+      if (error.code === 'ERR_STORE_UNAVAILABLE') metrics.databaseErrorOnRequest();
+    }
     if (request.method === 'POST' && request.routeOptions.url === context.basePath + TOKEN_PATH) {
       context.audit.refused(request, error, context.tokenRequestFacts.get(request));
     }

@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
+import { createAdminApp } from '../http/build-admin-server.js';
 import { type BuildServerOptions, createServerApp, validateIssuer } from '../http/build-server.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS } from '../http/server-defaults.js';
 import {
   checkPostgresPoolOptions,
   type PostgresPoolOptions,
@@ -34,6 +36,13 @@ export interface StartServerOptions extends Omit<BuildServerOptions, 'store' | '
    * requests then fail with `ERR_NO_SIGNING_KEY` until a key is added).
    */
   generateKeyIfMissing?: SigningAlg | false;
+  /**
+   * TCP port of the admin listener (`/livez`, `/readyz`, metrics, the admin API), apart from the
+   * public one; 0 picks a free port. Default: no admin listener.
+   */
+  adminPort?: number;
+  /** Interface of the admin listener; default `127.0.0.1` (keep it off the callers' network). */
+  adminHost?: string;
 }
 
 /** A listening authorization server. */
@@ -44,6 +53,15 @@ export interface RunningServer {
   issuer: string;
   /** The Fastify app. */
   app: FastifyInstance;
+  /** Base URL of the admin listener, when `adminPort` was given. */
+  adminUrl: string | undefined;
+  /** The admin listener's Fastify app, when `adminPort` was given. */
+  adminApp: FastifyInstance | undefined;
+  /**
+   * Marks the instance as shutting down: `/readyz` answers 503 `draining` from now on, while both
+   * listeners still accept (call it, wait for load balancers to notice, then `close()`).
+   */
+  drain(): void;
   /** The store being served. */
   store: Store;
   /** The signing key generated at start because the store had none, if any. */
@@ -78,6 +96,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     host = '127.0.0.1',
     issuer,
     generateKeyIfMissing = 'RS256',
+    adminPort,
+    adminHost = '127.0.0.1',
     ...serverOptions
   } = options;
   if ((givenStore === undefined) === (databaseUrl === undefined)) {
@@ -87,6 +107,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     throw new TypeError('startServer: options.port must be an integer from 0 to 65535');
   }
   if (issuer !== undefined) validateIssuer(issuer);
+  if (
+    adminPort !== undefined &&
+    (!Number.isSafeInteger(adminPort) || adminPort < 0 || adminPort > 65535)
+  ) {
+    throw new TypeError('startServer: options.adminPort must be an integer from 0 to 65535');
+  }
   if (pool !== undefined) {
     if (givenStore !== undefined) {
       throw new TypeError('startServer: options.pool applies to a store opened from databaseUrl');
@@ -119,6 +145,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     }
     const { app, context } = createServerApp({
       ...serverOptions,
+      // The admin listener is where metrics are read: on with it unless turned off.
+      metrics: serverOptions.metrics ?? adminPort !== undefined,
       store,
       // With port 0 the real port is known after listen(); nobody can reach the server before.
       issuer: issuer ?? `http://${hostForUrl(host)}:${port}`,
@@ -128,12 +156,27 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         { err },
         'an idle PostgreSQL connection failed; the pool replaces it on next use',
       );
+    const adminApp =
+      adminPort === undefined
+        ? undefined
+        : createAdminApp(context, {
+            logger: app.log,
+            requestTimeoutMs: serverOptions.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+            store,
+          });
     try {
       await app.listen({ port, host });
+      if (adminApp !== undefined) await adminApp.listen({ port: adminPort, host: adminHost });
     } catch (err) {
       await app.close();
+      await adminApp?.close();
       throw err;
     }
+    const adminAddress = adminApp?.server.address();
+    const adminUrl =
+      typeof adminAddress === 'object' && adminAddress !== null
+        ? `http://${hostForUrl(adminHost)}:${adminAddress.port}`
+        : undefined;
     const address = app.server.address();
     const boundPort = typeof address === 'object' && address !== null ? address.port : port;
     const url = `http://${hostForUrl(host)}:${boundPort}`;
@@ -143,14 +186,26 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       url,
       issuer: context.issuer,
       app,
+      adminUrl,
+      adminApp,
       store,
       generatedKey,
+      drain() {
+        context.draining = true;
+      },
       close() {
+        context.draining = true;
         closing ??= (async () => {
           try {
+            // The public listener first: the admin one keeps answering /readyz (503 draining)
+            // while in-flight token requests finish.
             await app.close();
           } finally {
-            if (ownsStore) await store.close();
+            try {
+              await adminApp?.close();
+            } finally {
+              if (ownsStore) await store.close();
+            }
           }
         })();
         return closing;

@@ -16,6 +16,8 @@ export interface KeyStoreOptions {
   readonly logger: VerifierLogger | undefined;
   /** Called with keys that left the set, so cached tokens they verified can be dropped. */
   readonly onDropped: (records: readonly KeyRecord[]) => void;
+  /** Called after every load: a new key set, an unchanged source, or a failure. */
+  readonly onLoaded?: (outcome: 'updated' | 'unchanged' | 'failed') => void;
 }
 
 /** While nothing was ever loaded, retry at most this often (ms): every request fails meanwhile. */
@@ -181,6 +183,7 @@ export class KeyStore {
     try {
       const result = await loader.load();
       if (result.records !== undefined) this.replace(result.records);
+      this.options.onLoaded?.(result.records === undefined ? 'unchanged' : 'updated');
       const advertisedMs = result.maxAgeSec === undefined ? Infinity : result.maxAgeSec * 1000;
       const intervalMs = Math.max(this.cooldownMs, Math.min(this.refreshMs, advertisedMs));
       const now = Date.now();
@@ -193,6 +196,7 @@ export class KeyStore {
       this.lastFailure = undefined;
     } catch (err) {
       this.lastFailure = err;
+      this.options.onLoaded?.('failed');
       const reason = err instanceof Error ? err.message : String(err);
       const cause = (err as { cause?: { code?: unknown } }).cause?.code;
       logger?.warn(

@@ -72,6 +72,7 @@ export const VERIFIER_OPTION_NAMES = [
   'revocationsWhenStale',
   'realm',
   'logger',
+  'onEvent',
 ] as const satisfies readonly (keyof VerifierOptions)[];
 
 // Fails to compile when VerifierOptions gains an option the list above lacks (`sources` is

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { readAudit } from '../../admin/operations/read-audit.js';
 import { type AuditEvent, auditEventToJson } from '../../audit/audit-event.js';
 import { AuditFollower, FOLLOW_LOOKBACK_MS } from '../../audit/audit-follower.js';
 import type { AuditUsage } from '../../audit/audit-usage.js';
@@ -95,11 +96,12 @@ export function registerAuditCommand(program: Command): void {
       const out = createOutput(options.json);
       const { events, names } = await withStore(
         options,
-        async (store) => {
-          const { clientId, names } = await resolveClient(store, opts.client);
-          const found = await store.audit.list(tailQuery(opts, clientId, Date.now()));
-          return { events: found, names };
-        },
+        (store) =>
+          readAudit(store, {
+            limit: opts.limit,
+            ...(opts.client === undefined ? {} : { client: opts.client }),
+            ...(opts.since === undefined ? {} : { sinceMs: Date.now() - opts.since * 1000 }),
+          }),
         'existing',
       );
       out.data(events.map((event) => eventJson(event, names)));

@@ -1,14 +1,19 @@
 import { type Command, Option } from 'commander';
-import { normalizeClientPublicKeys } from '../../clients/client-public-keys.js';
-import { StoreError } from '../../store/store-error.js';
-import type {
-  AccessTokenFormat,
-  ClientPatch,
-  ClientPublicKeys,
-  ClientRecord,
-} from '../../store/types.js';
+import { createClient } from '../../admin/operations/create-client.js';
+import { listClients } from '../../admin/operations/list-clients.js';
+import { revokeClient } from '../../admin/operations/revoke-client.js';
+import { rotateClientSecret } from '../../admin/operations/rotate-client-secret.js';
+import { showClient } from '../../admin/operations/show-client.js';
+import { updateClient } from '../../admin/operations/update-client.js';
+import type { AccessTokenFormat, ClientPatch } from '../../store/types.js';
 import { CliError } from '../internal/cli-error.js';
-import { clientToJson, clientToLines, secretsSummary } from '../internal/client-view.js';
+import {
+  clientToJson,
+  clientToLines,
+  publicKeysToJson,
+  publicKeysToLines,
+  secretsSummary,
+} from '../internal/client-view.js';
 import { createOutput, examples, formatTable, formatTime } from '../internal/output.js';
 import { parseList, parseSeconds } from '../internal/parse-arguments.js';
 import {
@@ -176,10 +181,12 @@ export function registerClientCommand(program: Command): void {
           );
           return;
         }
-        const { client: created, clientSecret } = await withStore(options, (store) =>
-          store.clients.create(fields),
-        );
-        out.data({ ...clientToJson(created), client_secret: clientSecret });
+        const {
+          client: created,
+          clientSecret,
+          json,
+        } = await withStore(options, (store) => createClient(store, fields));
+        out.data(json);
         out.text(
           `Created client ${created.name}`,
           ...clientToLines(created),
@@ -198,17 +205,8 @@ export function registerClientCommand(program: Command): void {
     .action(async (_opts: unknown, cmd: Command) => {
       const options = storeOptionsOf(cmd);
       const out = createOutput(options.json);
-      const { clients, legacy } = await withStore(
-        options,
-        async (store) => ({
-          clients: await store.clients.list(),
-          legacy: new Set(await store.clients.legacySecretClientIds()),
-        }),
-        'existing',
-      );
-      out.data(
-        clients.map((c) => ({ ...clientToJson(c), legacy_secret_hash: legacy.has(c.clientId) })),
-      );
+      const { clients, legacy, json } = await withStore(options, listClients, 'existing');
+      out.data(json);
       if (clients.length === 0) {
         out.text(
           'No clients. Create one with: m2m-auth client create <name> --audiences <service>',
@@ -248,25 +246,15 @@ export function registerClientCommand(program: Command): void {
     .action(async (idOrName: string, _opts: unknown, cmd: Command) => {
       const options = storeOptionsOf(cmd);
       const out = createOutput(options.json);
-      const { found, secrets, publicKeys, subjects } = await withStore(
-        options,
-        async (store) => {
-          const found = requireClient(await store.clients.find(idOrName), idOrName);
-          const creds = await store.clients.getCredentials(found.clientId);
-          const subjects = await store.trust.subjectsOf(found.clientId);
-          return { found, secrets: creds?.secrets ?? [], publicKeys: creds?.publicKeys, subjects };
-        },
-        'existing',
-      );
+      const {
+        client: found,
+        secrets,
+        publicKeys,
+        subjects,
+        json,
+      } = await withStore(options, (store) => showClient(store, idOrName), 'existing');
       const federated = subjects.map((s) => `${s.trustName}:${s.subject}`);
-      out.data({
-        ...clientToJson(found),
-        secrets: secrets.map((s) => ({ expires_at: s.expiresAt })),
-        ...publicKeysToJson(publicKeys),
-        ...(federated.length > 0
-          ? { token_endpoint_auth_method: 'federated', federated_subjects: federated }
-          : {}),
-      });
+      out.data(json);
       out.text(
         `Client ${found.name}`,
         ...clientToLines(found),
@@ -290,17 +278,14 @@ export function registerClientCommand(program: Command): void {
     .action(async (idOrName: string, _opts: unknown, cmd: Command) => {
       const options = storeOptionsOf(cmd);
       const out = createOutput(options.json);
-      const { before, after } = await withStore(
-        options,
-        async (store) => {
-          const before = await store.clients.find(idOrName);
-          return { before, after: await store.clients.revoke(idOrName) };
-        },
-        'existing',
-      );
-      out.data(clientToJson(after));
+      const {
+        client: after,
+        alreadyRevoked,
+        json,
+      } = await withStore(options, (store) => revokeClient(store, idOrName), 'existing');
+      out.data(json);
       out.text(
-        before?.revokedAt != null
+        alreadyRevoked
           ? `Client ${after.name} was already revoked at ${formatTime(after.revokedAt)}.`
           : `Revoked client ${after.name} (${after.clientId}). Receivers that poll GET /revocations refuse its tokens from their next poll; others accept them until they expire (within ${after.tokenTtlSec} s).`,
       );
@@ -322,12 +307,16 @@ export function registerClientCommand(program: Command): void {
     .action(async (idOrName: string, opts: { grace: number }, cmd: Command) => {
       const options = storeOptionsOf(cmd);
       const out = createOutput(options.json);
-      const { client: rotated, clientSecret } = await withStore(
+      const {
+        client: rotated,
+        clientSecret,
+        json,
+      } = await withStore(
         options,
-        (store) => store.clients.rotateSecret(idOrName, opts.grace),
+        (store) => rotateClientSecret(store, idOrName, opts.grace),
         'existing',
       );
-      out.data({ ...clientToJson(rotated), client_secret: clientSecret, grace_sec: opts.grace });
+      out.data(json);
       out.text(
         `New secret for client ${rotated.name} (${rotated.clientId}):`,
         `  client_secret: ${clientSecret}`,
@@ -387,53 +376,21 @@ export function registerClientCommand(program: Command): void {
           ...(opts.tokenTtl !== undefined ? { tokenTtlSec: opts.tokenTtl } : {}),
         };
         const keys = publicKeysOf(opts);
-        // Check the keys before anything is written, so a bad key file changes nothing.
-        if (keys !== undefined) await normalizeClientPublicKeys(keys);
-        const { updated, publicKeys } = await withStore(
+        const {
+          client: updated,
+          publicKeys,
+          json,
+        } = await withStore(
           options,
-          async (store) => {
-            let updated =
-              Object.keys(patch).length > 0 || keys === undefined
-                ? await store.clients.update(idOrName, patch)
-                : undefined;
-            if (keys !== undefined) updated = await store.clients.setPublicKeys(idOrName, keys);
-            const record = updated as ClientRecord;
-            const creds = await store.clients.getCredentials(record.clientId);
-            return { updated: record, publicKeys: creds?.publicKeys };
-          },
+          (store) => updateClient(store, idOrName, patch, keys),
           'existing',
         );
-        out.data({ ...clientToJson(updated), ...publicKeysToJson(publicKeys) });
+        out.data(json);
         out.text(
           `Updated client ${updated.name}`,
           ...clientToLines(updated),
-          ...(publicKeys === undefined ? [] : publicKeysToLines(publicKeys)),
+          ...publicKeysToLines(publicKeys),
         );
       },
     );
-}
-
-/** A private_key_jwt client's keys as CLI JSON (RFC 7591 names). */
-function publicKeysToJson(keys: ClientPublicKeys | undefined): Record<string, unknown> {
-  if (keys === undefined) return { token_endpoint_auth_method: 'client_secret_basic' };
-  return {
-    token_endpoint_auth_method: 'private_key_jwt',
-    token_endpoint_auth_signing_alg: keys.alg,
-    ...(keys.jwksUri !== null ? { jwks_uri: keys.jwksUri } : { jwks: { keys: keys.keys } }),
-  };
-}
-
-function publicKeysToLines(keys: ClientPublicKeys | undefined): string[] {
-  if (keys === undefined) return [];
-  return [
-    `  auth:       private_key_jwt (${keys.alg})`,
-    keys.jwksUri !== null
-      ? `  jwks_uri:   ${keys.jwksUri}`
-      : `  keys:       ${(keys.keys ?? []).map((key) => key.kid).join(', ')}`,
-  ];
-}
-
-function requireClient(found: ClientRecord | undefined, idOrName: string): ClientRecord {
-  if (found !== undefined) return found;
-  throw new StoreError('CLIENT_NOT_FOUND', `no client with id or name ${JSON.stringify(idOrName)}`);
 }

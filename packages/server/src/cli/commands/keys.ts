@@ -1,17 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
+import { listKeys } from '../../admin/operations/list-keys.js';
+import { revokeKey } from '../../admin/operations/revoke-key.js';
+import { rotateKeys } from '../../admin/operations/rotate-keys.js';
 import { buildJwks } from '../../keys/build-jwks.js';
 import { DEFAULT_PROPAGATION_SEC } from '../../keys/key-lifecycle-timing.js';
 import { SIGNING_ALGS } from '../../keys/signing-key-pair.js';
 import { StoreError } from '../../store/store-error.js';
-import type { SigningAlg, SigningKeyRecord, Store } from '../../store/types.js';
+import type { RefusedActivation, SigningAlg, SigningKeyRecord, Store } from '../../store/types.js';
 import { CliError } from '../internal/cli-error.js';
-import {
-  changeToJson,
-  changeToLines,
-  describeNextChange,
-  keyToJson,
-} from '../internal/key-view.js';
+import { changeToLines, describeNextChange, keyToJson } from '../internal/key-view.js';
 import { createOutput, examples, formatTable, formatTime } from '../internal/output.js';
 import { parseSeconds } from '../internal/parse-arguments.js';
 import { addStoreOptions, storeOptionsOf, withStore } from '../internal/store-options.js';
@@ -69,15 +67,9 @@ export function registerKeysCommand(program: Command): void {
     .action(async (_opts: unknown, cmd: Command) => {
       const options = storeOptionsOf(cmd);
       const out = createOutput(options.json);
-      const all = await withStore(
-        options,
-        async (store) => {
-          await advanceKeys(store);
-          return store.keys.list();
-        },
-        'existing',
-      );
-      out.data(all.map((key) => keyToJson(key, all)));
+      const { keys: all, json, refused } = await withStore(options, listKeys, 'existing');
+      warnRefused(refused);
+      out.data(json);
       if (all.length === 0) {
         out.text('No signing keys. Create one with: m2m-auth keys generate');
         return;
@@ -213,20 +205,19 @@ export function registerKeysCommand(program: Command): void {
       async (opts: { alg?: SigningAlg; propagation?: number; now?: boolean }, cmd: Command) => {
         const options = storeOptionsOf(cmd);
         const out = createOutput(options.json);
-        const change = await withStore(
+        const { change, json, refused } = await withStore(
           options,
-          async (store) => {
-            await advanceKeys(store);
-            return store.keys.rotate({
+          (store) =>
+            rotateKeys(store, {
               ...(opts.alg !== undefined ? { alg: opts.alg } : {}),
               ...(opts.propagation !== undefined ? { propagationSec: opts.propagation } : {}),
               immediately: opts.now === true,
-            });
-            // A rotation replaces keys that exist: in the wrong folder it must not start a new store.
-          },
+            }),
+          // A rotation replaces keys that exist: in the wrong folder it must not start a new store.
           'existing',
         );
-        out.data(changeToJson(change));
+        warnRefused(refused);
+        out.data(json);
         out.text(...changeToLines(change));
       },
     );
@@ -243,8 +234,12 @@ export function registerKeysCommand(program: Command): void {
     .action(async (kid: string, _opts: unknown, cmd: Command) => {
       const options = storeOptionsOf(cmd);
       const out = createOutput(options.json);
-      const change = await withStore(options, (store) => store.keys.revoke(kid), 'existing');
-      out.data(changeToJson(change));
+      const { change, json } = await withStore(
+        options,
+        (store) => revokeKey(store, kid),
+        'existing',
+      );
+      out.data(json);
       out.text(...(change.skipped ? [`Key ${kid} was already revoked.`] : changeToLines(change)));
     });
 }
@@ -254,9 +249,13 @@ export function registerKeysCommand(program: Command): void {
  * `next` (activating it would stop all signing), and the operator is told on stderr.
  */
 async function advanceKeys(store: Store): Promise<void> {
-  const change = await store.keys.advance();
-  for (const refused of change.refused) {
-    process.stderr.write(`m2m-auth: warning: ${refused.message}\n`);
+  warnRefused((await store.keys.advance()).refused);
+}
+
+/** Tells the operator on stderr about due keys that stay `next` because they cannot be decrypted. */
+function warnRefused(refused: readonly RefusedActivation[]): void {
+  for (const activation of refused) {
+    process.stderr.write(`m2m-auth: warning: ${activation.message}\n`);
   }
 }
 

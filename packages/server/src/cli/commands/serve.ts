@@ -49,6 +49,11 @@ interface ServeOptions extends PoolFlags {
   assertionMaxLifetime: number;
   assertionAudience: 'issuer' | 'issuer-or-token-endpoint';
   jwksUriAllowedHosts?: string[];
+  adminPort?: number;
+  adminHost: string;
+  /** --drain-delay, ms. */
+  drainDelay: number;
+  metricsClientId?: boolean;
 }
 
 /**
@@ -66,22 +71,61 @@ export function registerServeCommand(program: Command): void {
         .description(
           'run the authorization server: POST /oauth/token, /.well-known/oauth-authorization-server, /.well-known/jwks.json, /healthz',
         )
-        .option('--port <port>', 'TCP port (0: any free port)', parsePort, 8080)
-        .option('--host <host>', 'interface to bind', '127.0.0.1')
+        .addOption(
+          new Option('--port <port>', 'TCP port (0: any free port)')
+            .env('PORT')
+            .argParser(parsePort)
+            .default(8080),
+        )
+        .addOption(
+          new Option('--host <host>', 'interface to bind').env('HOST').default('127.0.0.1'),
+        )
+        .addOption(
+          new Option(
+            '--admin-port <port>',
+            'port of the admin listener: /livez, /readyz, /metrics, the admin API (default: none)',
+          )
+            .env('M2M_AUTH_ADMIN_PORT')
+            .argParser(parsePort),
+        )
+        .addOption(
+          new Option('--admin-host <host>', 'interface of the admin listener')
+            .env('M2M_AUTH_ADMIN_HOST')
+            .default('127.0.0.1'),
+        )
         .option(
-          '--issuer <url>',
-          'issuer identifier written into tokens (default http://<host>:<port>); a path (…/tenant1) serves every endpoint under it',
+          '--metrics-client-id',
+          `with --admin-port: label token request metrics with the client_id (one series per client) (env: ${BOOLEAN_ENV.metricsClientId}=true|false)`,
+        )
+        .addOption(
+          new Option(
+            '--drain-delay <ms>',
+            'on SIGTERM/SIGINT, how long /readyz answers 503 "draining" before the public listener stops accepting, ms',
+          )
+            .env('M2M_AUTH_DRAIN_DELAY_MS')
+            .argParser(parseMilliseconds)
+            .default(0),
+        )
+        .addOption(
+          new Option(
+            '--issuer <url>',
+            'issuer identifier written into tokens (default http://<host>:<port>); a path (…/tenant1) serves every endpoint under it',
+          ).env('M2M_AUTH_ISSUER'),
         )
         .addOption(
           new Option('--alg <alg>', 'algorithm of the key generated when the database has none')
             .choices(SIGNING_ALGS as string[])
+            .env('M2M_AUTH_ALG')
             .default('RS256'),
         )
-        .option(
-          '--jwks-max-age <sec>',
-          'Cache-Control max-age of the JWKS, seconds (a key rotation must wait at least this long)',
-          parseSeconds,
-          DEFAULT_JWKS_MAX_AGE_SEC,
+        .addOption(
+          new Option(
+            '--jwks-max-age <sec>',
+            'Cache-Control max-age of the JWKS, seconds (a key rotation must wait at least this long)',
+          )
+            .env('M2M_AUTH_JWKS_MAX_AGE')
+            .argParser(parseSeconds)
+            .default(DEFAULT_JWKS_MAX_AGE_SEC),
         )
         .addOption(
           new Option(
@@ -94,75 +138,106 @@ export function registerServeCommand(program: Command): void {
         .addOption(
           new Option('--log-level <level>', 'log level')
             .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+            .env('M2M_AUTH_LOG_LEVEL')
             .default('info'),
         )
         .option(
           '--audit-store',
-          'also keep audit events in the database (read them with: m2m-auth audit tail)',
+          `also keep audit events in the database (read them with: m2m-auth audit tail) (env: ${BOOLEAN_ENV.auditStore}=true|false)`,
         )
-        .option(
-          '--audit-retention <duration>',
-          'how long the database keeps audit events: seconds, or 12h, 30d (older ones are purged hourly)',
-          parseDuration,
-          DEFAULT_AUDIT_STORE_OPTIONS.retentionSec,
+        .addOption(
+          new Option(
+            '--audit-retention <duration>',
+            'how long the database keeps audit events: seconds, or 12h, 30d (older ones are purged hourly)',
+          )
+            .env('M2M_AUTH_AUDIT_RETENTION')
+            .argParser(parseDuration)
+            .default(DEFAULT_AUDIT_STORE_OPTIONS.retentionSec),
         )
         .option(
           '--no-auth-failure-limit',
-          'do not limit failed client authentications (429); see SECURITY.md',
+          `do not limit failed client authentications (429); see SECURITY.md (env: ${BOOLEAN_ENV.authFailureLimit}=false)`,
         )
-        .option(
-          '--auth-failure-window <duration>',
-          'window in which failed client authentications are counted',
-          parseDuration,
-          DEFAULT_AUTH_FAILURE_LIMITS.windowSec,
+        .addOption(
+          new Option(
+            '--auth-failure-window <duration>',
+            'window in which failed client authentications are counted',
+          )
+            .env('M2M_AUTH_AUTH_FAILURE_WINDOW')
+            .argParser(parseDuration)
+            .default(DEFAULT_AUTH_FAILURE_LIMITS.windowSec),
         )
-        .option(
-          '--auth-failure-block <duration>',
-          'how long a reached limit refuses requests (429 with Retry-After)',
-          parseDuration,
-          DEFAULT_AUTH_FAILURE_LIMITS.blockSec,
+        .addOption(
+          new Option(
+            '--auth-failure-block <duration>',
+            'how long a reached limit refuses requests (429 with Retry-After)',
+          )
+            .env('M2M_AUTH_AUTH_FAILURE_BLOCK')
+            .argParser(parseDuration)
+            .default(DEFAULT_AUTH_FAILURE_LIMITS.blockSec),
         )
-        .option(
-          '--max-failures-per-client-address <n>',
-          'failed authentications of one client_id from one address per window',
-          parseCount,
-          DEFAULT_AUTH_FAILURE_LIMITS.maxPerClientAndAddress,
+        .addOption(
+          new Option(
+            '--max-failures-per-client-address <n>',
+            'failed authentications of one client_id from one address per window',
+          )
+            .env('M2M_AUTH_MAX_FAILURES_PER_CLIENT_ADDRESS')
+            .argParser(parseCount)
+            .default(DEFAULT_AUTH_FAILURE_LIMITS.maxPerClientAndAddress),
         )
-        .option(
-          '--max-failures-per-address <n>',
-          'failed authentications from one address per window (clients that authenticated from it are exempt)',
-          parseCount,
-          DEFAULT_AUTH_FAILURE_LIMITS.maxPerAddress,
+        .addOption(
+          new Option(
+            '--max-failures-per-address <n>',
+            'failed authentications from one address per window (clients that authenticated from it are exempt)',
+          )
+            .env('M2M_AUTH_MAX_FAILURES_PER_ADDRESS')
+            .argParser(parseCount)
+            .default(DEFAULT_AUTH_FAILURE_LIMITS.maxPerAddress),
         )
-        .option(
-          '--max-failures-per-client <n>',
-          'failed authentications of one client_id from all addresses per window (addresses it authenticated from are exempt)',
-          parseCount,
-          DEFAULT_AUTH_FAILURE_LIMITS.maxPerClient,
+        .addOption(
+          new Option(
+            '--max-failures-per-client <n>',
+            'failed authentications of one client_id from all addresses per window (addresses it authenticated from are exempt)',
+          )
+            .env('M2M_AUTH_MAX_FAILURES_PER_CLIENT')
+            .argParser(parseCount)
+            .default(DEFAULT_AUTH_FAILURE_LIMITS.maxPerClient),
         )
-        .option(
-          '--trust-proxy <addresses>',
-          'proxies (addresses or CIDRs, comma-separated) whose X-Forwarded-For gives the source address',
-          parseList,
+        .addOption(
+          new Option(
+            '--trust-proxy <addresses>',
+            'proxies (addresses or CIDRs, comma-separated) whose X-Forwarded-For gives the source address',
+          )
+            .env('M2M_AUTH_TRUST_PROXY')
+            .argParser(parseList),
         )
-        .option(
-          '--request-timeout <ms>',
-          'time allowed to receive a whole request, ms (then 408)',
-          parsePositiveMilliseconds,
-          DEFAULT_REQUEST_TIMEOUT_MS,
+        .addOption(
+          new Option(
+            '--request-timeout <ms>',
+            'time allowed to receive a whole request, ms (then 408)',
+          )
+            .env('M2M_AUTH_REQUEST_TIMEOUT_MS')
+            .argParser(parsePositiveMilliseconds)
+            .default(DEFAULT_REQUEST_TIMEOUT_MS),
         )
-        .option(
-          '--shutdown-timeout <ms>',
-          'on SIGTERM/SIGINT, how long in-flight requests may take before connections are closed, ms',
-          parsePositiveMilliseconds,
-          DEFAULT_SHUTDOWN_TIMEOUT_MS,
+        .addOption(
+          new Option(
+            '--shutdown-timeout <ms>',
+            'on SIGTERM/SIGINT, how long in-flight requests may take before connections are closed, ms',
+          )
+            .env('M2M_AUTH_SHUTDOWN_TIMEOUT_MS')
+            .argParser(parsePositiveMilliseconds)
+            .default(DEFAULT_SHUTDOWN_TIMEOUT_MS),
         )
         // private_key_jwt client assertions; see README "Clients without a secret".
-        .option(
-          '--assertion-max-lifetime <sec>',
-          'longest accepted client-assertion lifetime (exp - iat), seconds',
-          parsePositiveDuration,
-          DEFAULT_CLIENT_ASSERTION_SETTINGS.maxLifetimeSec,
+        .addOption(
+          new Option(
+            '--assertion-max-lifetime <sec>',
+            'longest accepted client-assertion lifetime (exp - iat), seconds',
+          )
+            .env('M2M_AUTH_ASSERTION_MAX_LIFETIME')
+            .argParser(parsePositiveDuration)
+            .default(DEFAULT_CLIENT_ASSERTION_SETTINGS.maxLifetimeSec),
         )
         .addOption(
           new Option(
@@ -170,6 +245,7 @@ export function registerServeCommand(program: Command): void {
             'aud accepted in client assertions: the issuer only (RFC 7523bis), or also the token endpoint URL (RFC 7523, e.g. Authlib)',
           )
             .choices(['issuer', 'issuer-or-token-endpoint'])
+            .env('M2M_AUTH_ASSERTION_AUDIENCE')
             .default('issuer-or-token-endpoint'),
         )
         .addOption(
@@ -181,19 +257,27 @@ export function registerServeCommand(program: Command): void {
             .argParser(parseList),
         )
         // Scheduled key rotation; see README "Key rotation".
-        .option(
-          '--rotate-every <duration>',
-          'rotate the signing key when the active one is this old: seconds, or 90s, 45m, 12h, 30d (run it on every instance: the database lets one act per step)',
-          parsePositiveDuration,
+        .addOption(
+          new Option(
+            '--rotate-every <duration>',
+            'rotate the signing key when the active one is this old: seconds, or 90s, 45m, 12h, 30d (run it on every instance: the database lets one act per step)',
+          )
+            .env('M2M_AUTH_ROTATE_EVERY')
+            .argParser(parsePositiveDuration),
         )
-        .option(
-          '--propagation <sec>',
-          `with --rotate-every: seconds between publishing the next key and signing with it (default: twice --jwks-max-age, at least ${DEFAULT_PROPAGATION_SEC})`,
-          parseSeconds,
+        .addOption(
+          new Option(
+            '--propagation <sec>',
+            `with --rotate-every: seconds between publishing the next key and signing with it (default: twice --jwks-max-age, at least ${DEFAULT_PROPAGATION_SEC})`,
+          )
+            .env('M2M_AUTH_PROPAGATION')
+            .argParser(parseSeconds),
         )
-        .option(
-          '--publish-keys <dir>',
-          'keep <dir>/jwks.json (every published key: point OAUTH_PUBLIC_KEY_PATH at it) and <dir>/oauth-public.key (the active key) current, written atomically on every key change',
+        .addOption(
+          new Option(
+            '--publish-keys <dir>',
+            'keep <dir>/jwks.json (every published key: point OAUTH_PUBLIC_KEY_PATH at it) and <dir>/oauth-public.key (the active key) current, written atomically on every key change',
+          ).env('M2M_AUTH_PUBLISH_KEYS'),
         ),
     ),
   )
@@ -210,6 +294,13 @@ export function registerServeCommand(program: Command): void {
     )
     .action(async (opts: ServeOptions, cmd: Command) => {
       const { databaseUrl, json } = storeOptionsOf(cmd);
+      applyBooleanEnv(opts, cmd, process.env);
+      if (opts.adminPort === undefined && cmd.getOptionValueSource('adminHost') !== 'default') {
+        throw new CliError('USAGE', '--admin-host applies to --admin-port');
+      }
+      if (opts.adminPort === undefined && opts.metricsClientId === true) {
+        throw new CliError('USAGE', '--metrics-client-id applies to --admin-port');
+      }
       const say = (line: string) => {
         // Human lines go to stderr so stdout stays pure JSON log lines for log collectors.
         if (!json) process.stderr.write(`m2m-auth: ${line}\n`);
@@ -251,36 +342,48 @@ export function registerServeCommand(program: Command): void {
       const destination = pino.destination({ dest: 1, sync: false });
       const logger = pino({ level: opts.logLevel }, destination);
       const createdFile = newSqliteFile(databaseUrl);
-      const server = await startServer({
-        databaseUrl,
-        pool: poolOptionsOf(opts),
-        port: opts.port,
-        host: opts.host,
-        ...(opts.issuer === undefined ? {} : { issuer: opts.issuer }),
-        generateKeyIfMissing: opts.alg,
-        jwksMaxAgeSec: opts.jwksMaxAge,
-        ...(opts.revisionCheckInterval === undefined
-          ? {}
-          : { revisionCheckIntervalMs: opts.revisionCheckInterval }),
-        logger,
-        auditStore: opts.auditStore === true ? { retentionSec: opts.auditRetention } : false,
-        authFailureLimit:
-          opts.authFailureLimit &&
-          ({
-            windowSec: opts.authFailureWindow,
-            blockSec: opts.authFailureBlock,
-            maxPerClientAndAddress: opts.maxFailuresPerClientAddress,
-            maxPerAddress: opts.maxFailuresPerAddress,
-            maxPerClient: opts.maxFailuresPerClient,
-          } as const),
-        requestTimeoutMs: opts.requestTimeout,
-        clientAssertion: {
-          maxLifetimeSec: opts.assertionMaxLifetime,
-          acceptTokenEndpointAudience: opts.assertionAudience === 'issuer-or-token-endpoint',
-        },
-        clientJwksUri: { allowedHosts: opts.jwksUriAllowedHosts ?? [] },
-        ...(opts.trustProxy === undefined ? {} : { trustProxy: opts.trustProxy }),
-      });
+      const server = await listenOrExplain(opts, () =>
+        startServer({
+          databaseUrl,
+          pool: poolOptionsOf(opts),
+          port: opts.port,
+          host: opts.host,
+          ...(opts.issuer === undefined ? {} : { issuer: opts.issuer }),
+          generateKeyIfMissing: opts.alg,
+          jwksMaxAgeSec: opts.jwksMaxAge,
+          ...(opts.revisionCheckInterval === undefined
+            ? {}
+            : { revisionCheckIntervalMs: opts.revisionCheckInterval }),
+          logger,
+          auditStore: opts.auditStore === true ? { retentionSec: opts.auditRetention } : false,
+          authFailureLimit:
+            opts.authFailureLimit &&
+            ({
+              windowSec: opts.authFailureWindow,
+              blockSec: opts.authFailureBlock,
+              maxPerClientAndAddress: opts.maxFailuresPerClientAddress,
+              maxPerAddress: opts.maxFailuresPerAddress,
+              maxPerClient: opts.maxFailuresPerClient,
+            } as const),
+          requestTimeoutMs: opts.requestTimeout,
+          clientAssertion: {
+            maxLifetimeSec: opts.assertionMaxLifetime,
+            acceptTokenEndpointAudience: opts.assertionAudience === 'issuer-or-token-endpoint',
+          },
+          clientJwksUri: { allowedHosts: opts.jwksUriAllowedHosts ?? [] },
+          ...(opts.adminPort === undefined
+            ? {}
+            : {
+                adminPort: opts.adminPort,
+                adminHost: opts.adminHost,
+                metrics: {
+                  clientIdLabel: opts.metricsClientId === true,
+                  ...(opts.rotateEvery === undefined ? {} : { rotateEverySec: opts.rotateEvery }),
+                },
+              }),
+          ...(opts.trustProxy === undefined ? {} : { trustProxy: opts.trustProxy }),
+        }),
+      );
       if (createdFile !== undefined) say(`created a new SQLite database at ${createdFile}`);
       const { generatedKey } = server;
       if (generatedKey !== undefined) {
@@ -334,7 +437,11 @@ export function registerServeCommand(program: Command): void {
       }
       server.app.log.info({ url: server.url, issuer: server.issuer }, 'm2m-auth serving');
       say(`listening on ${server.url} (issuer ${server.issuer}); stop with Ctrl-C`);
-      await untilSignal(server, opts.shutdownTimeout, async () => {
+      if (server.adminUrl !== undefined) {
+        server.app.log.info({ adminUrl: server.adminUrl }, 'm2m-auth admin listener');
+        say(`admin endpoints (/livez, /readyz, /metrics, /admin/v1) on ${server.adminUrl}`);
+      }
+      await untilSignal(server, opts.shutdownTimeout, opts.drainDelay, async () => {
         await rotation?.stop();
         await publisher?.stop();
       });
@@ -344,12 +451,72 @@ export function registerServeCommand(program: Command): void {
 }
 
 /**
+ * Environment variables of the boolean flags. Commander would turn any value of a boolean flag's
+ * variable into "on" (even `false`); these are read strictly instead, and a flag on the command
+ * line wins.
+ */
+const BOOLEAN_ENV = {
+  auditStore: 'M2M_AUTH_AUDIT_STORE',
+  authFailureLimit: 'M2M_AUTH_AUTH_FAILURE_LIMIT',
+  metricsClientId: 'M2M_AUTH_METRICS_CLIENT_ID',
+} as const satisfies Partial<Record<keyof ServeOptions, string>>;
+
+function applyBooleanEnv(
+  opts: ServeOptions,
+  cmd: Command,
+  env: Readonly<Record<string, string | undefined>>,
+): void {
+  for (const [key, name] of Object.entries(BOOLEAN_ENV) as [keyof typeof BOOLEAN_ENV, string][]) {
+    const value = env[name];
+    if (value === undefined || cmd.getOptionValueSource(key) === 'cli') continue;
+    const normalized = value.trim().toLowerCase();
+    if (normalized === 'true' || normalized === '1') opts[key] = true;
+    else if (normalized === 'false' || normalized === '0') opts[key] = false;
+    else throw new CliError('USAGE', `${name} must be true or false, not "${value}"`);
+  }
+}
+
+/** Runs `listen`; a port that is taken or not allowed becomes one readable line. */
+async function listenOrExplain<T>(
+  opts: Pick<ServeOptions, 'port' | 'host'>,
+  listen: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await listen();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException | undefined)?.code;
+    const where = `${opts.host}:${opts.port}`;
+    if (code === 'EADDRINUSE') {
+      throw new CliError(
+        'USAGE',
+        `cannot listen on ${where}: the port is already in use (EADDRINUSE)`,
+        {
+          cause: err,
+        },
+      );
+    }
+    if (code === 'EACCES') {
+      throw new CliError('USAGE', `cannot listen on ${where}: permission denied (EACCES)`, {
+        cause: err,
+      });
+    }
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+      throw new CliError('USAGE', `cannot listen on ${where}: no such local address (${code})`, {
+        cause: err,
+      });
+    }
+    throw err;
+  }
+}
+
+/**
  * Resolves after SIGINT or SIGTERM has closed the server; a second signal kills the process.
  * `beforeClose` stops background work that uses the store (scheduled rotation) before it closes.
  */
 function untilSignal(
   server: RunningServer,
   shutdownTimeoutMs: number,
+  drainDelayMs: number,
   beforeClose: () => Promise<void> | undefined = () => undefined,
 ): Promise<void> {
   return new Promise((resolve) => {
@@ -357,13 +524,24 @@ function untilSignal(
       // Once removed, a second signal gets Node's default behaviour: immediate termination.
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
-      server.app.log.info({ signal }, 'shutting down: finishing in-flight requests');
-      const force = setTimeout(() => {
-        server.app.log.warn({ shutdownTimeoutMs }, 'shutdown timeout: closing open connections');
-        server.app.server.closeAllConnections();
-      }, shutdownTimeoutMs);
-      force.unref();
-      Promise.resolve(beforeClose())
+      // Not ready from now on, so load balancers stop sending before the listener closes.
+      server.drain();
+      server.app.log.info({ signal, drainDelayMs }, 'shutting down: draining');
+      let force: NodeJS.Timeout | undefined;
+      new Promise((wait) => setTimeout(wait, drainDelayMs))
+        .then(() => {
+          server.app.log.info('shutting down: finishing in-flight requests');
+          force = setTimeout(() => {
+            server.app.log.warn(
+              { shutdownTimeoutMs },
+              'shutdown timeout: closing open connections',
+            );
+            server.app.server.closeAllConnections();
+            server.adminApp?.server.closeAllConnections();
+          }, shutdownTimeoutMs);
+          force.unref();
+          return beforeClose();
+        })
         .then(() => server.close())
         .catch((err: unknown) => server.app.log.error({ err }, 'error while shutting down'))
         .finally(() => {

@@ -1,4 +1,4 @@
-import type { ClientRecord, ClientSecretHash } from '../../store/types.js';
+import type { ClientPublicKeys, ClientRecord, ClientSecretHash } from '../../store/types.js';
 import { formatTime } from './output.js';
 
 /** A client as CLI JSON (snake_case, as OAuth writes it). Never carries secret material. */
@@ -39,4 +39,25 @@ export function secretsSummary(secrets: readonly ClientSecretHash[]): string {
     .filter((s) => s.expiresAt !== null)
     .map((s) => `one until ${formatTime(s.expiresAt)}`);
   return `${secrets.length} accepted${grace.length > 0 ? ` (${grace.join(', ')})` : ''}`;
+}
+
+/** A client's authentication method and public keys as JSON (RFC 7591 names). */
+export function publicKeysToJson(keys: ClientPublicKeys | undefined): Record<string, unknown> {
+  if (keys === undefined) return { token_endpoint_auth_method: 'client_secret_basic' };
+  return {
+    token_endpoint_auth_method: 'private_key_jwt',
+    token_endpoint_auth_signing_alg: keys.alg,
+    ...(keys.jwksUri !== null ? { jwks_uri: keys.jwksUri } : { jwks: { keys: keys.keys } }),
+  };
+}
+
+/** A private_key_jwt client's keys as text lines; none for a client with a secret. */
+export function publicKeysToLines(keys: ClientPublicKeys | undefined): string[] {
+  if (keys === undefined) return [];
+  return [
+    `  auth:       private_key_jwt (${keys.alg})`,
+    keys.jwksUri !== null
+      ? `  jwks_uri:   ${keys.jwksUri}`
+      : `  keys:       ${(keys.keys ?? []).map((key) => key.kid).join(', ')}`,
+  ];
 }

@@ -25,7 +25,7 @@ export function addStoreOptions(command: Command): Command {
   return command
     .option(
       '--database <url>',
-      `database URL: sqlite:<path> or postgres://… (env DATABASE_URL; default ${DEFAULT_DATABASE_URL})`,
+      `database URL: sqlite:<path>, postgres://… or postgresql://… (env DATABASE_URL; default ${DEFAULT_DATABASE_URL})`,
     )
     .option('--json', 'print JSON instead of text');
 }

@@ -3,6 +3,7 @@ import type { ClientJwksCache } from '../../clients/client-jwks-cache.js';
 import type { TokenRequestFacts } from '../../grants/client-credentials-grant.js';
 import type { ClientAssertionSettings } from '../../grants/verify-client-assertion.js';
 import type { AuthFailureLimiter } from '../../limits/auth-failure-limiter.js';
+import type { ServerMetrics } from '../../metrics/server-metrics.js';
 import type { StoreCache } from '../../server/internal/store-cache.js';
 import type { AssertionJtiStore, Store, TrustStore } from '../../store/types.js';
 import type { TokenAudit } from './token-audit.js';
@@ -42,6 +43,10 @@ export interface ServerContext {
     /** Trusted external issuers and bound subjects (workload identity). */
     readonly trust: TrustStore;
   };
+  /** Set when shutdown begins (SIGTERM): `/readyz` answers 503 `draining` from then on. */
+  draining: boolean;
+  /** Prometheus metrics; undefined when off. */
+  readonly metrics: ServerMetrics | undefined;
   /** What the grant learned about each token request, for auditing its refusal. */
   readonly tokenRequestFacts: WeakMap<FastifyRequest, TokenRequestFacts>;
 }

@@ -43,7 +43,7 @@ const JTI_PURGE_INTERVAL_MS = 60_000;
  */
 export function createTokenGrantContext(
   context: Pick<ServerContext, 'cache' | 'authFailureLimiter' | 'issuer'> &
-    Partial<Pick<ServerContext, 'clientAssertion' | 'basePath'>>,
+    Partial<Pick<ServerContext, 'clientAssertion' | 'basePath' | 'metrics'>>,
   verify: typeof verifyClientSecret = verifyClientSecret,
   legacy?: LegacySecretVerification,
 ): ClientCredentialsGrantContext {
@@ -121,6 +121,7 @@ export function createTokenGrantContext(
     grantContext.admitClient = (clientId, request) => {
       const refusal = limiter.check(clientId, request.sourceAddress ?? '', Date.now());
       if (refusal !== undefined) {
+        context.metrics?.limiterBlocked(refusal.scope);
         throw new AuthServerError('ERR_CLIENT_AUTH_RATE_LIMITED', {
           cause: `failure limit per ${refusal.scope.replaceAll('_', ' ')}`,
           retryAfterSec: refusal.retryAfterSec,

@@ -81,6 +81,7 @@ export class StoreCache {
   #freshAt = Number.NEGATIVE_INFINITY;
   /** `Date.now()` of the first failed check of the current outage; undefined while all is well. */
   #failingSince: number | undefined;
+  #failedChecks = 0;
   /** Imported private keys by kid, so a reload that keeps the same active key does not re-import. */
   #imported = new Map<string, Promise<AccessTokenSigningKey>>();
   #checking: Promise<void> | undefined;
@@ -97,6 +98,24 @@ export class StoreCache {
     this.#maxStaleMs =
       options.maxStaleMs ?? Math.max(DEFAULT_MAX_STALE_MS, 2 * options.revisionCheckIntervalMs);
     this.#generation = newGeneration(Number.NaN);
+  }
+
+  /**
+   * How old the instance's view of the store is, milliseconds: the time since the last successful
+   * revision check started (Infinity before the first).
+   */
+  viewAgeMs(): number {
+    return Date.now() - this.#freshAt;
+  }
+
+  /** Revision checks that failed since start (database errors, for metrics). */
+  get failedChecks(): number {
+    return this.#failedChecks;
+  }
+
+  /** How old the view may be before requests stop trusting it, milliseconds. */
+  get maxStaleMs(): number {
+    return this.#maxStaleMs;
   }
 
   /** Loads the revision and starts the background check when an interval is set. */
@@ -369,6 +388,7 @@ export class StoreCache {
     try {
       revision = await this.#store.revision();
     } catch (err) {
+      this.#failedChecks += 1;
       this.#noteFailure(err);
       storeUnavailable(err);
     }

@@ -1,0 +1,22 @@
+import { clientToJson } from '../../cli/internal/client-view.js';
+import type { ClientRecord, NewClient, Store } from '../../store/types.js';
+
+/** A created client and its secret, which exists only in this result. */
+export interface CreatedClient {
+  client: ClientRecord;
+  clientSecret: string;
+  /** The client as JSON with `client_secret`. */
+  json: Record<string, unknown>;
+}
+
+/**
+ * Registers a client (the store validates the name, scopes, audiences and lifetime). Shared by
+ * `m2m-auth client create`, `m2m-auth admin bootstrap` and `POST /admin/v1/clients`.
+ *
+ * @throws StoreError `INVALID_CLIENT_NAME`, `INVALID_SCOPE`, `INVALID_AUDIENCE`,
+ *   `INVALID_DURATION`, `CLIENT_NAME_TAKEN`.
+ */
+export async function createClient(store: Store, input: NewClient): Promise<CreatedClient> {
+  const { client, clientSecret } = await store.clients.create(input);
+  return { client, clientSecret, json: { ...clientToJson(client), client_secret: clientSecret } };
+}

@@ -1,0 +1,18 @@
+import { clientToJson } from '../../cli/internal/client-view.js';
+import type { ClientRecord, Store } from '../../store/types.js';
+
+/**
+ * Revokes a client: its next token request fails (tokens it holds live out their lifetime).
+ * Revoking a revoked client changes nothing. Shared by `m2m-auth client revoke` and
+ * `POST /admin/v1/clients/{client}/revoke`.
+ *
+ * @throws StoreError `CLIENT_NOT_FOUND`.
+ */
+export async function revokeClient(
+  store: Store,
+  idOrName: string,
+): Promise<{ client: ClientRecord; alreadyRevoked: boolean; json: Record<string, unknown> }> {
+  const before = await store.clients.find(idOrName);
+  const client = await store.clients.revoke(idOrName);
+  return { client, alreadyRevoked: before?.revokedAt != null, json: clientToJson(client) };
+}

@@ -1,0 +1,16 @@
+import { changeToJson } from '../../cli/internal/key-view.js';
+import type { KeyLifecycleChange, Store } from '../../store/types.js';
+
+/**
+ * Revokes a signing key at once (compromise): it leaves the JWKS; an active key is replaced so
+ * that signing goes on. Shared by `m2m-auth keys revoke` and `POST /admin/v1/keys/{kid}/revoke`.
+ *
+ * @throws StoreError `KEY_NOT_FOUND`.
+ */
+export async function revokeKey(
+  store: Store,
+  kid: string,
+): Promise<{ change: KeyLifecycleChange; json: Record<string, unknown> }> {
+  const change = await store.keys.revoke(kid);
+  return { change, json: changeToJson(change) };
+}

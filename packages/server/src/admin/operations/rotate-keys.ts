@@ -1,0 +1,29 @@
+import { changeToJson } from '../../cli/internal/key-view.js';
+import type {
+  KeyLifecycleChange,
+  RefusedActivation,
+  RotateOptions,
+  Store,
+} from '../../store/types.js';
+
+/**
+ * Applies due key transitions, then starts a rotation: a next key, active after the propagation
+ * delay (or at once with `immediately`). Shared by `m2m-auth keys rotate` and
+ * `POST /admin/v1/keys/rotate`.
+ *
+ * @returns the change, its JSON view, and the due activations the first step refused because this
+ *   process's key-encryption key cannot decrypt the key (the caller tells the operator).
+ * @throws StoreError `ROTATION_PENDING`, `UNSUPPORTED_ALGORITHM`, `INVALID_DURATION`.
+ */
+export async function rotateKeys(
+  store: Store,
+  options: RotateOptions,
+): Promise<{
+  change: KeyLifecycleChange;
+  json: Record<string, unknown>;
+  refused: RefusedActivation[];
+}> {
+  const { refused } = await store.keys.advance();
+  const change = await store.keys.rotate(options);
+  return { change, json: changeToJson(change), refused };
+}

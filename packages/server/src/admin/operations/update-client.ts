@@ -1,0 +1,43 @@
+import { clientToJson, publicKeysToJson } from '../../cli/internal/client-view.js';
+import { normalizeClientPublicKeys } from '../../clients/client-public-keys.js';
+import type {
+  ClientPatch,
+  ClientPublicKeys,
+  ClientRecord,
+  NewClientPublicKeys,
+  Store,
+} from '../../store/types.js';
+
+/**
+ * Replaces a client's scopes, audiences, token lifetime or token format (each one given), and its
+ * public keys (private_key_jwt) when `publicKeys` is given. The keys are checked before anything is
+ * written, so a bad key changes nothing. Shared by `m2m-auth client update` and
+ * `PATCH /admin/v1/clients/{client}`.
+ *
+ * @throws StoreError `CLIENT_NOT_FOUND`, `NOTHING_TO_UPDATE`, `INVALID_SCOPE`, `INVALID_AUDIENCE`,
+ *   `INVALID_DURATION`, `CLIENT_REVOKED`, and the public-key errors of the store.
+ */
+export async function updateClient(
+  store: Store,
+  idOrName: string,
+  patch: ClientPatch,
+  publicKeys?: NewClientPublicKeys,
+): Promise<{
+  client: ClientRecord;
+  publicKeys: ClientPublicKeys | undefined;
+  json: Record<string, unknown>;
+}> {
+  if (publicKeys !== undefined) await normalizeClientPublicKeys(publicKeys);
+  let updated =
+    Object.keys(patch).length > 0 || publicKeys === undefined
+      ? await store.clients.update(idOrName, patch)
+      : undefined;
+  if (publicKeys !== undefined) updated = await store.clients.setPublicKeys(idOrName, publicKeys);
+  const client = updated as ClientRecord;
+  const stored = (await store.clients.getCredentials(client.clientId))?.publicKeys;
+  return {
+    client,
+    publicKeys: stored,
+    json: { ...clientToJson(client), ...publicKeysToJson(stored) },
+  };
+}
