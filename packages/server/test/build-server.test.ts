@@ -58,6 +58,12 @@ describe('buildServer', () => {
     }
     expect(() => buildServer({ issuer: 'https://auth.example' } as never)).toThrow(TypeError);
   });
+
+  it('refuses an option name it does not know, so a typo keeps no default silently', () => {
+    expect(() =>
+      buildServer({ store, issuer: 'https://auth.example', jwksMaxAge: 60 } as never),
+    ).toThrow(/buildServer: unknown option "jwksMaxAge"/);
+  });
 });
 
 describe('logging', () => {
@@ -223,5 +229,8 @@ describe('startServer and /healthz', () => {
     );
     await expect(startServer({ store, port: 70_000 })).rejects.toThrow(TypeError);
     await expect(startServer({ store, port: 0, issuer: 'nope' })).rejects.toThrow(TypeError);
+    await expect(startServer({ store, prot: 0, hots: '0.0.0.0' } as never)).rejects.toThrow(
+      /startServer: unknown option "prot"/,
+    );
   });
 });

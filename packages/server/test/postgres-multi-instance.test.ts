@@ -45,8 +45,12 @@ describe.skipIf(dialectUnavailable('postgres'))(
       delete env['M2M_AUTH_DEBUG'];
       // Both start at once on a database without schema or key: the migrations and the first key
       // race, as they do when an orchestrator starts two replicas.
+      // Polling an instance until it follows a change makes failed authentications in the
+      // meantime; the failure limits (tested on their own) would turn them into 429s.
       instances = await Promise.all(
-        [0, 1].map(() => startServeProcess(['--issuer', ISSUER], { env, cwd })),
+        [0, 1].map(() =>
+          startServeProcess(['--issuer', ISSUER, '--no-auth-failure-limit'], { env, cwd }),
+        ),
       );
     });
     afterAll(async () => {
@@ -169,9 +173,10 @@ describe.skipIf(dialectUnavailable('postgres'))(
 
     it('applies a scope change made through the CLI on both instances within the bound', async () => {
       const credentials = await createClient('ms_updated', 'doctors:read');
-      for (const instance of instances) {
+      // A new client reaches each instance with the next revision check, like any change.
+      await onEveryInstance('client create', async (instance) => {
         expect((await tokenFrom(instance, credentials, 'doctors:write')).status).toBe(400);
-      }
+      });
       await cli('client', 'update', 'ms_updated', '--scopes', 'doctors:read,doctors:write');
       await onEveryInstance('client update', async (instance) => {
         const { status, body } = await tokenFrom(instance, credentials, 'doctors:write');
@@ -182,7 +187,9 @@ describe.skipIf(dialectUnavailable('postgres'))(
 
     it('refuses the old secret and accepts the new one on both instances within the bound after rotate-secret', async () => {
       const old = await createClient('ms_resecreted', 'doctors:read');
-      for (const instance of instances) expect((await tokenFrom(instance, old)).status).toBe(200);
+      await onEveryInstance('client create', async (instance) => {
+        expect((await tokenFrom(instance, old)).status).toBe(200);
+      });
       const rotated = await cli<{ client_secret: string }>(
         'client',
         'rotate-secret',
@@ -233,9 +240,9 @@ describe.skipIf(dialectUnavailable('postgres'))(
 
     it('stops issuing to a client revoked through the CLI on both instances within the bound', async () => {
       const credentials = await createClient('ms_revoked', 'doctors:read');
-      for (const instance of instances) {
+      await onEveryInstance('client create', async (instance) => {
         expect((await tokenFrom(instance, credentials)).status).toBe(200);
-      }
+      });
       await cli('client', 'revoke', 'ms_revoked');
       await onEveryInstance('client revoke', async (instance) => {
         const { status, body } = await tokenFrom(instance, credentials);

@@ -11,6 +11,7 @@ import {
   type ClientAssertionSettings,
   DEFAULT_CLIENT_ASSERTION_SETTINGS,
 } from '../grants/verify-client-assertion.js';
+import { rejectUnknownOptions } from '../internal/reject-unknown-options.js';
 import {
   AuthFailureLimiter,
   type AuthFailureLimitOptions,
@@ -124,6 +125,36 @@ export interface BuildServerOptions {
   metrics?: ServerMetricsOptions | boolean;
 }
 
+/** Every option name of {@link BuildServerOptions}; another one is refused (a typo keeps no default silently). */
+export const BUILD_SERVER_OPTION_NAMES = [
+  'store',
+  'issuer',
+  'logger',
+  'revisionCheckIntervalMs',
+  'jwksMaxAgeSec',
+  'metadataMaxAgeSec',
+  'bodyLimitBytes',
+  'realm',
+  'authFailureLimit',
+  'auditStore',
+  'requestTimeoutMs',
+  'maxHeaderBytes',
+  'trustProxy',
+  'clientAssertion',
+  'clientJwksUri',
+  'metrics',
+] as const satisfies readonly (keyof BuildServerOptions)[];
+
+// Fails to compile when BuildServerOptions gains an option the list above lacks.
+type UnlistedBuildServerOption = Exclude<
+  keyof BuildServerOptions,
+  (typeof BUILD_SERVER_OPTION_NAMES)[number]
+>;
+const everyBuildServerOptionListed: [UnlistedBuildServerOption] extends [never]
+  ? true
+  : UnlistedBuildServerOption = true;
+void everyBuildServerOptionListed;
+
 /**
  * Builds the authorization server as a Fastify app, without listening: `POST /oauth/token`
  * (RFC 6749 §4.4, tokens per RFC 9068), `GET /.well-known/oauth-authorization-server` (RFC 8414),
@@ -166,6 +197,7 @@ export function createServerApp(options: BuildServerOptions): {
   app: FastifyInstance;
   context: ServerContext;
 } {
+  rejectUnknownOptions('buildServer', options, BUILD_SERVER_OPTION_NAMES);
   const settings = resolveSettings(options);
   const authFailureLimiter =
     options.authFailureLimit === false

@@ -1,7 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { createAdminApp } from '../http/build-admin-server.js';
-import { type BuildServerOptions, createServerApp, validateIssuer } from '../http/build-server.js';
+import {
+  BUILD_SERVER_OPTION_NAMES,
+  type BuildServerOptions,
+  createServerApp,
+  validateIssuer,
+} from '../http/build-server.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS } from '../http/server-defaults.js';
+import { rejectUnknownOptions } from '../internal/reject-unknown-options.js';
 import {
   checkPostgresPoolOptions,
   type PostgresPoolOptions,
@@ -70,6 +76,19 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** Every option name of {@link StartServerOptions}. */
+const START_SERVER_OPTION_NAMES: readonly string[] = [
+  ...BUILD_SERVER_OPTION_NAMES,
+  'databaseUrl',
+  'kek',
+  'pool',
+  'port',
+  'host',
+  'generateKeyIfMissing',
+  'adminPort',
+  'adminHost',
+] satisfies readonly (keyof StartServerOptions)[];
+
 /**
  * Opens the store if needed, makes sure a signing key exists, builds the server and listens.
  * For the CLI (`m2m-auth serve`), the demo, benchmarks and tests.
@@ -87,6 +106,7 @@ export interface RunningServer {
  * ```
  */
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
+  rejectUnknownOptions('startServer', options, START_SERVER_OPTION_NAMES);
   const {
     store: givenStore,
     databaseUrl,
