@@ -283,6 +283,49 @@ describe('the admin API', { timeout: 120_000 }, () => {
     expect(scope.body['code']).toBe('ERR_ADMIN_SCOPE_INSUFFICIENT');
   });
 
+  it('lets no caller create, change, re-secret or revoke an admin client with scopes its own token lacks', async () => {
+    const writer = await call('POST', '/admin/v1/clients', {
+      token: adminToken,
+      body: {
+        name: 'ops-clients-writer',
+        audiences: ['m2m-auth-admin'],
+        scopes: ['clients:write'],
+      },
+    });
+    expect(writer.status).toBe(201);
+    const writerToken = await accessToken(writer.body as unknown as Credentials);
+
+    const escalated = await call('POST', '/admin/v1/clients', {
+      token: writerToken,
+      body: { name: 'ops-escalated', audiences: ['m2m-auth-admin'], scopes: ['keys:write'] },
+    });
+    expect(escalated.status).toBe(403);
+    expect(escalated.body['code']).toBe('ERR_ADMIN_SCOPE_INSUFFICIENT');
+    const widened = await call('PATCH', '/admin/v1/clients/ops-clients-writer', {
+      token: writerToken,
+      body: { scopes: ['clients:write', 'keys:write'] },
+    });
+    expect(widened.status).toBe(403);
+    for (const action of ['rotate-secret', 'revoke']) {
+      const takeover = await call('POST', `/admin/v1/clients/${bootstrap.client_id}/${action}`, {
+        token: writerToken,
+      });
+      expect(takeover.status).toBe(403);
+    }
+    // The full admin client is untouched, and the writer still manages service clients.
+    expect((await token(bootstrap, 'm2m-auth-admin')).status).toBe(200);
+    const service = await call('POST', '/admin/v1/clients', {
+      token: writerToken,
+      body: { name: 'ms_by_writer', audiences: ['ms_doctor'], scopes: ['doctors:read'] },
+    });
+    expect(service.status).toBe(201);
+    const sameScopes = await call('POST', '/admin/v1/clients', {
+      token: writerToken,
+      body: { name: 'ops-writer-2', audiences: ['m2m-auth-admin'], scopes: ['clients:write'] },
+    });
+    expect(sameScopes.status).toBe(201);
+  });
+
   it('answers bad input with specific errors and changes nothing', async () => {
     const unknownMember = await call('POST', '/admin/v1/clients', {
       token: adminToken,

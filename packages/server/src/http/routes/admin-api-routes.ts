@@ -5,6 +5,7 @@ import {
   ADMIN_API_BASE,
   ADMIN_AUDIENCE,
   ADMIN_SCHEMAS,
+  ADMIN_SCOPES,
   type AdminScope,
   buildAdminOpenApi,
 } from '../../admin/admin-openapi.js';
@@ -40,6 +41,33 @@ export function registerAdminApiRoutes(
   store: Store,
 ): void {
   app.get(ADMIN_OPENAPI_PATH, async () => buildAdminOpenApi(context.issuer));
+
+  /** The scopes of the admin token each authorized request carried. */
+  const callerScopes = new WeakMap<FastifyRequest, readonly string[]>();
+
+  /**
+   * No escalation through the API: a client that may call this admin API (audience
+   * m2m-auth-admin) can be created, changed, given a new secret or revoked only by a caller whose
+   * token holds every admin scope that client has or gets. Otherwise `clients:write` alone would
+   * mint (or take over) a client with `keys:write`.
+   */
+  const refuseEscalation = (
+    request: FastifyRequest,
+    target: { audiences: readonly string[]; scopes: readonly string[] } | undefined,
+  ): void => {
+    if (target === undefined || !target.audiences.includes(ADMIN_AUDIENCE)) return;
+    const held = callerScopes.get(request) ?? [];
+    const missing = target.scopes.filter(
+      (scope) => (ADMIN_SCOPES as readonly string[]).includes(scope) && !held.includes(scope),
+    );
+    if (missing.length > 0) {
+      throw new AdminApiError('ERR_ADMIN_SCOPE_INSUFFICIENT', {
+        cause: `the target is an admin client with ${missing.join(', ')}, which the caller's token lacks`,
+      });
+    }
+  };
+  /** The client as stored, for the escalation check (undefined: the operation says not found). */
+  const existing = (idOrName: string) => store.clients.find(idOrName);
 
   const authorize =
     (scope: AdminScope) =>
@@ -79,6 +107,7 @@ export function registerAdminApiRoutes(
         reply.header('www-authenticate', `Bearer realm="${REALM}", error="invalid_token"`);
         throw new AdminApiError('ERR_ADMIN_TOKEN_INVALID', { cause: err });
       }
+      callerScopes.set(request, scopes);
       if (!scopes.includes(scope)) {
         reply.header(
           'www-authenticate',
@@ -106,6 +135,7 @@ export function registerAdminApiRoutes(
     { onRequest: authorize('clients:write'), schema: bodySchema('ClientCreate') },
     async (request, reply) => {
       const { name, scopes, audiences, token_ttl_sec } = request.body;
+      refuseEscalation(request, { audiences: audiences ?? [], scopes: scopes ?? [] });
       const created = await createClient(store, {
         name,
         ...(scopes === undefined ? {} : { scopes }),
@@ -127,6 +157,14 @@ export function registerAdminApiRoutes(
     { onRequest: authorize('clients:write'), schema: bodySchema('ClientUpdate') },
     async (request) => {
       const { scopes, audiences, token_ttl_sec } = request.body;
+      const before = await existing(request.params.client);
+      refuseEscalation(request, before);
+      if (before !== undefined) {
+        refuseEscalation(request, {
+          audiences: audiences ?? before.audiences,
+          scopes: scopes ?? before.scopes,
+        });
+      }
       return (
         await updateClient(store, request.params.client, {
           ...(scopes === undefined ? {} : { scopes }),
@@ -143,13 +181,19 @@ export function registerAdminApiRoutes(
       preValidation: optionalBody,
       schema: bodySchema('SecretRotation'),
     },
-    async (request) =>
-      (await rotateClientSecret(store, request.params.client, request.body?.grace_sec ?? 0)).json,
+    async (request) => {
+      refuseEscalation(request, await existing(request.params.client));
+      return (await rotateClientSecret(store, request.params.client, request.body?.grace_sec ?? 0))
+        .json;
+    },
   );
   app.post<ClientParams>(
     `${base}/clients/:client/revoke`,
     { onRequest: authorize('clients:write') },
-    async (request) => (await revokeClient(store, request.params.client)).json,
+    async (request) => {
+      refuseEscalation(request, await existing(request.params.client));
+      return (await revokeClient(store, request.params.client)).json;
+    },
   );
   app.get(`${base}/keys`, { onRequest: authorize('keys:read') }, async () => ({
     keys: (await listKeys(store)).json,
