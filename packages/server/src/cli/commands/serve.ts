@@ -484,8 +484,13 @@ async function listenOrExplain<T>(
   try {
     return await listen();
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException | undefined)?.code;
-    const where = `${opts.host}:${opts.port}`;
+    const failed = err as (NodeJS.ErrnoException & { address?: string; port?: number }) | undefined;
+    const code = failed?.code;
+    // The listener that failed: the public one or the admin one (Node names it on the error).
+    const where =
+      failed?.address !== undefined && failed.port !== undefined
+        ? `${failed.address}:${failed.port}`
+        : `${opts.host}:${opts.port}`;
     if (code === 'EADDRINUSE') {
       throw new CliError(
         'USAGE',
