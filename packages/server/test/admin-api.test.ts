@@ -324,6 +324,23 @@ describe('the admin API', { timeout: 120_000 }, () => {
       body: { name: 'ops-writer-2', audiences: ['m2m-auth-admin'], scopes: ['clients:write'] },
     });
     expect(sameScopes.status).toBe(201);
+
+    // Each change says which admin client made it, refused ones included; never a secret.
+    const writerId = (writer.body as unknown as Credentials).client_id;
+    const statusesLogged = () =>
+      served
+        .stdout()
+        .split('\n')
+        .filter((line) => line.includes('"admin API change"'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .filter((c) => c['adminClientId'] === writerId)
+        .map((c) => c['statusCode']);
+    // The log is written asynchronously: wait (bounded) for the last line.
+    for (let i = 0; i < 40 && statusesLogged().length < 6; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(statusesLogged()).toEqual([403, 403, 403, 403, 201, 201]);
+    expect(served.stdout()).not.toContain(String(service.body['client_secret']));
   });
 
   it('answers bad input with specific errors and changes nothing', async () => {

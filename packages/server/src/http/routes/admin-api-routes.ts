@@ -42,8 +42,25 @@ export function registerAdminApiRoutes(
 ): void {
   app.get(ADMIN_OPENAPI_PATH, async () => buildAdminOpenApi(context.issuer));
 
-  /** The scopes of the admin token each authorized request carried. */
-  const callerScopes = new WeakMap<FastifyRequest, readonly string[]>();
+  /** The admin client and scopes of the token each authorized request carried. */
+  const callers = new WeakMap<FastifyRequest, { clientId: string; scopes: readonly string[] }>();
+
+  // Every change made through the API leaves a line saying which admin client made it (no body:
+  // it may hold a new secret).
+  app.addHook('onResponse', async (request, reply) => {
+    const caller = callers.get(request);
+    if (caller === undefined || request.method === 'GET') return;
+    request.log.info(
+      {
+        adminClientId: caller.clientId,
+        method: request.method,
+        path: request.routeOptions.url,
+        params: request.params,
+        statusCode: reply.statusCode,
+      },
+      'admin API change',
+    );
+  });
 
   /**
    * No escalation through the API: a client that may call this admin API (audience
@@ -56,7 +73,7 @@ export function registerAdminApiRoutes(
     target: { audiences: readonly string[]; scopes: readonly string[] } | undefined,
   ): void => {
     if (target === undefined || !target.audiences.includes(ADMIN_AUDIENCE)) return;
-    const held = callerScopes.get(request) ?? [];
+    const held = callers.get(request)?.scopes ?? [];
     const missing = target.scopes.filter(
       (scope) => (ADMIN_SCOPES as readonly string[]).includes(scope) && !held.includes(scope),
     );
@@ -83,6 +100,7 @@ export function registerAdminApiRoutes(
       if (fresh !== undefined) await fresh;
       const nowSec = Math.floor(Date.now() / 1000);
       let scopes: string[];
+      let callerId = '';
       try {
         const jwks = createLocalJWKSet(await context.cache.jwks(nowSec));
         const { payload } = await jwtVerify(match[1], jwks, {
@@ -99,6 +117,7 @@ export function registerAdminApiRoutes(
         if (client === undefined || client.client.revokedAt !== null) {
           throw new Error('client unknown or revoked');
         }
+        callerId = client.client.clientId;
         scopes = typeof payload['scope'] === 'string' ? payload['scope'].split(' ') : [];
       } catch (err) {
         if (err instanceof AdminApiError) throw err;
@@ -107,7 +126,7 @@ export function registerAdminApiRoutes(
         reply.header('www-authenticate', `Bearer realm="${REALM}", error="invalid_token"`);
         throw new AdminApiError('ERR_ADMIN_TOKEN_INVALID', { cause: err });
       }
-      callerScopes.set(request, scopes);
+      callers.set(request, { clientId: callerId, scopes });
       if (!scopes.includes(scope)) {
         reply.header(
           'www-authenticate',
