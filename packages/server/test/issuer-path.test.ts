@@ -116,9 +116,31 @@ describe('m2m-auth serve --issuer with a path', () => {
       ),
     );
 
+    // Introspection, revocation and the revocation feed answer where the metadata says.
+    const accessToken = token.body['access_token'] as string;
+    for (const key of ['introspection_endpoint', 'revocation_endpoint']) {
+      const answer = await fetch(rfc8414.body[key] as string, {
+        method: 'POST',
+        headers: {
+          authorization: basicAuth(clientId, secret),
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: new URLSearchParams({ token: accessToken }),
+      });
+      // Not 404: introspection refuses a client without the introspect scope, revocation is 200.
+      expect({ key, status: answer.status }).toEqual({
+        key,
+        status: key === 'revocation_endpoint' ? 200 : 403,
+      });
+    }
+    expect((await fetch(`${issuer}/revocations`)).status).toBe(200);
+
     // The endpoints live under the issuer's path only; the health check is about the instance.
     for (const path of [
       '/oauth/token',
+      '/oauth/introspect',
+      '/oauth/revoke',
+      '/revocations',
       '/.well-known/jwks.json',
       '/.well-known/oauth-authorization-server',
     ]) {

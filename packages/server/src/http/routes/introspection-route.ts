@@ -26,7 +26,7 @@ export const INTROSPECT_SCOPE = 'm2m-auth:introspect';
  * `Cache-Control: no-store`: a cached "active" would outlive a revocation.
  */
 export function registerIntrospectionRoute(app: FastifyInstance, context: ServerContext): void {
-  app.post(INTROSPECTION_PATH, async (request, reply) => {
+  app.post(context.basePath + INTROSPECTION_PATH, async (request, reply) => {
     reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
     const params = (request.body as Record<string, unknown> | undefined) ?? {};
     checkParameters(params);
@@ -47,7 +47,7 @@ export function registerIntrospectionRoute(app: FastifyInstance, context: Server
     if (inspected.state !== 'active') return { active: false };
     return { active: true, ...inspected.claims, token_type: 'Bearer' };
   });
-  registerPostOnly(app, INTROSPECTION_PATH);
+  registerPostOnly(app, context.basePath + INTROSPECTION_PATH);
 }
 
 /** Answers other methods on a POST-only endpoint with 405 and `Allow: POST`. */

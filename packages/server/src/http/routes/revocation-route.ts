@@ -19,7 +19,7 @@ export const REVOCATION_PATH = '/oauth/revoke';
  * revoked) answers 200 as §2.2 requires, since there is nothing left to revoke.
  */
 export function registerRevocationRoute(app: FastifyInstance, context: ServerContext): void {
-  app.post(REVOCATION_PATH, async (request, reply) => {
+  app.post(context.basePath + REVOCATION_PATH, async (request, reply) => {
     reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
     const params = (request.body as Record<string, unknown> | undefined) ?? {};
     checkParameters(params);
@@ -54,5 +54,5 @@ export function registerRevocationRoute(app: FastifyInstance, context: ServerCon
     }
     return reply.code(200).send();
   });
-  registerPostOnly(app, REVOCATION_PATH);
+  registerPostOnly(app, context.basePath + REVOCATION_PATH);
 }

@@ -29,7 +29,7 @@ export interface RevocationFeed {
  */
 export function registerRevocationsRoute(app: FastifyInstance, context: ServerContext): void {
   let last: { list: RevocationList; issuer: string; body: string; etag: string } | undefined;
-  app.get(REVOCATIONS_PATH, async (request, reply) => {
+  app.get(context.basePath + REVOCATIONS_PATH, async (request, reply) => {
     const fresh = context.cache.ensureFresh();
     if (fresh !== undefined) await fresh;
     const list = await context.cache.revocations(Math.floor(Date.now() / 1000));
