@@ -420,7 +420,7 @@ describe('signing-key rotation seen by the services', () => {
 
     // The worst moment: the receivers have just reloaded their keys (the cached ones were stale)
     // when the key is found compromised. It is revoked, and the key file exported again at once,
-    // as the README tells operators to do.
+    // as docs/key-rotation.md tells operators to do.
     advanceClock(JWKS_MAX_AGE_SEC + 1);
     expect(await present(jwksReceiver, leaked.jwks)).toBe(200);
     expect(await present(fileReceiver, leaked.file)).toBe(200);
@@ -450,7 +450,7 @@ describe('signing-key rotation seen by the services', () => {
       advanceClock(1);
     }
 
-    // The documented bounds (README "Key rotation"): by URL, the shorter of the server's
+    // The documented bounds (docs/key-rotation.md): by URL, the shorter of the server's
     // max-age and the verifier's jwksCacheMaxAgeSec; by file, keyFileRefreshSec after the export.
     expect(rejectedAfterSec.jwks).toBeLessThanOrEqual(
       Math.min(JWKS_MAX_AGE_SEC, REVOCATION_JWKS_CACHE_MAX_AGE_SEC),

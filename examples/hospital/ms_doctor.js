@@ -16,7 +16,7 @@ const m2mAuth = {
   audience: process.env.OAUTH_AUDIENCE,
   publicKeyPath: process.env.OAUTH_PUBLIC_KEY_PATH,
 };
-// While callers move from Laravel Passport (README "Migrating from Laravel Passport"), also accept
+// While callers move from Laravel Passport (docs/passport-migration.md), also accept
 // Passport-shaped tokens signed with Passport's oauth-public.key; each token goes to one source
 // by its typ and iss, and request.auth.source says which.
 const passportKey = process.env.OAUTH_PASSPORT_PUBLIC_KEY_PATH;

@@ -1,6 +1,6 @@
 /**
- * The README's "Migrating from Laravel Passport" runbook, walked with real processes while traffic
- * flows, checking that no request fails at any step:
+ * The runbook of docs/passport-migration.md ("Migrating from Laravel Passport"), walked with real
+ * processes while traffic flows, checking that no request fails at any step:
  *   1. import Passport's key and clients (`m2m-auth keys import`, `m2m-auth import passport` from
  *      the Laravel database), start `m2m-auth serve`;
  *   2. point the callers' AUTH_URL at it: a Passport-era caller (the JSON body PHP sends, numeric

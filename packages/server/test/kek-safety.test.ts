@@ -314,7 +314,8 @@ describe('backup and restore (SQLite)', () => {
     expect((await cli(dir, file, undefined, 'keys', 'generate', '--alg', 'ES256')).code).toBe(0);
     const caller = await createCaller(dir, file, undefined);
 
-    // The README's backup: an online copy of the database (sqlite3 .backup), and the key file.
+    // The backup of docs/backup-restore.md: an online copy of the database (sqlite3 .backup), and
+    // the key file.
     const backupDir = tempDir();
     const source = new Database(file, { readonly: true });
     await source.backup(join(backupDir, 'm2m-auth.db'));

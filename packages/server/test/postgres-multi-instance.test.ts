@@ -21,7 +21,7 @@ import {
   type TestDatabase,
 } from './helpers/test-database.js';
 
-/** The propagation bound the README documents, milliseconds. */
+/** The propagation bound docs/postgresql.md documents, milliseconds. */
 const PROPAGATION_BOUND_MS = 5_000;
 /** Shared by both instances, as behind a load balancer. */
 const ISSUER = 'http://auth.m2m.test';

@@ -1,7 +1,7 @@
 /**
- * The README's Production section names real things: every `--flag` it gives `serve` exists, every
- * environment variable it names is one `serve --help` lists (or the store's), and the admin
- * listener's paths are the ones the server registers.
+ * The production guides (docs/production.md and docs/postgresql.md) name real things: every `--flag`
+ * they give `serve` exists, every environment variable they name is one `serve --help` lists (or the
+ * store's), and the admin listener's paths are the ones the server registers.
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -13,14 +13,12 @@ const ROOT = join(import.meta.dirname, '..');
 const CLI = join(ROOT, 'packages', 'server', 'bin', 'm2m-auth.js');
 
 function production(): string {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  const start = readme.indexOf('\n## Production\n');
-  expect(start).toBeGreaterThan(0);
-  const end = readme.indexOf('\n## ', start + 1);
-  return readme.slice(start, end);
+  return ['production.md', 'postgresql.md']
+    .map((page) => readFileSync(join(ROOT, 'docs', page), 'utf8'))
+    .join('\n');
 }
 
-describe('README Production section', () => {
+describe('the production guides', () => {
   it('uses only flags and environment variables that serve has', async () => {
     const help = (await promisify(execFile)(process.execPath, [CLI, 'serve', '--help'])).stdout;
     const text = production();
