@@ -2,7 +2,8 @@
  * Links in the documentation lead somewhere: every relative link in README.md and docs/*.md names
  * a file or folder of the repository, and its `#anchor` a heading of that file (GitHub's slugs);
  * every relative link in a package README names a file that package publishes (its `files`), since
- * on the registry page a link resolves against the package, not the repository.
+ * on the registry page a link resolves against the package, not the repository. And every error
+ * code the guides name is one a package's ERRORS.md lists, so a renamed code cannot leave them behind.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -116,5 +117,25 @@ describe('documentation links', () => {
       };
       expect(brokenLinks(join(dir, 'README.md'), allowed), name).toEqual([]);
     }
+  });
+
+  it('names only error codes that the packages list in their ERRORS.md', () => {
+    const table = ['server', 'verifier', 'client']
+      .map((name) => readFileSync(join(ROOT, 'packages', name, 'ERRORS.md'), 'utf8'))
+      .join('\n');
+    const unknown: string[] = [];
+    for (const file of [
+      'README.md',
+      ...readdirSync(join(ROOT, 'docs')).map((name) => join('docs', name)),
+    ]) {
+      if (!file.endsWith('.md')) continue;
+      const text = readFileSync(join(ROOT, file), 'utf8');
+      for (const [, code] of text.matchAll(/`([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)`/g)) {
+        // Environment variables look alike; they are checked against `serve --help` elsewhere.
+        if (/^(M2M_AUTH_|OAUTH_|AUTH_URL$|DATABASE_URL$)/.test(code as string)) continue;
+        if (!table.includes(`\`${code}\``)) unknown.push(`${file}: ${code}`);
+      }
+    }
+    expect(unknown).toEqual([]);
   });
 });
