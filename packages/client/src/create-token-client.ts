@@ -2,7 +2,7 @@ import { abortable } from './internal/abortable.js';
 import { hasOnlyKnownNames, unknownOptionError } from './internal/check-option-names.js';
 import { fetchWithToken } from './internal/fetch-with-token.js';
 import { resolveOptions } from './internal/resolve-options.js';
-import { TokenCache } from './internal/token-cache.js';
+import { TokenCache, type TokenSlot } from './internal/token-cache.js';
 import {
   GET_TOKEN_OPTION_NAMES,
   type GetTokenOptions,
@@ -114,12 +114,9 @@ export function createTokenClient(options: TokenClientOptions = {}): TokenClient
   const fetchImpl = resolved.fetch;
 
   const getToken = (tokenOptions?: GetTokenOptions): Promise<string> => {
-    if (tokenOptions != null && !hasOnlyKnownNames(tokenOptions, GET_TOKEN_OPTION_NAMES)) {
-      return Promise.reject(unknownName(tokenOptions, GET_TOKEN_OPTION_NAMES, 'getToken'));
-    }
-    let slot: ReturnType<TokenCache['slot']>;
+    let slot: TokenSlot;
     try {
-      slot = cache.slot(tokenOptions?.audience, tokenOptions?.scope);
+      slot = slotOf(cache, tokenOptions, GET_TOKEN_OPTION_NAMES, 'getToken');
     } catch (err) {
       return Promise.reject(err);
     }
@@ -133,12 +130,9 @@ export function createTokenClient(options: TokenClientOptions = {}): TokenClient
     init?: RequestInit,
     target?: TokenTargetOptions,
   ): Promise<Response> => {
-    if (target != null && !hasOnlyKnownNames(target, TARGET_OPTION_NAMES)) {
-      return Promise.reject(unknownName(target, TARGET_OPTION_NAMES, 'fetch (third argument)'));
-    }
-    let slot: ReturnType<TokenCache['slot']>;
+    let slot: TokenSlot;
     try {
-      slot = cache.slot(target?.audience, target?.scope);
+      slot = slotOf(cache, target, TARGET_OPTION_NAMES, 'fetch (third argument)');
     } catch (err) {
       return Promise.reject(err);
     }
@@ -151,7 +145,19 @@ export function createTokenClient(options: TokenClientOptions = {}): TokenClient
   return Object.freeze({ getToken, fetch: fetchAuthorized, invalidateToken });
 }
 
-function unknownName(options: object, known: readonly string[], owner: string): TypeError {
-  const name = Object.keys(options).find((key) => !known.includes(key)) ?? '';
-  return unknownOptionError(name, known, owner);
+/**
+ * The cache slot of a call's audience and scope (the client's defaults for absent ones).
+ *
+ * @throws TypeError for an unknown option name, an invalid audience or scope.
+ */
+function slotOf(
+  cache: TokenCache,
+  target: TokenTargetOptions | undefined,
+  known: readonly string[],
+  owner: string,
+): TokenSlot {
+  if (target != null && !hasOnlyKnownNames(target, known)) {
+    throw unknownOptionError(target, known, owner);
+  }
+  return cache.slot(target?.audience, target?.scope);
 }
