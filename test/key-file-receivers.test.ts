@@ -18,6 +18,7 @@ import {
   type ServeProcess,
   startServeProcess,
 } from '../packages/server/test/helpers/serve-process.js';
+import { until } from './helpers/async.js';
 
 const ISSUER = 'https://auth.test';
 const dirs: string[] = [];
@@ -31,14 +32,6 @@ function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'm2m-auth-key-files-'));
   dirs.push(dir);
   return dir;
-}
-
-async function until(what: string, limitMs: number, check: () => Promise<boolean> | boolean) {
-  const deadline = Date.now() + limitMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 function kidOf(token: string): string {
@@ -102,20 +95,24 @@ describe('key-file receivers survive rotation', () => {
     const rotated = await cli('keys', 'rotate', '--propagation', '3', '--json');
     expect(rotated.code, rotated.stderr).toBe(0);
     const next = (JSON.parse(rotated.stdout) as { created: { kid: string }[] }).created[0]?.kid;
-    await until('jwks.json holds the next key', 10_000, () =>
+    await until('jwks.json holds the next key', () =>
       readFileSync(jwksFile, 'utf8').includes(`"${next}"`),
     );
     let second = first;
-    await until('the next key signs', 20_000, async () => {
-      second = await token();
-      return kidOf(second) === next;
-    });
+    await until(
+      'the next key signs',
+      async () => {
+        second = await token();
+        return kidOf(second) === next;
+      },
+      { limitMs: 20_000 },
+    );
     // Both receivers follow: the JWKS file held the key before it signed, the PEM follows it.
     await expect(viaJwks.verify(second)).resolves.toBeDefined();
-    await until('oauth-public.key is the new active key', 10_000, () => {
+    await until('oauth-public.key is the new active key', () => {
       return readFileSync(pemFile, 'utf8') !== stalePem;
     });
-    await until('the PEM receiver accepts the new key', 10_000, async () =>
+    await until('the PEM receiver accepts the new key', async () =>
       viaPem.verify(second).then(
         () => true,
         () => false,

@@ -9,10 +9,11 @@
  */
 
 /**
- * Every code a {@link TokenClientError} can carry. Listed at runtime so documentation and tests can
- * check they agree (see ERRORS.md).
+ * Every code a {@link TokenClientError} can carry, in the order of ERRORS.md: the one table the
+ * {@link TokenClientErrorCode} union is derived from, listed at runtime (and frozen) so
+ * documentation and tests can check they agree.
  */
-export const TOKEN_CLIENT_ERROR_CODES = [
+export const TOKEN_CLIENT_ERROR_CODES = Object.freeze([
   'ERR_INVALID_CLIENT',
   'ERR_UNAUTHORIZED_CLIENT',
   'ERR_INVALID_SCOPE',
@@ -21,7 +22,7 @@ export const TOKEN_CLIENT_ERROR_CODES = [
   'ERR_AUTH_SERVER_UNAVAILABLE',
   'ERR_INVALID_TOKEN_RESPONSE',
   'ERR_CLIENT_ASSERTION_UNAVAILABLE',
-] as const;
+] as const);
 
 /**
  * Stable code of a {@link TokenClientError}:

@@ -5,13 +5,13 @@
  * @packageDocumentation
  */
 
-export type {
-  ClientAuthMethod,
-  GetTokenOptions,
-  TokenClient,
-  TokenClientOptions,
-  TokenTargetOptions,
-} from './create-token-client.js';
+export type { TokenClient } from './create-token-client.js';
 export { createTokenClient } from './create-token-client.js';
 export type { TokenClientErrorCode, TokenClientErrorDetails } from './errors.js';
 export { TOKEN_CLIENT_ERROR_CODES, TokenClientError } from './errors.js';
+export type {
+  ClientAuthMethod,
+  GetTokenOptions,
+  TokenClientOptions,
+  TokenTargetOptions,
+} from './token-client-options.js';

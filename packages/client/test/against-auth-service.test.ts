@@ -18,6 +18,7 @@ import { requireToken } from '@m2m-auth/verifier/express';
 import express from 'express';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { until } from '../../../test/helpers/async.js';
 
 const ISSUER = 'http://auth.m2m-auth.test';
 
@@ -277,7 +278,7 @@ describe('client while the authorization server is down', () => {
     await stopAuthServer();
     try {
       const pending = caller.getToken({ audience: 'ms_doctor' });
-      await until(() => attempts.length >= 3); // three refused connections
+      await until('three connections were refused', () => attempts.length >= 3, { intervalMs: 0 });
       await startAuthServer(port);
       const token = await pending;
       expect(claims(token).aud).toBe('ms_doctor');
@@ -313,14 +314,6 @@ function header(token: string) {
 }
 
 /** Polls (real time, bounded) until `condition()`, letting real I/O run. */
-async function until(condition: () => boolean): Promise<void> {
-  const limit = performance.now() + 10_000;
-  while (!condition()) {
-    if (performance.now() > limit) throw new Error('condition not met within 10 s');
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
-
 /** Calls `get` until it returns something other than `previous` (bounded in real time). */
 async function untilChanged(get: () => Promise<string>, previous: string): Promise<string> {
   const limit = performance.now() + 10_000;

@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import * as mainEntry from '@m2m-auth/client';
 import { TOKEN_CLIENT_ERROR_CODES, TokenClientError } from '@m2m-auth/client/errors';
 import { describe, expect, it } from 'vitest';
 
@@ -6,9 +7,9 @@ const table = readFileSync(new URL('../ERRORS.md', import.meta.url), 'utf8');
 const documented = [...table.matchAll(/^\|\s*`(ERR_[A-Z_]+)`\s*\|/gm)].map((m) => m[1]);
 
 describe('ERRORS.md', () => {
-  it('lists every error code of the package exactly once', () => {
-    expect([...documented].sort()).toEqual([...TOKEN_CLIENT_ERROR_CODES].sort());
-    expect(new Set(documented).size).toBe(documented.length);
+  it('lists every error code of the package exactly once, in the order of the code table', () => {
+    expect(documented).toEqual([...TOKEN_CLIENT_ERROR_CODES]);
+    expect(Object.isFrozen(TOKEN_CLIENT_ERROR_CODES)).toBe(true);
   });
 
   it('lists only codes that some module of the source uses', () => {
@@ -24,6 +25,11 @@ describe('ERRORS.md', () => {
 });
 
 describe('TokenClientError', () => {
+  it('is exported from the main entry and the errors subpath as the same class', () => {
+    expect(mainEntry.TokenClientError).toBe(TokenClientError);
+    expect(mainEntry.TOKEN_CLIENT_ERROR_CODES).toBe(TOKEN_CLIENT_ERROR_CODES);
+  });
+
   it('carries a stable code and the RFC 6749 error fields', () => {
     const err = new TokenClientError('ERR_INVALID_SCOPE', 'rejected', {
       oauthError: 'invalid_scope',

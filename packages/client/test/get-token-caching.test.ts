@@ -1,5 +1,6 @@
 import { createTokenClient, TokenClientError } from '@m2m-auth/client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { until } from '../../../test/helpers/async.js';
 import { issueTokens, startTokenEndpoint, type TokenEndpoint } from './helpers/token-endpoint.js';
 
 // Only Date is faked: the cache reads the clock, while HTTP and its timers stay real.
@@ -24,14 +25,6 @@ function client(extra: Parameters<typeof createTokenClient>[0] = {}) {
 }
 
 /** Lets a background request complete (real I/O) without moving the fake clock. */
-async function until(condition: () => boolean | Promise<boolean>): Promise<void> {
-  const limit = performance.now() + 10_000;
-  while (!(await condition())) {
-    if (performance.now() > limit) throw new Error('condition not met within 10 s');
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
-
 describe('getToken cache', () => {
   it('returns the cached token until the refresh skew window opens, without another request', async () => {
     const auth = client({ refreshSkewSec: 60 });
@@ -48,7 +41,13 @@ describe('getToken cache', () => {
     const during = await Promise.all([auth.getToken(), auth.getToken(), auth.getToken()]);
     expect(during).toEqual(['token-1', 'token-1', 'token-1']);
     // Once the background answer is in, callers get the new token; no caller waited for it.
-    await until(async () => (await auth.getToken()) === 'token-2');
+    await until(
+      'the refreshed token is served',
+      async () => (await auth.getToken()) === 'token-2',
+      {
+        intervalMs: 0,
+      },
+    );
     expect(endpoint.requests).toHaveLength(2);
   });
 
@@ -69,7 +68,13 @@ describe('getToken cache', () => {
     expect(endpoint.requests).toHaveLength(1);
     vi.advanceTimersByTime(1);
     expect(await auth.getToken()).toBe('token-1');
-    await until(async () => (await auth.getToken()) === 'token-2');
+    await until(
+      'the refreshed token is served',
+      async () => (await auth.getToken()) === 'token-2',
+      {
+        intervalMs: 0,
+      },
+    );
   });
 
   it('counts the lifetime from when the request was sent, not from when the answer came', async () => {
@@ -134,7 +139,7 @@ describe('getToken cache', () => {
     endpoint.reply(() => ({ status: 400, body: { error: 'invalid_client' } }));
     vi.advanceTimersByTime(240_000);
     expect(await auth.getToken()).toBe('token-1');
-    await until(() => errors.length === 1);
+    await until('the background refresh failed', () => errors.length === 1, { intervalMs: 0 });
     expect(errors[0]).toBeInstanceOf(TokenClientError);
     expect(errors[0]?.code).toBe('ERR_INVALID_CLIENT');
     // No new attempt during the pause, however many calls come in.
@@ -144,7 +149,9 @@ describe('getToken cache', () => {
     vi.advanceTimersByTime(1);
     endpoint.reply(issueTokens());
     expect(await auth.getToken()).toBe('token-1');
-    await until(async () => (await auth.getToken()) === 'token-3');
+    await until('the next token is served', async () => (await auth.getToken()) === 'token-3', {
+      intervalMs: 0,
+    });
   });
 
   it('lets an aborted caller stop waiting while the shared request completes for the others', async () => {

@@ -1,6 +1,7 @@
 import { createTokenClient, type TokenClientOptions } from '@m2m-auth/client';
 import { TokenClientError } from '@m2m-auth/client/errors';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { rejection } from '../../../test/helpers/async.js';
 import { drive, driveUntil, type TrackedFetch, trackFetch } from './helpers/drive.js';
 import { issueTokens, startTokenEndpoint, type TokenEndpoint } from './helpers/token-endpoint.js';
 
@@ -37,14 +38,9 @@ function client(extra: TokenClientOptions = {}) {
 }
 
 /** The TokenClientError a call rejects with, driving the fake clock meanwhile. */
-async function rejection(promise: Promise<unknown>): Promise<TokenClientError> {
-  try {
-    await drive(promise, tracker);
-  } catch (err) {
-    expect(err).toBeInstanceOf(TokenClientError);
-    return err as TokenClientError;
-  }
-  throw new Error('expected the call to reject');
+/** The TokenClientError `promise` rejects with, the fake clock driven meanwhile. */
+function rejectionOf(promise: Promise<unknown>): Promise<TokenClientError> {
+  return rejection(drive(promise, tracker), TokenClientError);
 }
 
 /** Gaps between consecutive requests on the fake clock, ms. */
@@ -97,7 +93,7 @@ describe('getToken retries', () => {
 
   it('fails at once when Retry-After asks for a wait beyond the time left', async () => {
     endpoint.reply(failThen(1, 429, { 'retry-after': '60' }));
-    const err = await rejection(client().getToken());
+    const err = await rejectionOf(client().getToken());
     expect(err).toMatchObject({
       code: 'ERR_AUTH_SERVER_UNAVAILABLE',
       status: 429,
@@ -110,7 +106,7 @@ describe('getToken retries', () => {
   it('gives up with ERR_AUTH_SERVER_UNAVAILABLE once totalTimeoutMs is spent', async () => {
     endpoint.reply(() => ({ status: 500, body: 'oops' }));
     const started = Date.now();
-    const err = await rejection(client({ totalTimeoutMs: 5_000 }).getToken());
+    const err = await rejectionOf(client({ totalTimeoutMs: 5_000 }).getToken());
     expect(err).toMatchObject({ code: 'ERR_AUTH_SERVER_UNAVAILABLE', status: 500 });
     expect(err.attempts).toBe(endpoint.requests.length);
     expect(endpoint.requests.at(-1)?.at ?? Number.POSITIVE_INFINITY).toBeLessThan(started + 5_000);
@@ -165,7 +161,7 @@ describe('getToken errors that are not retried', () => {
       headers: status === 401 ? { 'www-authenticate': 'Basic realm="m2m-auth"' } : undefined,
       body: { error, error_description: 'Described by the server' },
     }));
-    const err = await rejection(
+    const err = await rejectionOf(
       client({ audience: 'ms_doctor', scope: 'doctors:read' }).getToken(),
     );
     expect(err).toMatchObject({
@@ -213,7 +209,7 @@ describe('getToken errors that are not retried', () => {
         error_description: `bad\r\nInjected: yes ${'x'.repeat(500)}`,
       },
     }));
-    const err = await rejection(client().getToken());
+    const err = await rejectionOf(client().getToken());
     expect(err.message).not.toMatch(/[\r\n]/);
     expect(err.message.length).toBeLessThan(500);
   });
@@ -230,7 +226,7 @@ describe('getToken errors that are not retried', () => {
     ['a non-numeric expires_in', { access_token: 'abc', token_type: 'Bearer', expires_in: 'soon' }],
   ])('rejects a 200 answer with %s as ERR_INVALID_TOKEN_RESPONSE', async (_what, body) => {
     endpoint.reply(() => ({ status: 200, body }));
-    const err = await rejection(client().getToken());
+    const err = await rejectionOf(client().getToken());
     expect(err).toMatchObject({ code: 'ERR_INVALID_TOKEN_RESPONSE', attempts: 1 });
     expect(err.message).not.toContain('abc');
   });

@@ -7,6 +7,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { createTokenClient, TokenClientError } from '@m2m-auth/client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { rejection } from '../../../test/helpers/async.js';
 
 let server: Server;
 let sockets: Set<Socket>;
@@ -30,15 +31,6 @@ afterEach(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
 
-async function rejection(promise: Promise<unknown>): Promise<TokenClientError> {
-  const error = await promise.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(error).toBeInstanceOf(TokenClientError);
-  return error as TokenClientError;
-}
-
 describe('totalTimeoutMs against a server that never answers', () => {
   it('rejects with ERR_AUTH_SERVER_UNAVAILABLE', { timeout: 5_000 }, async () => {
     const auth = createTokenClient({
@@ -48,7 +40,7 @@ describe('totalTimeoutMs against a server that never answers', () => {
       totalTimeoutMs: 200,
       env: {},
     });
-    const error = await rejection(auth.getToken());
+    const error = await rejection(auth.getToken(), TokenClientError);
     expect(error.code).toBe('ERR_AUTH_SERVER_UNAVAILABLE');
     expect(error.message).toContain('totalTimeoutMs 200');
   });
@@ -65,11 +57,14 @@ describe('totalTimeoutMs against a server that never answers', () => {
       fetch: deafFetch,
       env: {},
     });
-    const error = await rejection(auth.getToken());
+    const error = await rejection(auth.getToken(), TokenClientError);
     expect(error.code).toBe('ERR_AUTH_SERVER_UNAVAILABLE');
     expect(error.message).toMatch(/still had no answer when totalTimeoutMs ran out/);
     // A client.fetch waiting for that token is released the same way.
-    const viaFetch = await rejection(auth.fetch('http://127.0.0.1:9/never-called'));
+    const viaFetch = await rejection(
+      auth.fetch('http://127.0.0.1:9/never-called'),
+      TokenClientError,
+    );
     expect(viaFetch.code).toBe('ERR_AUTH_SERVER_UNAVAILABLE');
   });
 });

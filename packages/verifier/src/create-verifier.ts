@@ -542,9 +542,7 @@ function createCore(
 /** Refuses a per-call option name that is not one of {@link VerifyOptions} (e.g. `scope`). */
 function checkVerifyOptions(options: VerifyOptions | undefined): void {
   if (options === undefined || hasOnlyKnownNames(options, VERIFY_OPTION_NAMES)) return;
-  const known: readonly string[] = VERIFY_OPTION_NAMES;
-  const name = Object.keys(options).find((key) => !known.includes(key)) ?? '';
-  throw unknownOptionError(name, known, 'verify/authenticate');
+  throw unknownOptionError(options, VERIFY_OPTION_NAMES, 'verify/authenticate');
 }
 
 /** The refusal of a token whose kid (or, without one, whose alg) several different keys share. */

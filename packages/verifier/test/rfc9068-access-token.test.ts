@@ -8,6 +8,7 @@ import {
 } from '@m2m-auth/verifier';
 import { exportJWK, exportPKCS8, exportSPKI, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rejection } from '../../../test/helpers/async.js';
 import {
   AUDIENCE,
   b64url,
@@ -24,21 +25,11 @@ import {
   weakRsaKey,
 } from './helpers/tokens.js';
 
-async function rejection(promise: Promise<unknown>): Promise<VerifierError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(VerifierError);
-    return err as VerifierError;
-  }
-  throw new Error('expected a rejection');
-}
-
 async function expectCode(
   promise: Promise<unknown>,
   code: VerifierErrorCode,
 ): Promise<VerifierError> {
-  const err = await rejection(promise);
+  const err = await rejection(promise, VerifierError);
   expect(err.code).toBe(code);
   return err;
 }
@@ -324,7 +315,7 @@ describe('rejected tokens, each with its reason', () => {
 
   it('keeps token contents out of error messages', async () => {
     const token = await mintToken(key, { aud: 'secret-audience-name', jti: 'jti-value-1234' });
-    const err = await rejection(verifier.verify(token));
+    const err = await rejection(verifier.verify(token), VerifierError);
     expect(err.message).not.toContain('secret-audience-name');
     expect(err.message).not.toContain(token.slice(0, 20));
     expect(err.message).not.toMatch(/["\\]/);

@@ -2,7 +2,7 @@
  * A misspelt option name is an error at construction, naming the closest valid name: otherwise
  * `requiredScope` (for `requiredScopes`) or `scope` (for `scopes`) would be ignored and the route
  * would check no scope at all. Covers createVerifier, the per-call options, and every adapter
- * (Express, Fastify preHandler, Fastify plugin and its `fastify.requireToken`), the last ones on a
+ * (Express, the Fastify onRequest hook, Fastify plugin and its `fastify.requireToken`), the last ones on a
  * real Fastify instance.
  */
 import { createVerifier, type Verifier } from '@m2m-auth/verifier';

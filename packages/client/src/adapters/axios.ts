@@ -4,8 +4,9 @@
  * `invalid_token`. axios is a type-only import and an optional peer dependency.
  */
 import type { AxiosError, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
-import type { TokenClient, TokenTargetOptions } from '../create-token-client.js';
+import type { TokenClient } from '../create-token-client.js';
 import { isInvalidTokenChallenge } from '../internal/fetch-with-token.js';
+import type { TokenTargetOptions } from '../token-client-options.js';
 import { originOf, resolveAdapterOptions } from './internal/resolve-origin-targets.js';
 
 /** Options of {@link attachTokenInterceptors}. */

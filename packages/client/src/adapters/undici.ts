@@ -4,8 +4,9 @@
  * type-only import and an optional peer dependency (undici 7's handler API).
  */
 import type { Dispatcher } from 'undici';
-import type { TokenClient, TokenTargetOptions } from '../create-token-client.js';
+import type { TokenClient } from '../create-token-client.js';
 import { isInvalidTokenChallenge } from '../internal/fetch-with-token.js';
+import type { TokenTargetOptions } from '../token-client-options.js';
 import {
   type OriginTargets,
   originOf,

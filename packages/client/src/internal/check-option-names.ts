@@ -13,9 +13,7 @@
 export function checkOptionNames(options: object, known: readonly string[], owner: string): void {
   // Not an object: the caller's own type check says so.
   if (typeof options !== 'object' || options === null) return;
-  for (const name of Object.keys(options)) {
-    if (!known.includes(name)) throw unknownOptionError(name, known, owner);
-  }
+  if (!hasOnlyKnownNames(options, known)) throw unknownOptionError(options, known, owner);
 }
 
 /**
@@ -29,12 +27,16 @@ export function hasOnlyKnownNames(options: object, known: readonly string[]): bo
   return true;
 }
 
-/** The TypeError {@link checkOptionNames} throws, for callers that checked with {@link hasOnlyKnownNames}. */
+/**
+ * The TypeError {@link checkOptionNames} throws, naming the first unknown name of `options`; for
+ * callers that checked with {@link hasOnlyKnownNames} and reject rather than throw.
+ */
 export function unknownOptionError(
-  name: string,
+  options: object,
   known: readonly string[],
   owner: string,
 ): TypeError {
+  const name = Object.keys(options).find((key) => !known.includes(key)) ?? '';
   const closest = closestName(name, known);
   // The name is the caller's own code, but keep the message one printable line.
   const shown = JSON.stringify(name.length > 64 ? `${name.slice(0, 64)}…` : name);

@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
-import type { TokenClientOptions } from '../create-token-client.js';
 import type { TokenClientError } from '../errors.js';
+import { TOKEN_CLIENT_OPTION_NAMES, type TokenClientOptions } from '../token-client-options.js';
 import { checkOptionNames } from './check-option-names.js';
 import {
   type AssertionKey,
@@ -52,35 +52,6 @@ export type AssertionSource =
     }
   | { readonly kind: 'file'; readonly clientId: string; readonly path: string };
 
-/** Every option name of `createTokenClient`; anything else is refused. */
-const KNOWN_OPTIONS = [
-  'tokenUrl',
-  'clientId',
-  'clientSecret',
-  'privateKey',
-  'privateKeyPath',
-  'signingAlg',
-  'issuer',
-  'assertionPath',
-  'authMethod',
-  'audience',
-  'scope',
-  'refreshSkewSec',
-  'requestTimeoutMs',
-  'totalTimeoutMs',
-  'retryBaseDelayMs',
-  'retryMaxDelayMs',
-  'allowInsecureHttp',
-  'env',
-  'fetch',
-  'onBackgroundRefreshError',
-] as const satisfies readonly (keyof TokenClientOptions)[];
-
-// Fails to compile when TokenClientOptions gains an option the list above lacks.
-type UnlistedOption = Exclude<keyof TokenClientOptions, (typeof KNOWN_OPTIONS)[number]>;
-const everyOptionListed: [UnlistedOption] extends [never] ? true : UnlistedOption = true;
-void everyOptionListed;
-
 /**
  * Validates the options of `createTokenClient`, reads the missing settings from the environment and
  * applies the defaults.
@@ -92,7 +63,7 @@ export function resolveOptions(options: TokenClientOptions): ResolvedOptions {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError('createTokenClient options must be an object');
   }
-  checkOptionNames(options, KNOWN_OPTIONS, 'createTokenClient');
+  checkOptionNames(options, TOKEN_CLIENT_OPTION_NAMES, 'createTokenClient');
   const env = options.env ?? process.env;
   if (typeof env !== 'object' || env === null) {
     throw new TypeError('options.env must be an object of environment variables');

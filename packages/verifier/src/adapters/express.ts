@@ -3,13 +3,8 @@
  * sets `req.auth`. Uses only the package's public API; Express is a type-only import.
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import {
-  type AuthInfo,
-  createBearerErrorResponse,
-  isVerifierError,
-  readAuthorizationHeader,
-  type Verifier,
-} from '../index.js';
+import { type AuthInfo, readAuthorizationHeader, type Verifier } from '../index.js';
+import { type AuthenticateOutcome, authenticateRequest } from './internal/authenticate-request.js';
 import { resolveRouteOptions } from './internal/resolve-route-options.js';
 
 declare global {
@@ -59,39 +54,29 @@ export interface RequireTokenOptions {
 export function requireToken(options: RequireTokenOptions): RequestHandler {
   const { verifier, realm, verifyOptions } = resolveRouteOptions('requireToken', options);
   return function requireTokenMiddleware(req: Request, res: Response, next: NextFunction): void {
-    const authorization = readAuthorizationHeader(req.rawHeaders);
-    // Cache hit: no promise, no allocation.
-    const cached = verifier.authenticateCached(authorization, verifyOptions);
-    if (cached !== undefined) {
-      req.auth = cached;
-      next();
-      return;
-    }
-    // Keys at hand: verified synchronously (node:crypto), no promise.
-    let auth: AuthInfo | undefined;
-    try {
-      auth = verifier.authenticateSync(authorization, verifyOptions);
-    } catch (err) {
-      refuse(err);
-      return;
-    }
-    if (auth !== undefined) {
-      req.auth = auth;
-      next();
-      return;
-    }
-    verifier.authenticate(authorization, verifyOptions).then((verified) => {
-      req.auth = verified;
-      next();
-    }, refuse);
-
-    function refuse(err: unknown): void {
-      if (!isVerifierError(err)) {
-        next(err);
-        return;
-      }
-      const response = createBearerErrorResponse(err, { realm });
-      res.status(response.status).set(response.headers).json(response.body);
-    }
+    authenticateRequest(
+      verifier,
+      verifyOptions,
+      realm,
+      readAuthorizationHeader(req.rawHeaders),
+      EXPRESS_OUTCOME,
+      req,
+      res,
+      next,
+    );
   };
 }
+
+/** How Express answers: `req.auth` and `next()`, an RFC 6750 reply, or `next(err)` for a bug. */
+const EXPRESS_OUTCOME: AuthenticateOutcome<Request, Response, NextFunction, void> = {
+  accept(req, _res, next, auth) {
+    req.auth = auth;
+    next();
+  },
+  refuse(_req, res, _next, response) {
+    res.status(response.status).set(response.headers).json(response.body);
+  },
+  fail(_req, _res, next, error) {
+    next(error);
+  },
+};

@@ -10,14 +10,9 @@ import type {
   FastifyRequest,
   HookHandlerDoneFunction,
 } from 'fastify';
-import {
-  type AuthInfo,
-  createBearerErrorResponse,
-  isVerifierError,
-  readAuthorizationHeader,
-  type Verifier,
-} from '../index.js';
+import { type AuthInfo, readAuthorizationHeader, type Verifier } from '../index.js';
 import { checkOptionNames } from '../internal/check-option-names.js';
+import { type AuthenticateOutcome, authenticateRequest } from './internal/authenticate-request.js';
 import { resolveRouteOptions } from './internal/resolve-route-options.js';
 
 /** Names of `fastify.requireToken(options)`. */
@@ -99,43 +94,38 @@ export function requireToken(options: RequireTokenOptions): RequireTokenHook {
   const { verifier, realm, verifyOptions } = resolveRouteOptions('requireToken', options);
 
   return function requireTokenHook(request, reply, done) {
-    const authorization = readAuthorizationHeader(request.raw.rawHeaders);
-    // Cache hit: no promise, no allocation.
-    const cached = verifier.authenticateCached(authorization, verifyOptions);
-    if (cached !== undefined) {
-      request.auth = cached;
-      done();
-      return;
-    }
-    // Keys at hand: verified synchronously (node:crypto), no promise.
-    let auth: AuthInfo | undefined;
-    try {
-      auth = verifier.authenticateSync(authorization, verifyOptions);
-    } catch (err) {
-      refuse(err);
-      return;
-    }
-    if (auth !== undefined) {
-      request.auth = auth;
-      done();
-      return;
-    }
-    verifier.authenticate(authorization, verifyOptions).then((verified) => {
-      request.auth = verified;
-      done();
-    }, refuse);
-
-    function refuse(err: unknown): void {
-      if (!isVerifierError(err)) {
-        done(err as Error);
-        return;
-      }
-      const response = createBearerErrorResponse(err, { realm });
-      // Replying from a callback-style hook: send and do not call done (Fastify Hooks docs).
-      reply.code(response.status).headers(response.headers).send(response.body);
-    }
+    authenticateRequest(
+      verifier,
+      verifyOptions,
+      realm,
+      readAuthorizationHeader(request.raw.rawHeaders),
+      FASTIFY_OUTCOME,
+      request,
+      reply,
+      done,
+    );
   };
 }
+
+/** How Fastify answers: `request.auth` and `done()`, an RFC 6750 reply, or `done(err)` for a bug. */
+const FASTIFY_OUTCOME: AuthenticateOutcome<
+  FastifyRequest,
+  FastifyReply,
+  HookHandlerDoneFunction,
+  void
+> = {
+  accept(request, _reply, done, auth) {
+    request.auth = auth;
+    done();
+  },
+  refuse(_request, reply, _done, response) {
+    // Replying from a callback-style hook: send and do not call done (Fastify Hooks docs).
+    reply.code(response.status).headers(response.headers).send(response.body);
+  },
+  fail(_request, _reply, done, error) {
+    done(error as Error);
+  },
+};
 
 /**
  * Fastify plugin: declares `request.auth` (null until `requireToken` sets it) and decorates

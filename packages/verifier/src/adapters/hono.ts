@@ -3,15 +3,10 @@
  * `c.get('auth')`, typed through Hono's context variables. Uses only the package's public API;
  * Hono is a type-only import, and `@hono/node-server` is not needed.
  */
-import type { Context, MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler, Next } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import {
-  type AuthInfo,
-  createBearerErrorResponse,
-  isVerifierError,
-  readAuthorizationHeader,
-  type Verifier,
-} from '../index.js';
+import { type AuthInfo, readAuthorizationHeader, type Verifier } from '../index.js';
+import { type AuthenticateOutcome, authenticateRequest } from './internal/authenticate-request.js';
 import { resolveRouteOptions } from './internal/resolve-route-options.js';
 
 /**
@@ -74,29 +69,43 @@ export function requireToken(options: RequireTokenOptions): MiddlewareHandler<Au
   const { verifier, realm, verifyOptions } = resolveRouteOptions('requireToken', options);
 
   return function requireTokenMiddleware(c, next) {
-    const authorization = readAuthorization(c);
-    // Cache hit: no promise of ours, no allocation.
-    const cached = verifier.authenticateCached(authorization, verifyOptions);
-    if (cached !== undefined) {
-      c.set('auth', cached);
-      return next();
-    }
-    return verifier.authenticate(authorization, verifyOptions).then(
-      (auth) => {
-        c.set('auth', auth);
-        return next();
-      },
-      (err: unknown) => {
-        if (!isVerifierError(err)) throw err;
-        const response = createBearerErrorResponse(err, { realm });
-        return c.body(JSON.stringify(response.body), response.status as ContentfulStatusCode, {
-          ...response.headers,
-          'content-type': 'application/json; charset=utf-8',
-        });
-      },
+    return authenticateRequest(
+      verifier,
+      verifyOptions,
+      realm,
+      readAuthorization(c),
+      HONO_OUTCOME,
+      c,
+      next,
+      undefined,
     );
   };
 }
+
+/** How Hono answers: `c.set('auth')` and `next()`, an RFC 6750 response, or a throw for a bug. */
+const HONO_OUTCOME: AuthenticateOutcome<
+  Context<AuthEnv>,
+  Next,
+  undefined,
+  ReturnType<MiddlewareHandler>
+> = {
+  accept(c, next, _, auth) {
+    c.set('auth', auth);
+    return next();
+  },
+  refuse(c, _next, _, response) {
+    // A promise, as Hono's middleware type asks; only refusals pay for it.
+    return Promise.resolve(
+      c.body(JSON.stringify(response.body), response.status as ContentfulStatusCode, {
+        ...response.headers,
+        'content-type': 'application/json; charset=utf-8',
+      }),
+    );
+  },
+  fail(_c, _next, _, error) {
+    throw error;
+  },
+};
 
 /** The Node request `@hono/node-server` passes as `c.env.incoming`, when there is one. */
 interface NodeBindings {

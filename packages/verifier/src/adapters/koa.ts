@@ -2,14 +2,9 @@
  * Koa adapter: `requireToken({ verifier, scopes })` protects a route with a bearer token and sets
  * `ctx.state.auth`. Uses only the package's public API; Koa is a type-only import.
  */
-import type { Middleware } from 'koa';
-import {
-  type AuthInfo,
-  createBearerErrorResponse,
-  isVerifierError,
-  readAuthorizationHeader,
-  type Verifier,
-} from '../index.js';
+import type { Middleware, Next, ParameterizedContext } from 'koa';
+import { type AuthInfo, readAuthorizationHeader, type Verifier } from '../index.js';
+import { type AuthenticateOutcome, authenticateRequest } from './internal/authenticate-request.js';
 import { resolveRouteOptions } from './internal/resolve-route-options.js';
 
 /** The `ctx.state` of a route protected by {@link requireToken}. */
@@ -60,26 +55,38 @@ export function requireToken(options: RequireTokenOptions): Middleware<AuthState
   const { verifier, realm, verifyOptions } = resolveRouteOptions('requireToken', options);
 
   return function requireTokenMiddleware(ctx, next) {
-    const authorization = readAuthorizationHeader(ctx.req.rawHeaders);
-    // Cache hit: no promise of ours, no allocation.
-    const cached = verifier.authenticateCached(authorization, verifyOptions);
-    if (cached !== undefined) {
-      ctx.state.auth = cached;
-      return next();
-    }
-    return verifier.authenticate(authorization, verifyOptions).then(
-      (auth) => {
-        ctx.state.auth = auth;
-        return next();
-      },
-      (err: unknown) => {
-        if (!isVerifierError(err)) throw err;
-        const response = createBearerErrorResponse(err, { realm });
-        ctx.status = response.status;
-        ctx.set(response.headers);
-        ctx.type = 'application/json; charset=utf-8';
-        ctx.body = JSON.stringify(response.body);
-      },
+    return authenticateRequest(
+      verifier,
+      verifyOptions,
+      realm,
+      readAuthorizationHeader(ctx.req.rawHeaders),
+      KOA_OUTCOME,
+      ctx,
+      next,
+      undefined,
     );
   };
 }
+
+/** How Koa answers: `ctx.state.auth` and `next()`, an RFC 6750 response, or a throw for a bug. */
+const KOA_OUTCOME: AuthenticateOutcome<
+  ParameterizedContext<AuthState>,
+  Next,
+  undefined,
+  Promise<unknown> | undefined
+> = {
+  accept(ctx, next, _, auth) {
+    ctx.state.auth = auth;
+    return next();
+  },
+  refuse(ctx, _next, _, response) {
+    ctx.status = response.status;
+    ctx.set(response.headers);
+    ctx.type = 'application/json; charset=utf-8';
+    ctx.body = JSON.stringify(response.body);
+    return undefined;
+  },
+  fail(_ctx, _next, _, error) {
+    throw error;
+  },
+};

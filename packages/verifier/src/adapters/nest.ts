@@ -20,16 +20,15 @@ import {
 } from '@nestjs/common';
 import {
   type AuthInfo,
-  createBearerErrorResponse,
   createVerifier,
   isScopeToken,
-  isVerifierError,
   readAuthorizationHeader,
   type Verifier,
   type VerifierOptions,
   type VerifyOptions,
 } from '../index.js';
 import { checkOptionNames } from '../internal/check-option-names.js';
+import { type AuthenticateOutcome, authenticateRequest } from './internal/authenticate-request.js';
 import { resolveRouteOptions } from './internal/resolve-route-options.js';
 
 /** Injection token of the module's {@link Verifier}. */
@@ -94,34 +93,40 @@ export class RequireTokenGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const http = context.switchToHttp();
     const request = http.getRequest<NodeRequest>();
-    const authorization = readAuthorizationHeader(
-      request.rawHeaders ?? request.raw?.rawHeaders ?? [],
-    );
-    const verifyOptions = routeVerifyOptions(context);
-    // Cache hit: no promise, no allocation.
-    const cached = this.#verifier.authenticateCached(authorization, verifyOptions);
-    if (cached !== undefined) {
-      request.auth = cached;
-      return true;
-    }
-    return this.#verifier.authenticate(authorization, verifyOptions).then(
-      (auth) => {
-        request.auth = auth;
-        return true;
-      },
-      (err: unknown) => {
-        if (!isVerifierError(err)) throw err;
-        const response = createBearerErrorResponse(err, { realm: this.#realm });
-        const reply = http.getResponse<NodeResponse>();
-        for (const [name, value] of Object.entries(response.headers)) setHeader(reply, name, value);
-        throw new HttpException(response.body, response.status);
-      },
+    return authenticateRequest(
+      this.#verifier,
+      routeVerifyOptions(context),
+      this.#realm,
+      readAuthorizationHeader(request.rawHeaders ?? request.raw?.rawHeaders ?? []),
+      NEST_OUTCOME,
+      request,
+      http,
+      undefined,
     );
   }
 }
 Injectable()(RequireTokenGuard);
 Inject(M2M_AUTH_VERIFIER)(RequireTokenGuard, undefined, 0);
 Inject(M2M_AUTH_REALM)(RequireTokenGuard, undefined, 1);
+
+/**
+ * How the guard answers: `request.auth` and true, or an `HttpException` carrying the RFC 6750
+ * answer (its headers set on the response first); a bug is rethrown to Nest's exception layer.
+ */
+const NEST_OUTCOME: AuthenticateOutcome<NodeRequest, HttpArguments, undefined, boolean> = {
+  accept(request, _http, _, auth) {
+    request.auth = auth;
+    return true;
+  },
+  refuse(_request, http, _, response) {
+    const reply = http.getResponse<NodeResponse>();
+    for (const [name, value] of Object.entries(response.headers)) setHeader(reply, name, value);
+    throw new HttpException(response.body, response.status);
+  },
+  fail(_request, _http, _, error) {
+    throw error;
+  },
+};
 
 /**
  * Requires a valid bearer token granting `scopes` on a route (method decorator) or every route of
@@ -263,6 +268,9 @@ function getMetadata(target: object): readonly string[] | undefined {
   };
   return reflect.getMetadata?.(SCOPES_METADATA, target) as readonly string[] | undefined;
 }
+
+/** Nest's HTTP view of a request (its type is not exported from `@nestjs/common`'s root). */
+type HttpArguments = ReturnType<ExecutionContext['switchToHttp']>;
 
 /** Express (`req.rawHeaders`) or Fastify (`request.raw.rawHeaders`) request. */
 interface NodeRequest {

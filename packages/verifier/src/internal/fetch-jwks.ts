@@ -1,3 +1,5 @@
+import { readBoundedBody } from './read-bounded-body.js';
+
 /** Largest JWKS response body read, bytes: a JWK Set of a few keys is a few kilobytes. */
 export const MAX_JWKS_BYTES = 256 * 1024;
 
@@ -34,7 +36,7 @@ export async function fetchJwks(url: URL, timeoutMs: number): Promise<FetchedJwk
         : `HTTP ${response.status}`;
     throw new Error(`JWKS responded with ${reason}`);
   }
-  const text = await readBounded(response);
+  const text = await readBoundedBody(response, MAX_JWKS_BYTES, 'JWKS response');
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -42,29 +44,6 @@ export async function fetchJwks(url: URL, timeoutMs: number): Promise<FetchedJwk
     throw new Error('JWKS response is not JSON', { cause });
   }
   return { text, body, maxAgeSec: parseMaxAge(response.headers.get('cache-control')) };
-}
-
-async function readBounded(response: Response): Promise<string> {
-  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
-  if (declared > MAX_JWKS_BYTES) {
-    await response.body?.cancel().catch(() => {});
-    throw new Error(`JWKS response is larger than ${MAX_JWKS_BYTES} bytes`);
-  }
-  if (response.body === null) return '';
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = response.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_JWKS_BYTES) {
-      await reader.cancel().catch(() => {});
-      throw new Error(`JWKS response is larger than ${MAX_JWKS_BYTES} bytes`);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /**

@@ -1,5 +1,6 @@
 import { VerifierError } from '../errors.js';
 import type { RevocationStatus, RevocationsWhenStale, VerifierLogger } from '../types.js';
+import { readBoundedBody } from './read-bounded-body.js';
 
 /** Largest revocation feed body read, bytes: thousands of entries fit. */
 export const MAX_REVOCATIONS_BYTES = 1024 * 1024;
@@ -181,7 +182,9 @@ export class RevocationFeed {
       await response.body?.cancel().catch(() => {});
       throw new Error(`revocation feed responded with HTTP ${response.status}`);
     }
-    const { jtis, clients } = this.#parse(await readBounded(response));
+    const { jtis, clients } = this.#parse(
+      await readBoundedBody(response, MAX_REVOCATIONS_BYTES, 'revocation feed'),
+    );
     this.#etag = response.headers.get('etag') ?? undefined;
     const changed = !sameSet(jtis, this.jtis) || !sameSet(clients, this.clients);
     if (changed) {
@@ -230,27 +233,4 @@ function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
   if (a.size !== b.size) return false;
   for (const value of a) if (!b.has(value)) return false;
   return true;
-}
-
-async function readBounded(response: Response): Promise<string> {
-  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
-  if (declared > MAX_REVOCATIONS_BYTES) {
-    await response.body?.cancel().catch(() => {});
-    throw new Error(`revocation feed is larger than ${MAX_REVOCATIONS_BYTES} bytes`);
-  }
-  if (response.body === null) return '';
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = response.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_REVOCATIONS_BYTES) {
-      await reader.cancel().catch(() => {});
-      throw new Error(`revocation feed is larger than ${MAX_REVOCATIONS_BYTES} bytes`);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

@@ -1,10 +1,10 @@
-import type { TokenClient, TokenTargetOptions } from '../../create-token-client.js';
+import type { TokenClient } from '../../create-token-client.js';
 import { checkOptionNames } from '../../internal/check-option-names.js';
+import { TARGET_OPTION_NAMES, type TokenTargetOptions } from '../../token-client-options.js';
 
 /** Which token goes to which origin: `https://host[:port]` (as `URL.origin` writes it) → target. */
 export type OriginTargets = ReadonlyMap<string, Readonly<TokenTargetOptions>>;
 
-const TARGET_OPTION_NAMES = ['audience', 'scope'];
 const ADAPTER_OPTION_NAMES = ['client', 'origins', 'allowInsecureHttp'];
 
 /**
