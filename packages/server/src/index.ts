@@ -73,6 +73,8 @@ export type {
   OAuthErrorValue,
 } from './errors/auth-server-error.js';
 export { AUTH_SERVER_ERRORS, AuthServerError } from './errors/auth-server-error.js';
+export { M2mAuthError } from './errors/m2m-auth-error.js';
+export { ClientAssertionRefused } from './grants/client-assertion-refused.js';
 export type {
   ClientCredentialsGrantContext,
   ClientCredentialsGrantResult,
@@ -86,7 +88,6 @@ export type {
   ClientAssertionSettings,
 } from './grants/verify-client-assertion.js';
 export {
-  ClientAssertionRefused,
   DEFAULT_CLIENT_ASSERTION_SETTINGS,
   JWT_BEARER_ASSERTION_TYPE,
   verifyClientAssertion,

@@ -73,7 +73,7 @@ describe('commands that only read', () => {
       () => undefined,
       (e: unknown) => e,
     )) as StoreError;
-    expect(err.code).toBe('DATABASE_NOT_FOUND');
+    expect(err.code).toBe('ERR_DATABASE_NOT_FOUND');
     expect(existsSync(join(dir, 'none.db'))).toBe(false);
   });
 });

@@ -75,12 +75,12 @@ describe('scopes of a client at registration', () => {
     const { store } = await newStore();
     const tooMany = await expectStoreError(
       store.clients.create({ name: 'a', scopes: scopes(MAX_CLIENT_SCOPES + 1, 3) }),
-      'SCOPES_TOO_LARGE',
+      'ERR_SCOPES_TOO_LARGE',
     );
     expect(tooMany).toContain('129 scopes');
     const tooLong = await expectStoreError(
       store.clients.create({ name: 'b', scopes: scopes(80, 70) }),
-      'SCOPES_TOO_LARGE',
+      'ERR_SCOPES_TOO_LARGE',
     );
     expect(tooLong).toContain('5679 characters');
     expect(await store.clients.list()).toEqual([]);
@@ -88,7 +88,7 @@ describe('scopes of a client at registration', () => {
     const { client } = await store.clients.create({ name: 'c', scopes: scopesAtTheBounds() });
     await expectStoreError(
       store.clients.update('c', { scopes: [...scopesAtTheBounds(), 'one-more'] }),
-      'SCOPES_TOO_LARGE',
+      'ERR_SCOPES_TOO_LARGE',
     );
     expect((await store.clients.find('c'))?.scopes).toEqual(client.scopes);
   });
@@ -131,7 +131,7 @@ describe('scopes of a client at registration', () => {
       return undefined;
     })();
     expect(err).toBeInstanceOf(ProvisionError);
-    expect((err as ProvisionError).code).toBe('MANIFEST_INVALID');
+    expect((err as ProvisionError).code).toBe('ERR_MANIFEST_INVALID');
     expect((err as ProvisionError).message).toContain(
       'services.ms_caller.calls: 140 scopes of 3079 characters (space-separated) are too many for one client',
     );

@@ -1,6 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { PassportImportError } from '../passport/passport-import-error.js';
-import { StoreError } from '../store/store-error.js';
+import { M2mAuthError } from '../errors/m2m-auth-error.js';
 import { registerAdminCommand } from './commands/admin.js';
 import { registerAuditCommand } from './commands/audit.js';
 import { registerClientCommand } from './commands/client.js';
@@ -11,7 +10,7 @@ import { registerProvisionCommand } from './commands/provision.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerTokenCommand } from './commands/token.js';
 import { registerTrustCommand } from './commands/trust.js';
-import { CliError } from './internal/cli-error.js';
+import { CLI_EXIT_CODES } from './exit-codes.js';
 import { DEFAULT_DATABASE_URL } from './internal/store-options.js';
 
 /**
@@ -28,14 +27,14 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync([...argv], { from: 'user' });
-    return 0;
+    return CLI_EXIT_CODES.OK;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode; // commander printed the message
     process.stderr.write(`m2m-auth: error: ${oneLine(err)}\n`);
     if (process.env['M2M_AUTH_DEBUG'] && err instanceof Error && err.stack) {
       process.stderr.write(`${err.stack}\n`);
     }
-    return 1;
+    return CLI_EXIT_CODES.FAILED;
   }
 }
 
@@ -93,7 +92,7 @@ function* allCommands(command: Command): Generator<Command> {
 /** The message of an error on one line; unexpected errors say so without a stack trace. */
 function oneLine(err: unknown): string {
   const message =
-    err instanceof StoreError || err instanceof CliError || err instanceof PassportImportError
+    err instanceof M2mAuthError
       ? err.message
       : err instanceof Error
         ? `unexpected ${err.name}: ${err.message}`

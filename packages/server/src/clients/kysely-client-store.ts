@@ -58,7 +58,7 @@ export function createClientStore(ctx: StoreContext): ClientStore {
     const row = await findRow(trx, idOrName);
     if (row === undefined) {
       throw new StoreError(
-        'CLIENT_NOT_FOUND',
+        'ERR_CLIENT_NOT_FOUND',
         `no client with id or name ${JSON.stringify(idOrName)}`,
       );
     }
@@ -67,7 +67,7 @@ export function createClientStore(ctx: StoreContext): ClientStore {
 
   function requireNotRevoked(row: ClientsTable): void {
     if (row.revoked_at !== null) {
-      throw new StoreError('CLIENT_REVOKED', `client ${row.name} is revoked`);
+      throw new StoreError('ERR_CLIENT_REVOKED', `client ${row.name} is revoked`);
     }
   }
 
@@ -197,7 +197,7 @@ export function createClientStore(ctx: StoreContext): ClientStore {
       }
       if (Object.keys(changes).length === 0) {
         throw new StoreError(
-          'NOTHING_TO_UPDATE',
+          'ERR_NOTHING_TO_UPDATE',
           'nothing to update: give scopes, audiences, a token TTL or a token format',
         );
       }
@@ -326,7 +326,7 @@ export function createClientStore(ctx: StoreContext): ClientStore {
       } catch (err) {
         if (err !== DRY_RUN) {
           if (isUniqueViolation(err))
-            throw new StoreError('CLIENT_NAME_TAKEN', 'a client name is already taken');
+            throw new StoreError('ERR_CLIENT_NAME_TAKEN', 'a client name is already taken');
           throw err;
         }
       }
@@ -498,7 +498,7 @@ function keysRow(clientId: string, keys: ClientPublicKeys, now: number) {
 }
 
 function nameTaken(name: string): StoreError {
-  return new StoreError('CLIENT_NAME_TAKEN', `a client named ${name} already exists`);
+  return new StoreError('ERR_CLIENT_NAME_TAKEN', `a client named ${name} already exists`);
 }
 
 function toRecord(row: ClientsTable): ClientRecord {

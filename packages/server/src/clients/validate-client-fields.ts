@@ -31,12 +31,12 @@ const AUDIENCE = /^[\x21-\x2B\x2D-\x7E]+$/;
  * Checks a client name: 1–64 of `A-Z a-z 0-9 . _ -`, starting with a letter or digit, and not
  * shaped like a client_id (a UUID), so that `<id|name>` arguments are never ambiguous.
  *
- * @throws {StoreError} `INVALID_CLIENT_NAME`
+ * @throws {StoreError} `ERR_INVALID_CLIENT_NAME`
  */
 export function validateClientName(name: string): string {
   if (!NAME.test(name) || UUID.test(name)) {
     throw new StoreError(
-      'INVALID_CLIENT_NAME',
+      'ERR_INVALID_CLIENT_NAME',
       `invalid client name ${JSON.stringify(name)}: use 1-64 letters, digits, ".", "_" or "-" (not a UUID)`,
     );
   }
@@ -49,26 +49,26 @@ export function validateClientName(name: string): string {
  * {@link MAX_CLIENT_SCOPES} scopes of at most {@link MAX_CLIENT_SCOPES_LENGTH} characters in all
  * (space-separated, as in the token's `scope` claim), so a token carrying them all can be verified.
  *
- * @throws {StoreError} `INVALID_SCOPE`, `SCOPES_TOO_LARGE`
+ * @throws {StoreError} `ERR_INVALID_SCOPE`, `ERR_SCOPES_TOO_LARGE`
  */
 export function validateScopes(scopes: readonly string[]): string[] {
   for (const scope of scopes) {
     if (!SCOPE_TOKEN.test(scope) || scope.length > 128) {
       throw new StoreError(
-        'INVALID_SCOPE',
+        'ERR_INVALID_SCOPE',
         `invalid scope ${JSON.stringify(scope)}: scope-tokens are 1-128 printable ASCII characters without spaces, '"' or '\\' (RFC 6749 §3.3)`,
       );
     }
     if (scope === '*') {
       throw new StoreError(
-        'INVALID_SCOPE',
+        'ERR_INVALID_SCOPE',
         'scope "*" is reserved (a token request for "*" gets every allowed scope)',
       );
     }
   }
   const unique = [...new Set(scopes)];
   const problem = scopesTooLarge(unique);
-  if (problem !== undefined) throw new StoreError('SCOPES_TOO_LARGE', problem);
+  if (problem !== undefined) throw new StoreError('ERR_SCOPES_TOO_LARGE', problem);
   return unique;
 }
 
@@ -88,13 +88,13 @@ export function scopesTooLarge(scopes: readonly string[]): string | undefined {
  * Checks audiences (the resource servers a client may get tokens for, RFC 8707) and removes
  * duplicates, keeping order.
  *
- * @throws {StoreError} `INVALID_AUDIENCE`
+ * @throws {StoreError} `ERR_INVALID_AUDIENCE`
  */
 export function validateAudiences(audiences: readonly string[]): string[] {
   for (const audience of audiences) {
     if (!AUDIENCE.test(audience) || audience.length > 255) {
       throw new StoreError(
-        'INVALID_AUDIENCE',
+        'ERR_INVALID_AUDIENCE',
         `invalid audience ${JSON.stringify(audience)}: use 1-255 printable ASCII characters without spaces or commas`,
       );
     }
@@ -106,12 +106,12 @@ export function validateAudiences(audiences: readonly string[]): string[] {
  * Checks a whole number of seconds within bounds.
  *
  * @param what how to call it in the message, e.g. `token TTL`
- * @throws {StoreError} `INVALID_DURATION`
+ * @throws {StoreError} `ERR_INVALID_DURATION`
  */
 export function validateSeconds(value: number, what: string, min: number, max: number): number {
   if (!Number.isSafeInteger(value) || value < min || value > max) {
     throw new StoreError(
-      'INVALID_DURATION',
+      'ERR_INVALID_DURATION',
       `${what} must be a whole number of seconds from ${min} to ${max}, got ${String(value)}`,
     );
   }
@@ -121,12 +121,12 @@ export function validateSeconds(value: number, what: string, min: number, max: n
 /**
  * Checks a token format name (see AccessTokenFormat).
  *
- * @throws {StoreError} `INVALID_TOKEN_FORMAT`
+ * @throws {StoreError} `ERR_INVALID_TOKEN_FORMAT`
  */
 export function validateTokenFormat(format: string): AccessTokenFormat {
   if (format !== 'rfc9068' && format !== 'passport') {
     throw new StoreError(
-      'INVALID_TOKEN_FORMAT',
+      'ERR_INVALID_TOKEN_FORMAT',
       `invalid token format ${JSON.stringify(format)}: use rfc9068 or passport`,
     );
   }

@@ -6,6 +6,7 @@ import {
   issueAccessToken,
 } from '../tokens/issue-access-token.js';
 import { MAX_ACCESS_TOKEN_LENGTH } from '../tokens/max-access-token-length.js';
+import { ClientAssertionRefused } from './client-assertion-refused.js';
 import { checkParameters } from './internal/check-parameters.js';
 import {
   findParameterWithControlCharacters,
@@ -15,11 +16,10 @@ import {
   extractClientCredentials,
   type PresentedClientCredentials,
 } from './internal/extract-client-credentials.js';
-import { JwsFormatError, parseStrictJws } from './internal/parse-strict-jws.js';
+import { parseStrictJws } from './internal/parse-strict-jws.js';
 import { readParam } from './internal/read-param.js';
 import { resolveAudience } from './internal/resolve-audience.js';
 import { resolveScopes } from './internal/resolve-scopes.js';
-import { ClientAssertionRefused } from './verify-client-assertion.js';
 
 /** A token request as the HTTP layer hands it over. */
 export interface TokenRequest {
@@ -341,7 +341,7 @@ async function checkAssertion(
     try {
       parseStrictJws(assertion);
     } catch (err) {
-      if (err instanceof JwsFormatError) return err.message;
+      if (err instanceof ClientAssertionRefused) return err.message;
       throw err;
     }
     return 'unknown client_id';

@@ -48,7 +48,7 @@ export function registerAdminCommand(program: Command): void {
       );
       if (unknown.length > 0) {
         throw new CliError(
-          'USAGE',
+          'ERR_CLI_USAGE',
           `not an admin scope: ${unknown.join(', ')} (admin scopes: ${ADMIN_SCOPES.join(', ')})`,
         );
       }

@@ -12,6 +12,7 @@ import { serviceGraphToJson } from '../../audit/service-graph-to-json.js';
 import { unusedGrantsToJson } from '../../audit/unused-grants-to-json.js';
 import { readManifest } from '../../provision/read-manifest.js';
 import type { Store } from '../../store/types.js';
+import { CLI_EXIT_CODES } from '../exit-codes.js';
 import { CliError } from '../internal/cli-error.js';
 import {
   columnWidths,
@@ -123,7 +124,7 @@ const GRAPH_DEFAULT_SINCE_SEC = 7 * 86_400;
 /** Default period of `audit unused`, seconds. */
 const UNUSED_DEFAULT_SINCE_SEC = 30 * 86_400;
 /** Exit code of `audit unused --fail-on-unused` when something is unused (1 means the command failed). */
-const EXIT_UNUSED = 2;
+const EXIT_UNUSED = CLI_EXIT_CODES.UNUSED_GRANTS;
 
 type GraphFormat = 'mermaid' | 'dot' | 'json';
 
@@ -160,7 +161,7 @@ function registerGraphCommand(audit: Command): void {
       const options = storeOptionsOf(cmd);
       if (options.json && opts.format !== undefined && opts.format !== 'json') {
         throw new CliError(
-          'USAGE',
+          'ERR_CLI_USAGE',
           `--json prints JSON; it cannot be combined with --format ${opts.format}`,
         );
       }

@@ -107,14 +107,14 @@ export function registerClientCommand(program: Command): void {
         if (opts.federatedSubject !== undefined) {
           if (keys !== undefined || opts.authMethod !== undefined) {
             throw new CliError(
-              'USAGE',
+              'ERR_CLI_USAGE',
               '--federated-subject goes without --auth-method, --public-key or --jwks-uri',
             );
           }
           const colon = opts.federatedSubject.indexOf(':');
           if (colon <= 0 || colon === opts.federatedSubject.length - 1) {
             throw new CliError(
-              'USAGE',
+              'ERR_CLI_USAGE',
               '--federated-subject is <trust name>:<subject>, e.g. cluster:system:serviceaccount:hospital:ms-admin',
             );
           }
@@ -144,7 +144,7 @@ export function registerClientCommand(program: Command): void {
         }
         if (opts.allowDefaultServiceAccount === true) {
           throw new CliError(
-            'USAGE',
+            'ERR_CLI_USAGE',
             '--allow-default-service-account goes with --federated-subject',
           );
         }
@@ -152,13 +152,13 @@ export function registerClientCommand(program: Command): void {
           opts.authMethod ?? (keys === undefined ? 'client_secret_basic' : 'private_key_jwt');
         if (method === 'private_key_jwt' && keys === undefined) {
           throw new CliError(
-            'USAGE',
+            'ERR_CLI_USAGE',
             'private_key_jwt needs --public-key <file> or --jwks-uri <url>',
           );
         }
         if (method !== 'private_key_jwt' && keys !== undefined) {
           throw new CliError(
-            'USAGE',
+            'ERR_CLI_USAGE',
             `--public-key and --jwks-uri go with --auth-method private_key_jwt, not ${method}`,
           );
         }

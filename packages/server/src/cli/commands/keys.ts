@@ -109,7 +109,7 @@ export function registerKeysCommand(program: Command): void {
       const options = storeOptionsOf(cmd);
       const out = createOutput(options.json);
       if (opts.all && opts.kid !== undefined) {
-        throw new CliError('USAGE', 'give either --all or --kid, not both');
+        throw new CliError('ERR_CLI_USAGE', 'give either --all or --kid, not both');
       }
       if (opts.all) {
         const published = await withStore(
@@ -162,7 +162,7 @@ export function registerKeysCommand(program: Command): void {
         pem = readFileSync(opts.privateKey, 'utf8');
       } catch (cause) {
         const reason = (cause as NodeJS.ErrnoException).code ?? (cause as Error).message;
-        throw new CliError('FILE_UNREADABLE', `cannot read ${opts.privateKey}: ${reason}`, {
+        throw new CliError('ERR_CLI_FILE_UNREADABLE', `cannot read ${opts.privateKey}: ${reason}`, {
           cause,
         });
       }
@@ -265,7 +265,7 @@ async function exportableKey(store: Store, kid: string | undefined): Promise<Sig
     const active = (await store.keys.list()).find((key) => key.state === 'active');
     if (active === undefined) {
       throw new StoreError(
-        'NO_ACTIVE_KEY',
+        'ERR_NO_ACTIVE_KEY',
         'no active signing key; create one with: m2m-auth keys generate',
       );
     }
@@ -273,7 +273,7 @@ async function exportableKey(store: Store, kid: string | undefined): Promise<Sig
   }
   const key = await store.keys.get(kid);
   if (key === undefined)
-    throw new StoreError('KEY_NOT_FOUND', `no signing key with kid ${JSON.stringify(kid)}`);
-  if (key.state === 'revoked') throw new StoreError('KEY_REVOKED', `key ${kid} is revoked`);
+    throw new StoreError('ERR_KEY_NOT_FOUND', `no signing key with kid ${JSON.stringify(kid)}`);
+  if (key.state === 'revoked') throw new StoreError('ERR_KEY_REVOKED', `key ${kid} is revoked`);
   return key;
 }

@@ -4,6 +4,7 @@ import { ProvisionError } from '../../provision/provision-error.js';
 import { type ProvisionReport, provisionServices } from '../../provision/provision-services.js';
 import { readManifest } from '../../provision/read-manifest.js';
 import type { SigningAlg } from '../../store/types.js';
+import { CLI_EXIT_CODES } from '../exit-codes.js';
 import { createOutput, examples } from '../internal/output.js';
 import { parseSeconds } from '../internal/parse-arguments.js';
 import { addStoreOptions, storeOptionsOf, withStore } from '../internal/store-options.js';
@@ -15,7 +16,7 @@ export const DEFAULT_ENV_DIR = './env';
  * Exit status of a provisioning run that changed the store but could not write every `.env` (an
  * existing client's secret is unknown: see the warnings). 0 is complete, 1 an error (nothing changed).
  */
-export const EXIT_INCOMPLETE = 3;
+export const EXIT_INCOMPLETE = CLI_EXIT_CODES.INCOMPLETE;
 
 interface ProvisionCommandOptions {
   envDir: string;
@@ -113,7 +114,7 @@ export function registerProvisionCommand(program: Command): void {
         // One problem per line (each with file:line:col), rather than the CLI's single line.
         if (err instanceof ProvisionError) {
           cmd.error(`error: ${err.message.replace(/\n/g, '\n  ')}`, {
-            exitCode: 1,
+            exitCode: CLI_EXIT_CODES.FAILED,
             code: `m2m-auth.provision.${err.code}`,
           });
         }

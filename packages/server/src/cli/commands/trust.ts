@@ -87,7 +87,10 @@ export function registerTrustCommand(program: Command): void {
         sources.push(opts.jwksUri);
       }
       if (sources.length !== 1) {
-        throw new CliError('USAGE', 'give exactly one of --jwks-uri, --jwks-file and --discovery');
+        throw new CliError(
+          'ERR_CLI_USAGE',
+          'give exactly one of --jwks-uri, --jwks-file and --discovery',
+        );
       }
       let keySource: { jwksUri: string } | { jwks: string };
       if (opts.jwksFile !== undefined) {
@@ -95,7 +98,7 @@ export function registerTrustCommand(program: Command): void {
           keySource = { jwks: readFileSync(opts.jwksFile, 'utf8') };
         } catch (cause) {
           const reason = (cause as NodeJS.ErrnoException).code ?? 'unreadable';
-          throw new CliError('FILE_UNREADABLE', `cannot read ${opts.jwksFile}: ${reason}`, {
+          throw new CliError('ERR_CLI_FILE_UNREADABLE', `cannot read ${opts.jwksFile}: ${reason}`, {
             cause,
           });
         }
@@ -181,7 +184,7 @@ async function discoverJwksUri(issuer: string): Promise<string> {
     body = await response.json();
   } catch (cause) {
     throw new CliError(
-      'USAGE',
+      'ERR_CLI_USAGE',
       `discovery at ${url} failed (${(cause as Error).message}); give --jwks-uri or --jwks-file instead`,
       { cause },
     );
@@ -189,7 +192,7 @@ async function discoverJwksUri(issuer: string): Promise<string> {
   const found = (body as { issuer?: unknown; jwks_uri?: unknown } | null) ?? {};
   if (found.issuer !== issuer || typeof found.jwks_uri !== 'string') {
     throw new CliError(
-      'USAGE',
+      'ERR_CLI_USAGE',
       `discovery at ${url} does not describe issuer ${issuer} with a jwks_uri`,
     );
   }
