@@ -27,12 +27,12 @@ import {
 import {
   DEFAULT_TOKEN_TTL_SEC,
   MAX_SECRET_GRACE_SEC,
-  MAX_TOKEN_TTL_SEC,
   validateAudiences,
   validateClientName,
   validateScopes,
   validateSeconds,
   validateTokenFormat,
+  validateTokenTtl,
 } from './validate-client-fields.js';
 
 /**
@@ -185,12 +185,7 @@ export function createClientStore(ctx: StoreContext): ClientStore {
         changes.audiences = JSON.stringify(validateAudiences(patch.audiences));
       }
       if (patch.tokenTtlSec !== undefined) {
-        changes.token_ttl_sec = validateSeconds(
-          patch.tokenTtlSec,
-          'token TTL',
-          1,
-          MAX_TOKEN_TTL_SEC,
-        );
+        changes.token_ttl_sec = validateTokenTtl(patch.tokenTtlSec);
       }
       if (patch.tokenFormat !== undefined) {
         changes.token_format = validateTokenFormat(patch.tokenFormat);
@@ -239,9 +234,7 @@ export function createClientStore(ctx: StoreContext): ClientStore {
         scopes: validateScopes(c.scopes),
         audiences: validateAudiences(c.audiences),
         tokenFormat: validateTokenFormat(c.tokenFormat),
-        ...(c.tokenTtlSec === undefined
-          ? {}
-          : { tokenTtlSec: validateSeconds(c.tokenTtlSec, 'token TTL', 1, MAX_TOKEN_TTL_SEC) }),
+        ...(c.tokenTtlSec === undefined ? {} : { tokenTtlSec: validateTokenTtl(c.tokenTtlSec) }),
       }));
       const outcomes: ClientImportOutcome[] = [];
       const run = writeTransaction(ctx, async (trx, changed) => {
@@ -414,12 +407,7 @@ export async function insertClient(
   const name = validateClientName(input.name);
   const scopes = validateScopes(input.scopes ?? []);
   const audiences = validateAudiences(input.audiences ?? []);
-  const tokenTtlSec = validateSeconds(
-    input.tokenTtlSec ?? DEFAULT_TOKEN_TTL_SEC,
-    'token TTL',
-    1,
-    MAX_TOKEN_TTL_SEC,
-  );
+  const tokenTtlSec = validateTokenTtl(input.tokenTtlSec ?? DEFAULT_TOKEN_TTL_SEC);
   const now = ctx.now();
   const row: ClientsTable = {
     client_id: randomUUID(),

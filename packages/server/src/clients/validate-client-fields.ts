@@ -1,31 +1,25 @@
 import { StoreError } from '../store/store-error.js';
 import type { AccessTokenFormat } from '../store/types.js';
 import { MAX_ACCESS_TOKEN_LENGTH } from '../tokens/max-access-token-length.js';
+import {
+  audienceSchema,
+  clientNameSchema,
+  MAX_CLIENT_SCOPES,
+  MAX_CLIENT_SCOPES_LENGTH,
+  MAX_TOKEN_TTL_SEC,
+  MIN_TOKEN_TTL_SEC,
+  scopeSchema,
+  tokenFormatSchema,
+  tokenTtlSecSchema,
+} from './client-rules.js';
 
-/** Default access-token lifetime, seconds: short, so that a revoked client stops within 15 minutes. */
-export const DEFAULT_TOKEN_TTL_SEC = 900;
-/** Longest access-token lifetime a client may have, seconds (one day). */
-export const MAX_TOKEN_TTL_SEC = 86_400;
-/** Longest grace period for an old secret after rotation, seconds (30 days). */
-export const MAX_SECRET_GRACE_SEC = 30 * 86_400;
-
-/**
- * Most scopes a client may have. With {@link MAX_CLIENT_SCOPES_LENGTH} it keeps the `scope` claim
- * small enough that a token carrying all of them fits `MAX_ACCESS_TOKEN_LENGTH` (8192 characters,
- * what `@m2m-auth/verifier` accepts by default) with room for the other claims: a 255-character
- * audience, an issuer of well over 1000 characters and an RSA signature of up to 16384 bits.
- */
-export const MAX_CLIENT_SCOPES = 128;
-/** Longest `scope` claim a client's scopes may make (space-separated), characters. */
-export const MAX_CLIENT_SCOPES_LENGTH = 2048;
-
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-// RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
-const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
-// Audiences name resource servers (RFC 8707 resource, or a service name such as ms_doctor):
-// printable ASCII without spaces; commas are excluded because the CLI separates lists with them.
-const AUDIENCE = /^[\x21-\x2B\x2D-\x7E]+$/;
+export {
+  DEFAULT_TOKEN_TTL_SEC,
+  MAX_CLIENT_SCOPES,
+  MAX_CLIENT_SCOPES_LENGTH,
+  MAX_SECRET_GRACE_SEC,
+  MAX_TOKEN_TTL_SEC,
+} from './client-rules.js';
 
 /**
  * Checks a client name: 1–64 of `A-Z a-z 0-9 . _ -`, starting with a letter or digit, and not
@@ -34,7 +28,7 @@ const AUDIENCE = /^[\x21-\x2B\x2D-\x7E]+$/;
  * @throws {StoreError} `ERR_INVALID_CLIENT_NAME`
  */
 export function validateClientName(name: string): string {
-  if (!NAME.test(name) || UUID.test(name)) {
+  if (!clientNameSchema.safeParse(name).success) {
     throw new StoreError(
       'ERR_INVALID_CLIENT_NAME',
       `invalid client name ${JSON.stringify(name)}: use 1-64 letters, digits, ".", "_" or "-" (not a UUID)`,
@@ -53,16 +47,16 @@ export function validateClientName(name: string): string {
  */
 export function validateScopes(scopes: readonly string[]): string[] {
   for (const scope of scopes) {
-    if (!SCOPE_TOKEN.test(scope) || scope.length > 128) {
-      throw new StoreError(
-        'ERR_INVALID_SCOPE',
-        `invalid scope ${JSON.stringify(scope)}: scope-tokens are 1-128 printable ASCII characters without spaces, '"' or '\\' (RFC 6749 §3.3)`,
-      );
-    }
     if (scope === '*') {
       throw new StoreError(
         'ERR_INVALID_SCOPE',
         'scope "*" is reserved (a token request for "*" gets every allowed scope)',
+      );
+    }
+    if (!scopeSchema.safeParse(scope).success) {
+      throw new StoreError(
+        'ERR_INVALID_SCOPE',
+        `invalid scope ${JSON.stringify(scope)}: scope-tokens are 1-128 printable ASCII characters without spaces, '"' or '\\' (RFC 6749 §3.3)`,
       );
     }
   }
@@ -92,7 +86,7 @@ export function scopesTooLarge(scopes: readonly string[]): string | undefined {
  */
 export function validateAudiences(audiences: readonly string[]): string[] {
   for (const audience of audiences) {
-    if (!AUDIENCE.test(audience) || audience.length > 255) {
+    if (!audienceSchema.safeParse(audience).success) {
       throw new StoreError(
         'ERR_INVALID_AUDIENCE',
         `invalid audience ${JSON.stringify(audience)}: use 1-255 printable ASCII characters without spaces or commas`,
@@ -119,16 +113,32 @@ export function validateSeconds(value: number, what: string, min: number, max: n
 }
 
 /**
+ * Checks a client's access-token lifetime: whole seconds from 1 to `MAX_TOKEN_TTL_SEC` (one day).
+ *
+ * @throws {StoreError} `ERR_INVALID_DURATION`
+ */
+export function validateTokenTtl(value: number): number {
+  if (!tokenTtlSecSchema.safeParse(value).success || !Number.isSafeInteger(value)) {
+    throw new StoreError(
+      'ERR_INVALID_DURATION',
+      `token TTL must be a whole number of seconds from ${MIN_TOKEN_TTL_SEC} to ${MAX_TOKEN_TTL_SEC}, got ${String(value)}`,
+    );
+  }
+  return value;
+}
+
+/**
  * Checks a token format name (see AccessTokenFormat).
  *
  * @throws {StoreError} `ERR_INVALID_TOKEN_FORMAT`
  */
 export function validateTokenFormat(format: string): AccessTokenFormat {
-  if (format !== 'rfc9068' && format !== 'passport') {
+  const parsed = tokenFormatSchema.safeParse(format);
+  if (!parsed.success) {
     throw new StoreError(
       'ERR_INVALID_TOKEN_FORMAT',
       `invalid token format ${JSON.stringify(format)}: use rfc9068 or passport`,
     );
   }
-  return format;
+  return parsed.data;
 }

@@ -5,6 +5,7 @@ import { revokeClient } from '../../admin/operations/revoke-client.js';
 import { rotateClientSecret } from '../../admin/operations/rotate-client-secret.js';
 import { showClient } from '../../admin/operations/show-client.js';
 import { updateClient } from '../../admin/operations/update-client.js';
+import { ACCESS_TOKEN_FORMATS } from '../../clients/client-rules.js';
 import type { AccessTokenFormat, ClientPatch } from '../../store/types.js';
 import { CliError } from '../internal/cli-error.js';
 import {
@@ -343,7 +344,7 @@ export function registerClientCommand(program: Command): void {
           new Option(
             '--token-format <format>',
             'token shape: rfc9068 (aud = the receiving service) or passport (Laravel Passport claims, while receivers move)',
-          ).choices(['rfc9068', 'passport']),
+          ).choices(ACCESS_TOKEN_FORMATS),
         ),
       'new',
     ),
