@@ -391,10 +391,11 @@ function eventJson(event: AuditEvent, names: ReadonlyMap<string, string>) {
 
 function eventRow(event: AuditEvent, names: ReadonlyMap<string, string>): string[] {
   const client = event.clientId === null ? '-' : (names.get(event.clientId) ?? event.clientId);
+  const detail = event.detail === null ? '' : ` (${event.detail})`;
   const reason =
-    event.outcome === 'issued'
-      ? (event.jti ?? '-')
-      : `${event.status} ${event.reason ?? ''}${event.detail === null ? '' : ` (${event.detail})`}`;
+    event.reason === null
+      ? `${event.jti ?? '-'}${detail}`
+      : `${event.status} ${event.reason}${detail}`;
   return [
     new Date(event.timeMs).toISOString(),
     event.outcome,
