@@ -6,7 +6,8 @@
 import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openStore, type StoreError } from '@m2m-auth/server';
+import { openStore } from '@m2m-auth/server';
+import type { StoreError } from '@m2m-auth/server/errors';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCliProcess } from './helpers/run-cli.js';
 

@@ -2,8 +2,9 @@
  * One rule set for a client's fields: the store (behind the CLI and the admin API) and the
  * provisioning manifest accept and refuse the same values, checked against one table of cases.
  */
-import { openStore, parseManifest, type Store } from '@m2m-auth/server';
+import { openStore, type Store } from '@m2m-auth/server';
 import { M2mAuthError } from '@m2m-auth/server/errors';
+import { parseManifest } from '@m2m-auth/server/provision';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, randomKek, type TestDatabase } from './helpers/test-database.js';

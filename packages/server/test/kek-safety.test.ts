@@ -12,7 +12,8 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { openStore, type StoreError } from '@m2m-auth/server';
+import { openStore } from '@m2m-auth/server';
+import type { StoreError } from '@m2m-auth/server/errors';
 import Database from 'better-sqlite3';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';

@@ -1,5 +1,6 @@
 import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { openStore, type StoreError } from '@m2m-auth/server';
+import { openStore } from '@m2m-auth/server';
+import type { StoreError } from '@m2m-auth/server/errors';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {

@@ -3,13 +3,9 @@
  * Passport 12 and 13 store them) loaded into real MariaDB, PostgreSQL and SQLite databases with
  * Passport's column types, and adopted from each.
  */
-import {
-  importPassportClients,
-  openStore,
-  type PassportImportEntry,
-  PassportImportError,
-  type Store,
-} from '@m2m-auth/server';
+import { openStore, type Store } from '@m2m-auth/server';
+import { PassportImportError } from '@m2m-auth/server/errors';
+import { importPassportClients, type PassportImportEntry } from '@m2m-auth/server/passport';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   createLaravelDatabase,

@@ -1,13 +1,8 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import {
-  exportPublicKeyPem,
-  importSigningKey,
-  openStore,
-  readPrivateKeyPem,
-  type Store,
-  type StoreError,
-} from '@m2m-auth/server';
+import { openStore, type Store } from '@m2m-auth/server';
+import type { StoreError } from '@m2m-auth/server/errors';
+import { exportPublicKeyPem, importSigningKey, readPrivateKeyPem } from '@m2m-auth/server/keys';
 import { importSPKI, jwtVerify, SignJWT } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, randomKek, type TestDatabase } from './helpers/test-database.js';

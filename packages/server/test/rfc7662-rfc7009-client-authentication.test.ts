@@ -5,7 +5,8 @@
  * names the caller and the outcome, never the token.
  */
 import { Writable } from 'node:stream';
-import { buildServer, importPassportClients, openStore, type Store } from '@m2m-auth/server';
+import { buildServer, openStore, type Store } from '@m2m-auth/server';
+import { importPassportClients } from '@m2m-auth/server/passport';
 
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';

@@ -1,12 +1,11 @@
+import { openStore, type Store } from '@m2m-auth/server';
 import {
   advanceKeyLifecycle,
   buildJwks,
   exportPublicKeyPem,
   importSigningKey,
-  openStore,
   type SigningAlg,
-  type Store,
-} from '@m2m-auth/server';
+} from '@m2m-auth/server/keys';
 import { calculateJwkThumbprint, importJWK, importSPKI, jwtVerify, SignJWT } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { expectStoreError } from './helpers/expect-store-error.js';

@@ -1,4 +1,4 @@
-import { STORE_ERROR_CODES, StoreError } from '@m2m-auth/server';
+import { STORE_ERROR_CODES, StoreError } from '@m2m-auth/server/errors';
 import { describe, expect, it } from 'vitest';
 import { errorsMdCodes } from './helpers/errors-md.js';
 

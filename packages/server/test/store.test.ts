@@ -1,11 +1,7 @@
 import { createHash } from 'node:crypto';
-import {
-  type NewClient,
-  openStore,
-  type Store,
-  type StoreErrorCode,
-  verifyClientSecret,
-} from '@m2m-auth/server';
+import { openStore, type Store } from '@m2m-auth/server';
+import { type NewClient, verifyClientSecret } from '@m2m-auth/server/clients';
+import type { StoreErrorCode } from '@m2m-auth/server/errors';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { expectStoreError } from './helpers/expect-store-error.js';
 import {

@@ -7,18 +7,11 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  AUTH_SERVER_ERRORS,
-  MAX_ACCESS_TOKEN_LENGTH,
-  MAX_CLIENT_SCOPES,
-  MAX_CLIENT_SCOPES_LENGTH,
-  openStore,
-  ProvisionError,
-  parseManifest,
-  type Store,
-  StoreError,
-  startServer,
-} from '@m2m-auth/server';
+import { openStore, type Store, startServer } from '@m2m-auth/server';
+import { MAX_CLIENT_SCOPES, MAX_CLIENT_SCOPES_LENGTH } from '@m2m-auth/server/clients';
+import { AUTH_SERVER_ERRORS, ProvisionError, StoreError } from '@m2m-auth/server/errors';
+import { parseManifest } from '@m2m-auth/server/provision';
+import { MAX_ACCESS_TOKEN_LENGTH } from '@m2m-auth/server/tokens';
 import { createVerifier, DEFAULT_MAX_TOKEN_LENGTH } from '@m2m-auth/verifier';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
