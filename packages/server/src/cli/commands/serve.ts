@@ -12,9 +12,8 @@ import { DEFAULT_AUTH_FAILURE_LIMITS } from '../../limits/auth-failure-limiter.j
 import type { RunningServer } from '../../server/start-server.js';
 import type { SigningAlg } from '../../store/types.js';
 import { CliError } from '../internal/cli-error.js';
+import { parseDuration, parseList, parseSeconds } from '../internal/option-parsers.js';
 import { examples } from '../internal/output.js';
-import { parseList, parseSeconds } from '../internal/parse-arguments.js';
-import { parseDuration } from '../internal/parse-duration.js';
 import { addPoolOptions, type PoolFlags, poolOptionsOf } from '../internal/pool-options.js';
 import { addStoreOptions, newSqliteFile, storeOptionsOf } from '../internal/store-options.js';
 
