@@ -230,6 +230,19 @@ it('a client adopted from Laravel Passport introspects with its bcrypt secret', 
   });
 });
 
+it('audits refusals before authentication too: a body that cannot be parsed', async () => {
+  const res = await app.inject({
+    method: 'POST',
+    url: '/oauth/revoke',
+    headers: { 'content-type': 'text/plain' },
+    payload: 'token=abc',
+  });
+  expect(res.statusCode).toBe(400);
+  expect(audits('revocation_refused')).toEqual([
+    expect.objectContaining({ client_id: null, reason: 'ERR_REQUEST_CONTENT_TYPE', status: 400 }),
+  ]);
+});
+
 describe('a wrong secret on introspection', () => {
   it('is refused 401 invalid_client and audited without the secret or the token', async () => {
     const { client } = await store.clients.create({
