@@ -20,16 +20,13 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTokenClient, type TokenClient } from '@m2m-auth/client';
+import { openStore, type RunningServer, type Store, startServer } from '@m2m-auth/server';
+import { runCli } from '@m2m-auth/server/cli';
 import {
   type KeyLifecycleChange,
   type KeyRotationSchedule,
-  openStore,
-  type RunningServer,
-  runCli,
-  type Store,
   scheduleKeyRotation,
-  startServer,
-} from '@m2m-auth/server';
+} from '@m2m-auth/server/keys';
 import {
   createBearerErrorResponse,
   createVerifier,

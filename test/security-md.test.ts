@@ -4,14 +4,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DEFAULT_AUDIT_STORE_OPTIONS } from '@m2m-auth/server/audit';
+import { DEFAULT_TOKEN_TTL_SEC } from '@m2m-auth/server/clients';
 import {
-  DEFAULT_AUDIT_STORE_OPTIONS,
   DEFAULT_AUTH_FAILURE_LIMITS,
   DEFAULT_BODY_LIMIT_BYTES,
   DEFAULT_MAX_HEADER_BYTES,
   DEFAULT_REQUEST_TIMEOUT_MS,
-  DEFAULT_TOKEN_TTL_SEC,
-} from '@m2m-auth/server';
+} from '@m2m-auth/server/http';
 import { describe, expect, it } from 'vitest';
 
 const doc = readFileSync(join(import.meta.dirname, '..', 'SECURITY.md'), 'utf8');

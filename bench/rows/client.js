@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_TOKEN_TTL_SEC } from '@m2m-auth/server';
+import { DEFAULT_TOKEN_TTL_SEC } from '@m2m-auth/server/clients';
 import { AUDIENCE, prepareStore, SCOPE } from '../lib/our-server.js';
 import { LOAD_CORE, runPinned, startPinned } from '../lib/processes.js';
 

@@ -7,12 +7,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  exportPublicKeyPem,
-  importSigningKey,
-  type RunningServer,
-  startServer,
-} from '@m2m-auth/server';
+import { type RunningServer, startServer } from '@m2m-auth/server';
+import { exportPublicKeyPem, importSigningKey } from '@m2m-auth/server/keys';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PhpService, phpAvailable, startPhpService } from './php-service.js';

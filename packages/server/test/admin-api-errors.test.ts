@@ -1,5 +1,5 @@
 /** ERRORS.md lists every AdminApiError code with its wire form, in step with the code. */
-import { ADMIN_API_ERRORS, AdminApiError, type AdminApiErrorCode } from '@m2m-auth/server';
+import { ADMIN_API_ERRORS, AdminApiError, type AdminApiErrorCode } from '@m2m-auth/server/errors';
 import { describe, expect, it } from 'vitest';
 import { errorsMdCodes, errorsMdSection } from './helpers/errors-md.js';
 

@@ -204,7 +204,7 @@ describe('the admin API', { timeout: 120_000 }, () => {
       token: adminToken,
     });
     expect(refused.status).toBe(409);
-    expect(refused.body['code']).toBe('CLIENT_REVOKED');
+    expect(refused.body['code']).toBe('ERR_CLIENT_REVOKED');
   });
 
   it('lists, rotates and revokes signing keys', async () => {
@@ -220,7 +220,7 @@ describe('the admin API', { timeout: 120_000 }, () => {
     expect(scheduled).toHaveLength(1);
     const pending = await call('POST', '/admin/v1/keys/rotate', { token: adminToken });
     expect(pending.status).toBe(409);
-    expect(pending.body['code']).toBe('ROTATION_PENDING');
+    expect(pending.body['code']).toBe('ERR_ROTATION_PENDING');
     const revoked = await call('POST', `/admin/v1/keys/${scheduled[0]?.kid}/revoke`, {
       token: adminToken,
     });
@@ -228,7 +228,7 @@ describe('the admin API', { timeout: 120_000 }, () => {
     expect(revoked.body['revoked']).toEqual([scheduled[0]?.kid]);
     const unknown = await call('POST', '/admin/v1/keys/no-such-kid/revoke', { token: adminToken });
     expect(unknown.status).toBe(404);
-    expect(unknown.body['code']).toBe('KEY_NOT_FOUND');
+    expect(unknown.body['code']).toBe('ERR_KEY_NOT_FOUND');
   });
 
   it('reads the audit log', async () => {
@@ -355,13 +355,13 @@ describe('the admin API', { timeout: 120_000 }, () => {
       body: { name: 'ms_new' },
     });
     expect(taken.status).toBe(409);
-    expect(taken.body['code']).toBe('CLIENT_NAME_TAKEN');
+    expect(taken.body['code']).toBe('ERR_CLIENT_NAME_TAKEN');
     const badScope = await call('PATCH', '/admin/v1/clients/ms_new', {
       token: adminToken,
       body: { scopes: ['has space'] },
     });
     expect(badScope.status).toBe(400);
-    expect(badScope.body['code']).toBe('INVALID_SCOPE');
+    expect(badScope.body['code']).toBe('ERR_INVALID_SCOPE');
     const notFound = await call('GET', '/admin/v1/clients/ms_nobody', { token: readOnlyToken });
     expect(notFound.status).toBe(404);
     const empty = await call('PATCH', '/admin/v1/clients/ms_new', { token: adminToken, body: {} });

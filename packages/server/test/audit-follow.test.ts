@@ -4,7 +4,8 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { type AuditEvent, openStore, type Store } from '@m2m-auth/server';
+import { openStore, type Store } from '@m2m-auth/server';
+import type { AuditEvent } from '@m2m-auth/server/audit';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AuditFollower, FOLLOW_LOOKBACK_MS } from '../src/audit/audit-follower.js';

@@ -3,17 +3,17 @@
  * aggregation's bound: many events make few groups, and more than `MAX_USAGE_GROUPS` distinct
  * groups are cut and said to be.
  */
+import { openStore } from '@m2m-auth/server';
 import {
   type AuditEvent,
   type AuditUsage,
   buildServiceGraph,
-  type ClientRecord,
   findUnusedGrants,
   formatServiceGraphDot,
   formatServiceGraphMermaid,
   MAX_USAGE_GROUPS,
-  openStore,
-} from '@m2m-auth/server';
+} from '@m2m-auth/server/audit';
+import type { ClientRecord } from '@m2m-auth/server/clients';
 import { describe, expect, it } from 'vitest';
 import { createTestDatabase, randomKek } from './helpers/test-database.js';
 

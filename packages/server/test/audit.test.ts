@@ -4,14 +4,8 @@
  * period, on SQLite and PostgreSQL.
  */
 import { Writable } from 'node:stream';
-import {
-  type AuditEvent,
-  type AuditEventJson,
-  type BuildServerOptions,
-  buildServer,
-  openStore,
-  type Store,
-} from '@m2m-auth/server';
+import { type BuildServerOptions, buildServer, openStore, type Store } from '@m2m-auth/server';
+import type { AuditEvent, AuditEventJson } from '@m2m-auth/server/audit';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { basicAuth, decodeJwt } from './helpers/auth-server.js';

@@ -1,4 +1,8 @@
-import { AUTH_SERVER_ERRORS, AuthServerError, type AuthServerErrorCode } from '@m2m-auth/server';
+import {
+  AUTH_SERVER_ERRORS,
+  AuthServerError,
+  type AuthServerErrorCode,
+} from '@m2m-auth/server/errors';
 import { describe, expect, it } from 'vitest';
 import { errorsMdSection } from './helpers/errors-md.js';
 

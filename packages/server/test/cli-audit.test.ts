@@ -2,7 +2,8 @@
  * `m2m-auth audit tail` end to end: the compiled CLI as a subprocess over a SQLite database whose
  * audit table holds known events.
  */
-import { type AuditEvent, openStore } from '@m2m-auth/server';
+import { openStore } from '@m2m-auth/server';
+import type { AuditEvent } from '@m2m-auth/server/audit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCliProcess } from './helpers/run-cli.js';
 import { createTestDatabase, randomKek, type TestDatabase } from './helpers/test-database.js';

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openStore, verifyClientSecret } from '@m2m-auth/server';
+import { openStore } from '@m2m-auth/server';
+import { verifyClientSecret } from '@m2m-auth/server/clients';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dumpSqlite, runCliProcess, sharedCliDatabase } from './helpers/run-cli.js';
 

@@ -6,7 +6,8 @@
 import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openStore, type StoreError } from '@m2m-auth/server';
+import { openStore } from '@m2m-auth/server';
+import type { StoreError } from '@m2m-auth/server/errors';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCliProcess } from './helpers/run-cli.js';
 
@@ -73,7 +74,7 @@ describe('commands that only read', () => {
       () => undefined,
       (e: unknown) => e,
     )) as StoreError;
-    expect(err.code).toBe('DATABASE_NOT_FOUND');
+    expect(err.code).toBe('ERR_DATABASE_NOT_FOUND');
     expect(existsSync(join(dir, 'none.db'))).toBe(false);
   });
 });

@@ -5,7 +5,8 @@
  * error log per request that the failure limits never saw).
  */
 import { Writable } from 'node:stream';
-import { AUTH_SERVER_ERRORS, buildServer, openStore, type Store } from '@m2m-auth/server';
+import { buildServer, openStore, type Store } from '@m2m-auth/server';
+import { AUTH_SERVER_ERRORS } from '@m2m-auth/server/errors';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { basicAuth, formEncode } from './helpers/auth-server.js';

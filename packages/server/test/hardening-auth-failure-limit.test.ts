@@ -3,13 +3,8 @@
  * (client_id, source address), per address and per client_id; a limit answers 429 with
  * Retry-After. Driven in process with `inject`, which lets each request come from its own address.
  */
-import {
-  AuthFailureLimiter,
-  type AuthFailureLimitOptions,
-  buildServer,
-  openStore,
-  type Store,
-} from '@m2m-auth/server';
+import { type AuthFailureLimitOptions, buildServer, openStore, type Store } from '@m2m-auth/server';
+import { AuthFailureLimiter } from '@m2m-auth/server/http';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { basicAuth } from './helpers/auth-server.js';

@@ -12,7 +12,8 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { openStore, type StoreError } from '@m2m-auth/server';
+import { openStore } from '@m2m-auth/server';
+import type { StoreError } from '@m2m-auth/server/errors';
 import Database from 'better-sqlite3';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -180,7 +181,7 @@ describe('a forgotten M2M_AUTH_KEK', () => {
           () => undefined,
           (e: unknown) => e,
         )) as StoreError;
-        expect(err.code).toBe('KEK_REQUIRED');
+        expect(err.code).toBe('ERR_KEK_REQUIRED');
         expect(err.message).toContain(`M2M_AUTH_KEK is not set and the key file ${file}.kek`);
       }
       expect(await without.keys.list()).toHaveLength(1);
@@ -208,7 +209,7 @@ describe('a forgotten M2M_AUTH_KEK', () => {
         () => undefined,
         (e: unknown) => e,
       )) as StoreError;
-      expect(err.code).toBe('KEK_MISMATCH');
+      expect(err.code).toBe('ERR_KEK_MISMATCH');
       expect(err.message).toBe(
         `the key file ${file}.kek (used because M2M_AUTH_KEK is not set) does not decrypt the active signing key ${key.kid} already stored; set M2M_AUTH_KEK to the key the stored keys were encrypted with (or unset it if they were encrypted under the key file ${file}.kek), or revoke that key (nothing was written)`,
       );
@@ -281,7 +282,7 @@ describe('a server never activates a key it cannot decrypt', () => {
       .map((line) => JSON.parse(line) as { level: number; kid: string; code: string });
     expect(refusals.length).toBeGreaterThan(0);
     for (const refusal of refusals) {
-      expect(refusal).toMatchObject({ level: 50, kid: row.kid, code: 'KEK_MISMATCH' });
+      expect(refusal).toMatchObject({ level: 50, kid: row.kid, code: 'ERR_KEK_MISMATCH' });
     }
 
     // The CLI with the right KEK does not activate it either, and says why.

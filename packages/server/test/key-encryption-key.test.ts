@@ -1,5 +1,6 @@
 import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { openStore, type StoreError } from '@m2m-auth/server';
+import { openStore } from '@m2m-auth/server';
+import type { StoreError } from '@m2m-auth/server/errors';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -101,7 +102,7 @@ describe('key-encryption key on SQLite', () => {
     const store = await open();
     try {
       const err = await rejection(store.keys.active());
-      expect(err.code).toBe('KEK_FILE_INSECURE');
+      expect(err.code).toBe('ERR_KEK_FILE_INSECURE');
       expect(err.message).toContain('chmod 600');
     } finally {
       await store.close();
@@ -115,7 +116,7 @@ describe('key-encryption key on SQLite', () => {
     const wrong = await open(randomKek());
     try {
       const err = await rejection(wrong.keys.active());
-      expect(err.code).toBe('KEK_MISMATCH');
+      expect(err.code).toBe('ERR_KEK_MISMATCH');
       expect(err.message).toMatch(
         /^signing key \S+ was encrypted under another key-encryption key \(fingerprint \S+, given \S+\); set M2M_AUTH_KEK to the key it was created with$/,
       );
@@ -147,7 +148,7 @@ describe('key-encryption key on SQLite', () => {
     const store = await open(kek);
     try {
       const err = await rejection(store.keys.active());
-      expect(err.code).toBe('KEY_DECRYPTION_FAILED');
+      expect(err.code).toBe('ERR_KEY_DECRYPTION_FAILED');
     } finally {
       await store.close();
     }
@@ -172,7 +173,7 @@ describe('key-encryption key on SQLite', () => {
     const store = await open(kek);
     try {
       const err = await rejection(store.keys.active());
-      expect(err.code).toBe('KEY_DECRYPTION_FAILED');
+      expect(err.code).toBe('ERR_KEY_DECRYPTION_FAILED');
       expect(err.message).toContain('belongs to another kid');
     } finally {
       await store.close();
@@ -205,7 +206,7 @@ describe('key-encryption key on SQLite', () => {
     const err = await rejection(
       openStore({ databaseUrl: database.url, env: { M2M_AUTH_KEK: value } }),
     );
-    expect(err.code).toBe('INVALID_KEK');
+    expect(err.code).toBe('ERR_INVALID_KEK');
     expect(err.message).toBe(message);
   });
 
@@ -233,7 +234,7 @@ describe.skipIf(dialectUnavailable('postgres'))('key-encryption key on PostgreSQ
     try {
       await store.clients.create({ name: 'ms_admin' });
       const err = await rejection(store.keys.generate('ES256'));
-      expect(err.code).toBe('KEK_REQUIRED');
+      expect(err.code).toBe('ERR_KEK_REQUIRED');
       expect(err.message).toBe(
         'M2M_AUTH_KEK is required with PostgreSQL (32 bytes, base64; generate one with: openssl rand -base64 32)',
       );

@@ -2,7 +2,8 @@
  * scheduleKeyRotation on a real SQLite file, with a fake `Date` (the store's clock and the
  * schedule's) moved by hand and steps run with `runNow()`.
  */
-import { openStore, type Store, scheduleKeyRotation } from '@m2m-auth/server';
+import { openStore, type Store } from '@m2m-auth/server';
+import { scheduleKeyRotation } from '@m2m-auth/server/keys';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createTestDatabase, randomKek, type TestDatabase } from './helpers/test-database.js';
 

@@ -5,7 +5,8 @@
  * Evidence: the keys in the store, and the JSON log lines of both processes.
  */
 import type { ChildProcess } from 'node:child_process';
-import { openStore, type SigningKeyRecord, type Store } from '@m2m-auth/server';
+import { openStore, type Store } from '@m2m-auth/server';
+import type { SigningKeyRecord } from '@m2m-auth/server/keys';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';

@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { openStore, type RunningServer, SERVER_METRIC_NAMES, startServer } from '@m2m-auth/server';
+import { openStore, type RunningServer, startServer } from '@m2m-auth/server';
+import { SERVER_METRIC_NAMES } from '@m2m-auth/server/http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { requestClientCredentials } from './helpers/auth-server.js';
 import { createTestDatabase, randomKek, type TestDatabase } from './helpers/test-database.js';

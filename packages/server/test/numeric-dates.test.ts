@@ -4,7 +4,7 @@
  * (9999-12-31T23:59:59Z), the range `@m2m-auth/verifier` accepts; an issue time outside it is a
  * TypeError, never a token that verifiers refuse as malformed.
  */
-import { issueAccessToken } from '@m2m-auth/server';
+import { issueAccessToken } from '@m2m-auth/server/tokens';
 import { decodeJwt, generateKeyPair } from 'jose';
 import { describe, expect, it } from 'vitest';
 

@@ -10,13 +10,8 @@ import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  importPassportClients,
-  openStore,
-  type RunningServer,
-  type Store,
-  startServer,
-} from '@m2m-auth/server';
+import { openStore, type RunningServer, type Store, startServer } from '@m2m-auth/server';
+import { importPassportClients } from '@m2m-auth/server/passport';
 import { createVerifier } from '@m2m-auth/verifier';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-import { PASSPORT_IMPORT_ERROR_CODES } from '@m2m-auth/server';
+import { PASSPORT_IMPORT_ERROR_CODES } from '@m2m-auth/server/errors';
 import { describe, expect, it } from 'vitest';
 import { errorsMdCodes } from './helpers/errors-md.js';
 

@@ -3,13 +3,9 @@
  * Passport 12 and 13 store them) loaded into real MariaDB, PostgreSQL and SQLite databases with
  * Passport's column types, and adopted from each.
  */
-import {
-  importPassportClients,
-  openStore,
-  type PassportImportEntry,
-  PassportImportError,
-  type Store,
-} from '@m2m-auth/server';
+import { openStore, type Store } from '@m2m-auth/server';
+import { PassportImportError } from '@m2m-auth/server/errors';
+import { importPassportClients, type PassportImportEntry } from '@m2m-auth/server/passport';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   createLaravelDatabase,
@@ -162,7 +158,7 @@ describe('import passport refusals (nothing written)', () => {
     const { store } = await emptyStore();
     const err = await importPassportClients(store, { from: source.url }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PassportImportError);
-    expect((err as PassportImportError).code).toBe('CLIENT_NAME_INVALID');
+    expect((err as PassportImportError).code).toBe('ERR_CLIENT_NAME_INVALID');
     expect((err as Error).message).toContain('Passport client 6 is named "ms_billing (retired)"');
     expect((err as Error).message).toContain('passport_client: 6');
     expect((err as Error).message).toContain('--name 6=<new-name>');
@@ -185,27 +181,27 @@ describe('import passport refusals (nothing written)', () => {
     await store.clients.create({ name: 'ms_lab' });
     await expect(
       importPassportClients(store, { from: source.url, manifest: HOSPITAL_MANIFEST }),
-    ).rejects.toMatchObject({ code: 'CLIENT_NAME_TAKEN' });
+    ).rejects.toMatchObject({ code: 'ERR_CLIENT_NAME_TAKEN' });
     expect((await store.clients.list()).map((c) => c.name)).toEqual(['ms_lab']);
   });
 
   it('unknown sources and non-Passport databases are refused', async () => {
     const { store, database } = await emptyStore();
     await expect(importPassportClients(store, { from: 'oracle://x' })).rejects.toMatchObject({
-      code: 'SOURCE_URL_INVALID',
+      code: 'ERR_SOURCE_URL_INVALID',
     });
     await expect(
       importPassportClients(store, { from: `sqlite:${database.dir}/missing.sqlite` }),
-    ).rejects.toMatchObject({ code: 'SOURCE_UNREACHABLE' });
+    ).rejects.toMatchObject({ code: 'ERR_SOURCE_UNREACHABLE' });
     await expect(importPassportClients(store, { from: database.url })).rejects.toMatchObject({
-      code: 'SOURCE_NOT_PASSPORT',
+      code: 'ERR_SOURCE_NOT_PASSPORT',
     });
     await expect(
       importPassportClients(store, {
         from: (await laravel('sqlite', 'passport13')).url,
         names: { '42': 'ms_x' },
       }),
-    ).rejects.toMatchObject({ code: 'MANIFEST_REFERENCE' });
+    ).rejects.toMatchObject({ code: 'ERR_MANIFEST_REFERENCE' });
   });
 });
 

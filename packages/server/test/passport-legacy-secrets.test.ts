@@ -5,13 +5,8 @@
  * can cause.
  */
 import { Writable } from 'node:stream';
-import {
-  type AuthFailureLimitOptions,
-  buildServer,
-  importPassportClients,
-  openStore,
-  type Store,
-} from '@m2m-auth/server';
+import { type AuthFailureLimitOptions, buildServer, openStore, type Store } from '@m2m-auth/server';
+import { importPassportClients } from '@m2m-auth/server/passport';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {

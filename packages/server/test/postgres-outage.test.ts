@@ -4,7 +4,8 @@
  * 503 with a JSON body (and /healthz say `database`) — never another 5xx, never crash or hang —
  * recover by themselves, hold no more connections than their pools allow, and lose nothing.
  */
-import { type ClientRecord, openStore, type Store } from '@m2m-auth/server';
+import { openStore, type Store } from '@m2m-auth/server';
+import type { ClientRecord } from '@m2m-auth/server/clients';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type PgCluster, pgBinariesAvailable, startPgCluster } from './helpers/pg-cluster.js';

@@ -8,7 +8,8 @@ import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openStore, type Store, StoreError } from '@m2m-auth/server';
+import { openStore, type Store } from '@m2m-auth/server';
+import { StoreError } from '@m2m-auth/server/errors';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HOSPITAL_MANIFEST } from './helpers/provision-fixture.js';
 import { runCliProcess } from './helpers/run-cli.js';
@@ -82,7 +83,7 @@ describe.each(TEST_DIALECTS)('leases on %s', (dialect) => {
   }
 
   it.skipIf(dialectUnavailable(dialect))(
-    'makes a second holder wait, then fail with LEASE_BUSY naming the holder',
+    'makes a second holder wait, then fail with ERR_LEASE_BUSY naming the holder',
     async () => {
       const [a, b] = await twoStores();
       let release!: () => void;
@@ -90,7 +91,7 @@ describe.each(TEST_DIALECTS)('leases on %s', (dialect) => {
       await new Promise((resolve) => setTimeout(resolve, 100));
       const err = await b.leases.run('job', async () => 'ran', { waitSec: 1 }).catch((e) => e);
       expect(err).toBeInstanceOf(StoreError);
-      expect(err).toMatchObject({ code: 'LEASE_BUSY' });
+      expect(err).toMatchObject({ code: 'ERR_LEASE_BUSY' });
       expect(err.message).toMatch(/^the lease "job" is held by [^:]+:\d+ \(waited 1 s\)/);
       // A different name is not blocked; and once released, the name is free again.
       expect(await b.leases.run('other', async () => 'ran')).toBe('ran');
@@ -136,7 +137,7 @@ describe.each(TEST_DIALECTS)('leases on %s', (dialect) => {
         await once(holder, 'exit');
         await expect(
           b.leases.run('job', async () => 'ran', { waitSec: 0.5 }),
-        ).rejects.toMatchObject({ code: 'LEASE_BUSY' });
+        ).rejects.toMatchObject({ code: 'ERR_LEASE_BUSY' });
         // Within its ttl, plus one retry interval.
         const started = Date.now();
         expect(await b.leases.run('job', async () => 'ran', { waitSec: 10 })).toBe('ran');

@@ -1,4 +1,4 @@
-import { PROVISION_ERROR_CODES } from '@m2m-auth/server';
+import { PROVISION_ERROR_CODES } from '@m2m-auth/server/errors';
 import { describe, expect, it } from 'vitest';
 import { errorsMdCodes } from './helpers/errors-md.js';
 

@@ -78,7 +78,7 @@ const CASES: { name: string; manifest: string; expected: string[] }[] = [
     name: 'the wildcard scope',
     manifest: lines(...BASE.slice(0, 3), '    scopes: ["*"]', ...BASE.slice(4)),
     expected: [
-      'services.ms_doctor.scopes.0: the wildcard scope "*" cannot be granted by a manifest',
+      'services.ms_doctor.scopes.0: the wildcard scope "*" is reserved and cannot be granted',
     ],
   },
   {

@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
-import { openStore, verifyClientSecret } from '@m2m-auth/server';
+import { openStore } from '@m2m-auth/server';
+import { verifyClientSecret } from '@m2m-auth/server/clients';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { HOSPITAL_MANIFEST, runCliCaptured } from './helpers/provision-fixture.js';
 import {

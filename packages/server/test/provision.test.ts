@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { exportPublicKeyPem, verifyClientSecret } from '@m2m-auth/server';
+import { verifyClientSecret } from '@m2m-auth/server/clients';
+import { exportPublicKeyPem } from '@m2m-auth/server/keys';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createProvisionWorkspace, type ProvisionWorkspace } from './helpers/provision-fixture.js';

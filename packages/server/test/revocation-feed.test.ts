@@ -283,7 +283,7 @@ describe.each(TEST_DIALECTS)('revocation feed on %s with two instances', (dialec
         now: () => now,
       });
       try {
-        await expectStoreError(store.revocations.revokeToken(''), 'INVALID_TOKEN_ID');
+        await expectStoreError(store.revocations.revokeToken(''), 'ERR_INVALID_TOKEN_ID');
         await store.revocations.revokeToken('short-lived', { expiresAt: now + 10 });
         const listed = await store.revocations.list(now);
         expect(listed.tokens.map((entry) => entry.jti)).toContain('short-lived');

@@ -1,4 +1,5 @@
-import { DEFAULT_JWKS_MAX_AGE_SEC, startServer } from '@m2m-auth/server';
+import { startServer } from '@m2m-auth/server';
+import { DEFAULT_JWKS_MAX_AGE_SEC } from '@m2m-auth/server/http';
 import { decodeProtectedHeader } from 'jose';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {

@@ -1,9 +1,6 @@
-import {
-  exportPublicKeyPem,
-  issueAccessToken,
-  type SigningAlg,
-  startServer,
-} from '@m2m-auth/server';
+import { startServer } from '@m2m-auth/server';
+import { exportPublicKeyPem, type SigningAlg } from '@m2m-auth/server/keys';
+import { issueAccessToken } from '@m2m-auth/server/tokens';
 import {
   createRemoteJWKSet,
   decodeProtectedHeader,

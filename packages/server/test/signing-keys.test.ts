@@ -1,12 +1,11 @@
+import { openStore, type Store } from '@m2m-auth/server';
 import {
   advanceKeyLifecycle,
   buildJwks,
   exportPublicKeyPem,
   importSigningKey,
-  openStore,
   type SigningAlg,
-  type Store,
-} from '@m2m-auth/server';
+} from '@m2m-auth/server/keys';
 import { calculateJwkThumbprint, importJWK, importSPKI, jwtVerify, SignJWT } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { expectStoreError } from './helpers/expect-store-error.js';
@@ -91,11 +90,11 @@ describe.each(TEST_DIALECTS)('signing keys on %s', (dialect) => {
       const revision = await store.revision();
       await expectStoreError(
         store.keys.generate('ES256', { state: 'active' }),
-        'ACTIVE_KEY_EXISTS',
+        'ERR_ACTIVE_KEY_EXISTS',
       );
       await expectStoreError(
         store.keys.generate('ES256', { state: 'retired' }),
-        'INVALID_KEY_STATE',
+        'ERR_INVALID_KEY_STATE',
       );
       expect(await store.revision()).toBe(revision);
       expect(await store.keys.list()).toHaveLength(1);
@@ -118,7 +117,7 @@ describe.each(TEST_DIALECTS)('signing keys on %s', (dialect) => {
     it('refuses an unsupported algorithm', async () => {
       const err = await expectStoreError(
         store.keys.generate('HS256' as SigningAlg),
-        'UNSUPPORTED_ALGORITHM',
+        'ERR_UNSUPPORTED_ALGORITHM',
       );
       expect(err.message).toBe(
         'unsupported signing algorithm "HS256"; use one of RS256, ES256, EdDSA',
@@ -197,10 +196,10 @@ describe.each(TEST_DIALECTS)('signing keys on %s', (dialect) => {
         await store.keys.generate('ES256');
         const pending = (await store.keys.rotate({ propagationSec: 600 })).created[0];
         const revision = await store.revision();
-        await expectStoreError(store.keys.rotate(), 'ROTATION_PENDING');
+        await expectStoreError(store.keys.rotate(), 'ERR_ROTATION_PENDING');
         await expectStoreError(
           store.keys.rotate({ alg: 'RS256', immediately: true }),
-          'ROTATION_PENDING',
+          'ERR_ROTATION_PENDING',
         );
         expect(await store.revision()).toBe(revision);
         const change = await store.keys.rotate({ immediately: true });
@@ -318,7 +317,7 @@ describe.each(TEST_DIALECTS)('signing keys on %s', (dialect) => {
       });
 
       it('refuses to revoke an unknown kid', async () => {
-        await expectStoreError(store.keys.revoke('nope'), 'KEY_NOT_FOUND');
+        await expectStoreError(store.keys.revoke('nope'), 'ERR_KEY_NOT_FOUND');
       });
 
       it('orders the JWKS active first, then next, then retired', async () => {

@@ -1,4 +1,4 @@
-import { STORE_ERROR_CODES, StoreError } from '@m2m-auth/server';
+import { STORE_ERROR_CODES, StoreError } from '@m2m-auth/server/errors';
 import { describe, expect, it } from 'vitest';
 import { errorsMdCodes } from './helpers/errors-md.js';
 
@@ -9,10 +9,14 @@ describe('StoreError', () => {
 
   it('carries its code and its cause', () => {
     const cause = new Error('driver detail');
-    const err = new StoreError('DATABASE_ERROR', 'cannot open the PostgreSQL database: refused', {
-      cause,
-    });
+    const err = new StoreError(
+      'ERR_DATABASE_ERROR',
+      'cannot open the PostgreSQL database: refused',
+      {
+        cause,
+      },
+    );
     expect(err).toBeInstanceOf(Error);
-    expect(err).toMatchObject({ name: 'StoreError', code: 'DATABASE_ERROR', cause });
+    expect(err).toMatchObject({ name: 'StoreError', code: 'ERR_DATABASE_ERROR', cause });
   });
 });

@@ -1,11 +1,7 @@
 import { createHash } from 'node:crypto';
-import {
-  type NewClient,
-  openStore,
-  type Store,
-  type StoreErrorCode,
-  verifyClientSecret,
-} from '@m2m-auth/server';
+import { openStore, type Store } from '@m2m-auth/server';
+import { type NewClient, verifyClientSecret } from '@m2m-auth/server/clients';
+import type { StoreErrorCode } from '@m2m-auth/server/errors';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { expectStoreError } from './helpers/expect-store-error.js';
 import {
@@ -83,7 +79,7 @@ describe.each(TEST_DIALECTS)('client registry on %s', (dialect) => {
       const revision = await store.revision();
       const err = await expectStoreError(
         store.clients.create({ name: 'ms_admin' }),
-        'CLIENT_NAME_TAKEN',
+        'ERR_CLIENT_NAME_TAKEN',
       );
       expect(err.message).toBe('a client named ms_admin already exists');
       expect(await store.revision()).toBe(revision);
@@ -91,18 +87,18 @@ describe.each(TEST_DIALECTS)('client registry on %s', (dialect) => {
     });
 
     it.each([
-      [{ name: 'bad name' }, 'INVALID_CLIENT_NAME'],
-      [{ name: '' }, 'INVALID_CLIENT_NAME'],
-      [{ name: '0b0e7c9e-2e3a-4d5c-9f3a-1d2c3b4a5f6e' }, 'INVALID_CLIENT_NAME'],
-      [{ name: 'ok', scopes: ['has space'] }, 'INVALID_SCOPE'],
-      [{ name: 'ok', scopes: ['quo"te'] }, 'INVALID_SCOPE'],
-      [{ name: 'ok', scopes: ['back\\slash'] }, 'INVALID_SCOPE'],
-      [{ name: 'ok', scopes: ['*'] }, 'INVALID_SCOPE'],
-      [{ name: 'ok', audiences: ['a,b'] }, 'INVALID_AUDIENCE'],
-      [{ name: 'ok', audiences: [''] }, 'INVALID_AUDIENCE'],
-      [{ name: 'ok', tokenTtlSec: 0 }, 'INVALID_DURATION'],
-      [{ name: 'ok', tokenTtlSec: 1.5 }, 'INVALID_DURATION'],
-      [{ name: 'ok', tokenTtlSec: 86_401 }, 'INVALID_DURATION'],
+      [{ name: 'bad name' }, 'ERR_INVALID_CLIENT_NAME'],
+      [{ name: '' }, 'ERR_INVALID_CLIENT_NAME'],
+      [{ name: '0b0e7c9e-2e3a-4d5c-9f3a-1d2c3b4a5f6e' }, 'ERR_INVALID_CLIENT_NAME'],
+      [{ name: 'ok', scopes: ['has space'] }, 'ERR_INVALID_SCOPE'],
+      [{ name: 'ok', scopes: ['quo"te'] }, 'ERR_INVALID_SCOPE'],
+      [{ name: 'ok', scopes: ['back\\slash'] }, 'ERR_INVALID_SCOPE'],
+      [{ name: 'ok', scopes: ['*'] }, 'ERR_INVALID_SCOPE'],
+      [{ name: 'ok', audiences: ['a,b'] }, 'ERR_INVALID_AUDIENCE'],
+      [{ name: 'ok', audiences: [''] }, 'ERR_INVALID_AUDIENCE'],
+      [{ name: 'ok', tokenTtlSec: 0 }, 'ERR_INVALID_DURATION'],
+      [{ name: 'ok', tokenTtlSec: 1.5 }, 'ERR_INVALID_DURATION'],
+      [{ name: 'ok', tokenTtlSec: 86_401 }, 'ERR_INVALID_DURATION'],
     ] as [NewClient, StoreErrorCode][])(
       'rejects invalid client input %j with %s and writes nothing',
       async (input, code) => {
@@ -138,11 +134,14 @@ describe.each(TEST_DIALECTS)('client registry on %s', (dialect) => {
 
     it('refuses an empty update and an update of an unknown client', async () => {
       await store.clients.create({ name: 'ms_admin' });
-      await expectStoreError(store.clients.update('ms_admin', {}), 'NOTHING_TO_UPDATE');
-      await expectStoreError(store.clients.update('ms_nobody', { scopes: [] }), 'CLIENT_NOT_FOUND');
+      await expectStoreError(store.clients.update('ms_admin', {}), 'ERR_NOTHING_TO_UPDATE');
+      await expectStoreError(
+        store.clients.update('ms_nobody', { scopes: [] }),
+        'ERR_CLIENT_NOT_FOUND',
+      );
       await expectStoreError(
         store.clients.update('ms_admin', { scopes: ['a b'] }),
-        'INVALID_SCOPE',
+        'ERR_INVALID_SCOPE',
       );
       expect(await store.revision()).toBe(1);
     });
@@ -157,9 +156,9 @@ describe.each(TEST_DIALECTS)('client registry on %s', (dialect) => {
       expect(verifyClientSecret(clientSecret, creds?.secrets ?? [], clock)).toBe(false);
       await expectStoreError(
         store.clients.update(client.clientId, { scopes: [] }),
-        'CLIENT_REVOKED',
+        'ERR_CLIENT_REVOKED',
       );
-      await expectStoreError(store.clients.rotateSecret('ms_admin', 0), 'CLIENT_REVOKED');
+      await expectStoreError(store.clients.rotateSecret('ms_admin', 0), 'ERR_CLIENT_REVOKED');
     });
 
     it('treats revoking a revoked client as done, without a new revision', async () => {
@@ -207,9 +206,12 @@ describe.each(TEST_DIALECTS)('client registry on %s', (dialect) => {
     it('refuses a grace period that is negative, fractional or over 30 days', async () => {
       await store.clients.create({ name: 'ms_admin' });
       for (const grace of [-1, 0.5, 30 * 86_400 + 1]) {
-        await expectStoreError(store.clients.rotateSecret('ms_admin', grace), 'INVALID_DURATION');
+        await expectStoreError(
+          store.clients.rotateSecret('ms_admin', grace),
+          'ERR_INVALID_DURATION',
+        );
       }
-      await expectStoreError(store.clients.rotateSecret('ms_nobody', 0), 'CLIENT_NOT_FOUND');
+      await expectStoreError(store.clients.rotateSecret('ms_nobody', 0), 'ERR_CLIENT_NOT_FOUND');
       expect(await store.revision()).toBe(1);
     });
 
@@ -267,7 +269,7 @@ describe.each(TEST_DIALECTS)('client registry on %s', (dialect) => {
         expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
         const rejected = results.find((r) => r.status === 'rejected');
         expect((rejected as PromiseRejectedResult).reason).toMatchObject({
-          code: 'CLIENT_NAME_TAKEN',
+          code: 'ERR_CLIENT_NAME_TAKEN',
         });
       } finally {
         await other.close();
@@ -313,7 +315,7 @@ describe('database URLs', () => {
     ['./data/m2m-auth.db', 'database URL must start with sqlite: or postgres://'],
     ['sqlite:', 'database URL "sqlite:" names no file'],
   ])('rejects %s with a clear message', async (url, message) => {
-    const err = await expectStoreError(openStore({ databaseUrl: url }), 'INVALID_DATABASE_URL');
+    const err = await expectStoreError(openStore({ databaseUrl: url }), 'ERR_INVALID_DATABASE_URL');
     expect(err.message).toBe(message);
   });
 
@@ -323,7 +325,7 @@ describe('database URLs', () => {
         databaseUrl: 'postgres://user:s3cret-pass@127.0.0.1:1/db',
         pool: { connectionTimeoutMs: 2000 },
       }),
-      'DATABASE_ERROR',
+      'ERR_DATABASE_ERROR',
     );
     expect(err.message).toMatch(/^cannot open the PostgreSQL database: /);
     expect(err.message).not.toContain('s3cret-pass');

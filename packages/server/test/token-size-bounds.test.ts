@@ -7,18 +7,11 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  AUTH_SERVER_ERRORS,
-  MAX_ACCESS_TOKEN_LENGTH,
-  MAX_CLIENT_SCOPES,
-  MAX_CLIENT_SCOPES_LENGTH,
-  openStore,
-  ProvisionError,
-  parseManifest,
-  type Store,
-  StoreError,
-  startServer,
-} from '@m2m-auth/server';
+import { openStore, type Store, startServer } from '@m2m-auth/server';
+import { MAX_CLIENT_SCOPES, MAX_CLIENT_SCOPES_LENGTH } from '@m2m-auth/server/clients';
+import { AUTH_SERVER_ERRORS, ProvisionError, StoreError } from '@m2m-auth/server/errors';
+import { parseManifest } from '@m2m-auth/server/provision';
+import { MAX_ACCESS_TOKEN_LENGTH } from '@m2m-auth/server/tokens';
 import { createVerifier, DEFAULT_MAX_TOKEN_LENGTH } from '@m2m-auth/verifier';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -75,12 +68,12 @@ describe('scopes of a client at registration', () => {
     const { store } = await newStore();
     const tooMany = await expectStoreError(
       store.clients.create({ name: 'a', scopes: scopes(MAX_CLIENT_SCOPES + 1, 3) }),
-      'SCOPES_TOO_LARGE',
+      'ERR_SCOPES_TOO_LARGE',
     );
     expect(tooMany).toContain('129 scopes');
     const tooLong = await expectStoreError(
       store.clients.create({ name: 'b', scopes: scopes(80, 70) }),
-      'SCOPES_TOO_LARGE',
+      'ERR_SCOPES_TOO_LARGE',
     );
     expect(tooLong).toContain('5679 characters');
     expect(await store.clients.list()).toEqual([]);
@@ -88,7 +81,7 @@ describe('scopes of a client at registration', () => {
     const { client } = await store.clients.create({ name: 'c', scopes: scopesAtTheBounds() });
     await expectStoreError(
       store.clients.update('c', { scopes: [...scopesAtTheBounds(), 'one-more'] }),
-      'SCOPES_TOO_LARGE',
+      'ERR_SCOPES_TOO_LARGE',
     );
     expect((await store.clients.find('c'))?.scopes).toEqual(client.scopes);
   });
@@ -131,7 +124,7 @@ describe('scopes of a client at registration', () => {
       return undefined;
     })();
     expect(err).toBeInstanceOf(ProvisionError);
-    expect((err as ProvisionError).code).toBe('MANIFEST_INVALID');
+    expect((err as ProvisionError).code).toBe('ERR_MANIFEST_INVALID');
     expect((err as ProvisionError).message).toContain(
       'services.ms_caller.calls: 140 scopes of 3079 characters (space-separated) are too many for one client',
     );

@@ -1,4 +1,8 @@
-import { generateClientSecret, hashClientSecret, verifyClientSecret } from '@m2m-auth/server';
+import {
+  generateClientSecret,
+  hashClientSecret,
+  verifyClientSecret,
+} from '@m2m-auth/server/clients';
 import { describe, expect, it } from 'vitest';
 
 describe('verifyClientSecret', () => {

@@ -11,13 +11,9 @@ import { KeyObject, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  issueAccessToken,
-  type RunningServer,
-  SIGNING_ALGS,
-  type SigningAlg,
-  startServer,
-} from '@m2m-auth/server';
+import { type RunningServer, startServer } from '@m2m-auth/server';
+import { SIGNING_ALGS, type SigningAlg } from '@m2m-auth/server/keys';
+import { issueAccessToken } from '@m2m-auth/server/tokens';
 import { createVerifier, type VerifierError } from '@m2m-auth/verifier';
 import { createRemoteJWKSet, exportSPKI, generateKeyPair, jwtVerify } from 'jose';
 import { afterAll, describe, expect, it } from 'vitest';

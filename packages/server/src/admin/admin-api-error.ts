@@ -1,18 +1,18 @@
+import { M2mAuthError } from '../errors/m2m-auth-error.js';
 import { StoreError, type StoreErrorCode } from '../store/store-error.js';
 
-/** Stable codes of {@link AdminApiError}; ERRORS.md lists them with their wire form. */
-export type AdminApiErrorCode =
-  | 'ERR_ADMIN_TOKEN_MISSING'
-  | 'ERR_ADMIN_TOKEN_INVALID'
-  | 'ERR_ADMIN_SCOPE_INSUFFICIENT'
-  | 'ERR_ADMIN_REQUEST_INVALID'
-  | 'ERR_ADMIN_NOT_FOUND'
-  | 'ERR_ADMIN_CONFLICT';
+/** Wire form of one admin API code. */
+export interface AdminApiErrorDefinition {
+  /** `error` value sent (RFC 6750 §3.1 for token problems). */
+  readonly error: string;
+  /** HTTP status sent. */
+  readonly status: number;
+  /** Default `error_description`. */
+  readonly description: string;
+}
 
-/** Wire form of each code: the `error` value (RFC 6750 §3.1 for token problems) and status. */
-export const ADMIN_API_ERRORS: Readonly<
-  Record<AdminApiErrorCode, { error: string; status: number; description: string }>
-> = Object.freeze({
+// The one table of the admin API codes: the code union is derived from its keys.
+const ADMIN_API_ERROR_TABLE = {
   ERR_ADMIN_TOKEN_MISSING: {
     error: 'unauthorized',
     status: 401,
@@ -44,26 +44,33 @@ export const ADMIN_API_ERRORS: Readonly<
     status: 409,
     description: 'The request conflicts with the current state.',
   },
-});
+} satisfies Record<`ERR_${string}`, AdminApiErrorDefinition>;
+
+/** Stable codes of {@link AdminApiError}; ERRORS.md lists them with their wire form. */
+export type AdminApiErrorCode = keyof typeof ADMIN_API_ERROR_TABLE;
+
+/** Wire form of each code: the `error` value (RFC 6750 §3.1 for token problems) and status. */
+export const ADMIN_API_ERRORS: Readonly<Record<AdminApiErrorCode, AdminApiErrorDefinition>> =
+  Object.freeze(ADMIN_API_ERROR_TABLE);
 
 /** Store failures that are the caller's input, by the admin code they become. */
 const STORE_CODE_MAP: Partial<Record<StoreErrorCode, AdminApiErrorCode>> = {
-  INVALID_CLIENT_NAME: 'ERR_ADMIN_REQUEST_INVALID',
-  INVALID_SCOPE: 'ERR_ADMIN_REQUEST_INVALID',
-  INVALID_AUDIENCE: 'ERR_ADMIN_REQUEST_INVALID',
-  INVALID_DURATION: 'ERR_ADMIN_REQUEST_INVALID',
-  NOTHING_TO_UPDATE: 'ERR_ADMIN_REQUEST_INVALID',
-  UNSUPPORTED_ALGORITHM: 'ERR_ADMIN_REQUEST_INVALID',
-  CLIENT_NOT_FOUND: 'ERR_ADMIN_NOT_FOUND',
-  KEY_NOT_FOUND: 'ERR_ADMIN_NOT_FOUND',
-  CLIENT_NAME_TAKEN: 'ERR_ADMIN_CONFLICT',
-  CLIENT_REVOKED: 'ERR_ADMIN_CONFLICT',
-  KEY_REVOKED: 'ERR_ADMIN_CONFLICT',
-  INVALID_KEY_STATE: 'ERR_ADMIN_CONFLICT',
-  ACTIVE_KEY_EXISTS: 'ERR_ADMIN_CONFLICT',
-  NO_ACTIVE_KEY: 'ERR_ADMIN_CONFLICT',
-  ROTATION_PENDING: 'ERR_ADMIN_CONFLICT',
-  LEASE_BUSY: 'ERR_ADMIN_CONFLICT',
+  ERR_INVALID_CLIENT_NAME: 'ERR_ADMIN_REQUEST_INVALID',
+  ERR_INVALID_SCOPE: 'ERR_ADMIN_REQUEST_INVALID',
+  ERR_INVALID_AUDIENCE: 'ERR_ADMIN_REQUEST_INVALID',
+  ERR_INVALID_DURATION: 'ERR_ADMIN_REQUEST_INVALID',
+  ERR_NOTHING_TO_UPDATE: 'ERR_ADMIN_REQUEST_INVALID',
+  ERR_UNSUPPORTED_ALGORITHM: 'ERR_ADMIN_REQUEST_INVALID',
+  ERR_CLIENT_NOT_FOUND: 'ERR_ADMIN_NOT_FOUND',
+  ERR_KEY_NOT_FOUND: 'ERR_ADMIN_NOT_FOUND',
+  ERR_CLIENT_NAME_TAKEN: 'ERR_ADMIN_CONFLICT',
+  ERR_CLIENT_REVOKED: 'ERR_ADMIN_CONFLICT',
+  ERR_KEY_REVOKED: 'ERR_ADMIN_CONFLICT',
+  ERR_INVALID_KEY_STATE: 'ERR_ADMIN_CONFLICT',
+  ERR_ACTIVE_KEY_EXISTS: 'ERR_ADMIN_CONFLICT',
+  ERR_NO_ACTIVE_KEY: 'ERR_ADMIN_CONFLICT',
+  ERR_ROTATION_PENDING: 'ERR_ADMIN_CONFLICT',
+  ERR_LEASE_BUSY: 'ERR_ADMIN_CONFLICT',
 };
 
 /**
@@ -72,8 +79,7 @@ const STORE_CODE_MAP: Partial<Record<StoreErrorCode, AdminApiErrorCode>> = {
  * description of a refused operation is the store's message, which names the offending value
  * (the caller is an authenticated administrator) and never secret material.
  */
-export class AdminApiError extends Error {
-  readonly code: AdminApiErrorCode;
+export class AdminApiError extends M2mAuthError<AdminApiErrorCode> {
   readonly error: string;
   readonly status: number;
   /** The code sent as `code`: a StoreErrorCode for refused operations, else {@link code}. */
@@ -84,12 +90,8 @@ export class AdminApiError extends Error {
     options: { description?: string; wireCode?: string; cause?: unknown } = {},
   ) {
     const definition = ADMIN_API_ERRORS[code];
-    super(
-      options.description ?? definition.description,
-      options.cause === undefined ? undefined : { cause: options.cause },
-    );
+    super(code, options.description ?? definition.description, options);
     this.name = 'AdminApiError';
-    this.code = code;
     this.error = definition.error;
     this.status = definition.status;
     this.wireCode = options.wireCode ?? code;

@@ -239,7 +239,17 @@ export const ADMIN_SCHEMAS = {
     type: 'object',
     properties: {
       time: { type: 'string', format: 'date-time' },
-      outcome: { type: 'string', enum: ['issued', 'refused'] },
+      outcome: {
+        type: 'string',
+        enum: [
+          'issued',
+          'refused',
+          'introspected',
+          'introspection_refused',
+          'revoked',
+          'revocation_refused',
+        ],
+      },
       client_id: stringOrNull,
       client_name: stringOrNull,
       audience: stringOrNull,

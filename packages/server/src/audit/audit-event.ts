@@ -1,12 +1,25 @@
 /**
- * Audit events of the token endpoint: one per issued token and one per refused token request.
+ * Audit events of the token endpoint (one per issued token and one per refused token request) and
+ * of the introspection and revocation endpoints (one per request, answered or refused).
  * They never carry a client secret, a token or key material; the presented client_id is recorded
  * only when it is shaped like one (see `auditClientId`), since a misconfigured caller may send its
  * secret in that field.
  */
 
-/** Whether a token was issued. */
-export type AuditOutcome = 'issued' | 'refused';
+/**
+ * What a request came to: at the token endpoint a token was `issued` or the request `refused`;
+ * at `POST /oauth/introspect` the caller was answered (`introspected`, the token's state in
+ * `detail`) or refused (`introspection_refused`); at `POST /oauth/revoke` the request was answered
+ * (`revoked`, what happened in `detail`: RFC 7009 §2.2 answers 200 for an invalid token too) or
+ * refused (`revocation_refused`).
+ */
+export type AuditOutcome =
+  | 'issued'
+  | 'refused'
+  | 'introspected'
+  | 'introspection_refused'
+  | 'revoked'
+  | 'revocation_refused';
 
 /** One audit event, as logged, stored and shown by `m2m-auth audit tail --json`. */
 export interface AuditEvent {
@@ -22,13 +35,16 @@ export interface AuditEvent {
   audience: string | null;
   /** Granted scopes, or for a refusal the requested ones (at most 32, truncated); null if none. */
   scopes: string[] | null;
-  /** The issued token's `jti`; null for refusals. */
+  /** The issued, introspected or revoked token's `jti` (when it is one of ours); null for refusals. */
   jti: string | null;
   /** Source address of the request (as Fastify's `request.ip` sees it); null if unknown. */
   sourceAddress: string | null;
-  /** Null for issuances; the `AuthServerErrorCode` of a refusal. */
+  /** Null for answered requests; the `AuthServerErrorCode` of a refusal. */
   reason: string | null;
-  /** Private detail of a refusal (e.g. `secret mismatch`, `unknown client_id`); never sent to the caller. */
+  /**
+   * Private detail of a refusal (e.g. `secret mismatch`, `unknown client_id`), or what an
+   * introspection or revocation found; never sent to the caller.
+   */
   detail: string | null;
   /** HTTP status of the answer. */
   status: number;

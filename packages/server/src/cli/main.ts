@@ -1,6 +1,4 @@
 import { Command, CommanderError } from 'commander';
-import { PassportImportError } from '../passport/passport-import-error.js';
-import { StoreError } from '../store/store-error.js';
 import { registerAdminCommand } from './commands/admin.js';
 import { registerAuditCommand } from './commands/audit.js';
 import { registerClientCommand } from './commands/client.js';
@@ -11,13 +9,15 @@ import { registerProvisionCommand } from './commands/provision.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerTokenCommand } from './commands/token.js';
 import { registerTrustCommand } from './commands/trust.js';
-import { CliError } from './internal/cli-error.js';
+import { CLI_EXIT_CODES } from './exit-codes.js';
+import { reportCliError } from './internal/report-error.js';
 import { DEFAULT_DATABASE_URL } from './internal/store-options.js';
 
 /**
  * Runs the `m2m-auth` CLI with the given arguments (without `node` and the script) and resolves to
- * the process exit code: 0 on success, 1 when a command fails (one line on stderr, the store left
- * as it was), commander's code (1) for usage errors. Never calls `process.exit`.
+ * the process exit status (`CLI_EXIT_CODES`): 0 on success, 1 when a command fails (printed by
+ * `reportCliError`, the store left as it was), commander's code (1) for usage errors, 2 and 3 for
+ * the reports that say so. Never calls `process.exit`.
  *
  * @example
  * ```ts
@@ -28,14 +28,10 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync([...argv], { from: 'user' });
-    return 0;
+    return CLI_EXIT_CODES.OK;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode; // commander printed the message
-    process.stderr.write(`m2m-auth: error: ${oneLine(err)}\n`);
-    if (process.env['M2M_AUTH_DEBUG'] && err instanceof Error && err.stack) {
-      process.stderr.write(`${err.stack}\n`);
-    }
-    return 1;
+    return reportCliError(err);
   }
 }
 
@@ -88,15 +84,4 @@ function* allCommands(command: Command): Generator<Command> {
     yield sub;
     yield* allCommands(sub);
   }
-}
-
-/** The message of an error on one line; unexpected errors say so without a stack trace. */
-function oneLine(err: unknown): string {
-  const message =
-    err instanceof StoreError || err instanceof CliError || err instanceof PassportImportError
-      ? err.message
-      : err instanceof Error
-        ? `unexpected ${err.name}: ${err.message}`
-        : `unexpected failure: ${String(err)}`;
-  return message.replace(/\s*\n\s*/g, ' ');
 }

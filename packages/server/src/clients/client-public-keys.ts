@@ -27,27 +27,30 @@ const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
  * algorithm, taken from `alg`, else from the keys' `alg`, else from their type (RSA: RS256, P-256:
  * ES256, Ed25519: EdDSA). A `jwks_uri` must be an absolute http(s) URL, with an explicit `alg`.
  *
- * @throws {StoreError} `INVALID_PUBLIC_KEY`, `INVALID_JWKS_URI`, `UNSUPPORTED_ALGORITHM`.
+ * @throws {StoreError} `ERR_INVALID_PUBLIC_KEY`, `ERR_INVALID_JWKS_URI`, `ERR_UNSUPPORTED_ALGORITHM`.
  */
 export async function normalizeClientPublicKeys(
   input: NewClientPublicKeys,
 ): Promise<ClientPublicKeys> {
   if (typeof input !== 'object' || input === null) {
-    throw new StoreError('INVALID_PUBLIC_KEY', 'give public keys or a jwks_uri');
+    throw new StoreError('ERR_INVALID_PUBLIC_KEY', 'give public keys or a jwks_uri');
   }
   if (input.alg !== undefined && !CLIENT_ASSERTION_ALGS.includes(input.alg)) {
     throw new StoreError(
-      'UNSUPPORTED_ALGORITHM',
+      'ERR_UNSUPPORTED_ALGORITHM',
       `client assertion algorithm must be one of ${CLIENT_ASSERTION_ALGS.join(', ')}; got ${JSON.stringify(input.alg)}`,
     );
   }
   if ('jwksUri' in input) {
     if ('publicKeys' in input) {
-      throw new StoreError('INVALID_JWKS_URI', 'give either public keys or a jwks_uri, not both');
+      throw new StoreError(
+        'ERR_INVALID_JWKS_URI',
+        'give either public keys or a jwks_uri, not both',
+      );
     }
     if (input.alg === undefined) {
       throw new StoreError(
-        'INVALID_JWKS_URI',
+        'ERR_INVALID_JWKS_URI',
         `a jwks_uri needs the algorithm the client signs with (${CLIENT_ASSERTION_ALGS.join(', ')})`,
       );
     }
@@ -55,10 +58,10 @@ export async function normalizeClientPublicKeys(
   }
   const raw: JWK[] = [];
   for (const item of input.publicKeys) raw.push(...toJwks(item));
-  if (raw.length === 0) throw new StoreError('INVALID_PUBLIC_KEY', 'no public key given');
+  if (raw.length === 0) throw new StoreError('ERR_INVALID_PUBLIC_KEY', 'no public key given');
   if (raw.length > MAX_CLIENT_PUBLIC_KEYS) {
     throw new StoreError(
-      'INVALID_PUBLIC_KEY',
+      'ERR_INVALID_PUBLIC_KEY',
       `at most ${MAX_CLIENT_PUBLIC_KEYS} public keys (the current one and the next during a key change); got ${raw.length}`,
     );
   }
@@ -66,7 +69,7 @@ export async function normalizeClientPublicKeys(
     for (const member of PRIVATE_MEMBERS) {
       if (jwk[member] !== undefined) {
         throw new StoreError(
-          'INVALID_PUBLIC_KEY',
+          'ERR_INVALID_PUBLIC_KEY',
           'the key holds private or symmetric material: register the public key only',
         );
       }
@@ -77,7 +80,7 @@ export async function normalizeClientPublicKeys(
   for (const jwk of raw) keys.push(await normalizeJwk(jwk, alg));
   const kids = new Set(keys.map((key) => key.kid));
   if (kids.size !== keys.length) {
-    throw new StoreError('INVALID_PUBLIC_KEY', 'two public keys have the same kid');
+    throw new StoreError('ERR_INVALID_PUBLIC_KEY', 'two public keys have the same kid');
   }
   return { alg, keys, jwksUri: null };
 }
@@ -86,20 +89,23 @@ export async function normalizeClientPublicKeys(
  * Checks a `jwks_uri`: an absolute http(s) URL without credentials or fragment. Which hosts the
  * server will actually fetch from is the server's setting, checked at fetch time.
  *
- * @throws {StoreError} `INVALID_JWKS_URI`.
+ * @throws {StoreError} `ERR_INVALID_JWKS_URI`.
  */
 export function validateJwksUri(value: unknown): string {
   let url: URL;
   try {
     url = new URL(String(value));
   } catch {
-    throw new StoreError('INVALID_JWKS_URI', `jwks_uri is not a URL: ${JSON.stringify(value)}`);
+    throw new StoreError('ERR_INVALID_JWKS_URI', `jwks_uri is not a URL: ${JSON.stringify(value)}`);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new StoreError('INVALID_JWKS_URI', 'jwks_uri must be an http(s) URL');
+    throw new StoreError('ERR_INVALID_JWKS_URI', 'jwks_uri must be an http(s) URL');
   }
   if (url.username !== '' || url.password !== '' || url.hash !== '') {
-    throw new StoreError('INVALID_JWKS_URI', 'jwks_uri must not carry credentials or a fragment');
+    throw new StoreError(
+      'ERR_INVALID_JWKS_URI',
+      'jwks_uri must not carry credentials or a fragment',
+    );
   }
   return url.href;
 }
@@ -113,19 +119,22 @@ function toJwks(item: unknown): JWK[] {
       parsed = JSON.parse(text);
     } catch {
       throw new StoreError(
-        'INVALID_PUBLIC_KEY',
+        'ERR_INVALID_PUBLIC_KEY',
         'a public key must be PEM (-----BEGIN PUBLIC KEY-----), a JWK or a JWK Set (JSON)',
       );
     }
     return toJwks(parsed);
   }
   if (typeof item !== 'object' || item === null || Array.isArray(item)) {
-    throw new StoreError('INVALID_PUBLIC_KEY', 'a public key must be a JWK object or a JWK Set');
+    throw new StoreError(
+      'ERR_INVALID_PUBLIC_KEY',
+      'a public key must be a JWK object or a JWK Set',
+    );
   }
   const keys = (item as { keys?: unknown }).keys;
   if (keys !== undefined) {
     if (!Array.isArray(keys))
-      throw new StoreError('INVALID_PUBLIC_KEY', 'JWK Set keys is not a list');
+      throw new StoreError('ERR_INVALID_PUBLIC_KEY', 'JWK Set keys is not a list');
     return keys.flatMap((key) => toJwks(key));
   }
   return [item as JWK];
@@ -135,7 +144,7 @@ function toJwks(item: unknown): JWK[] {
 function pemToJwkShape(pem: string): JWK {
   if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem)) {
     throw new StoreError(
-      'INVALID_PUBLIC_KEY',
+      'ERR_INVALID_PUBLIC_KEY',
       'this is a private key: register the public key only (openssl pkey -pubout)',
     );
   }
@@ -143,7 +152,7 @@ function pemToJwkShape(pem: string): JWK {
   try {
     key = createPublicKey(pem);
   } catch (cause) {
-    throw new StoreError('INVALID_PUBLIC_KEY', 'the PEM text is not a public key', { cause });
+    throw new StoreError('ERR_INVALID_PUBLIC_KEY', 'the PEM text is not a public key', { cause });
   }
   // node:crypto only inspects the key here; the JWK is produced by jose in normalizeJwk.
   return key.export({ format: 'jwk' }) as JWK;
@@ -154,7 +163,7 @@ function typeAlg(jwk: JWK): ClientAssertionAlg {
   if (jwk.kty === 'EC' && jwk.crv === 'P-256') return 'ES256';
   if (jwk.kty === 'OKP' && jwk.crv === 'Ed25519') return 'EdDSA';
   throw new StoreError(
-    'INVALID_PUBLIC_KEY',
+    'ERR_INVALID_PUBLIC_KEY',
     `unsupported key type ${JSON.stringify(jwk.kty)}${jwk.crv ? ` (${jwk.crv})` : ''}: use RSA, EC P-256 or Ed25519`,
   );
 }
@@ -167,14 +176,14 @@ function agreedAlg(keys: readonly JWK[]): ClientAssertionAlg {
   );
   if (algs.size !== 1) {
     throw new StoreError(
-      'INVALID_PUBLIC_KEY',
+      'ERR_INVALID_PUBLIC_KEY',
       'the public keys are for different algorithms; a client signs with one algorithm',
     );
   }
   const [alg] = algs as Set<ClientAssertionAlg>;
   if (!CLIENT_ASSERTION_ALGS.includes(alg as ClientAssertionAlg)) {
     throw new StoreError(
-      'UNSUPPORTED_ALGORITHM',
+      'ERR_UNSUPPORTED_ALGORITHM',
       `client assertion algorithm must be one of ${CLIENT_ASSERTION_ALGS.join(', ')}; got ${JSON.stringify(alg)}`,
     );
   }
@@ -189,17 +198,20 @@ async function normalizeJwk(jwk: JWK, alg: ClientAssertionAlg): Promise<JWK> {
         ? jwk.kty === 'EC' && jwk.crv === 'P-256'
         : jwk.kty === 'OKP' && jwk.crv === 'Ed25519';
   if (!fits || (jwk.alg !== undefined && jwk.alg !== alg)) {
-    throw new StoreError('INVALID_PUBLIC_KEY', `the key does not fit the algorithm ${alg}`);
+    throw new StoreError('ERR_INVALID_PUBLIC_KEY', `the key does not fit the algorithm ${alg}`);
   }
   if (jwk.use !== undefined && jwk.use !== 'sig') {
-    throw new StoreError('INVALID_PUBLIC_KEY', 'the key is not for signatures (use is not "sig")');
+    throw new StoreError(
+      'ERR_INVALID_PUBLIC_KEY',
+      'the key is not for signatures (use is not "sig")',
+    );
   }
   if (
     jwk.kid !== undefined &&
     (typeof jwk.kid !== 'string' || jwk.kid === '' || jwk.kid.length > 256)
   ) {
     throw new StoreError(
-      'INVALID_PUBLIC_KEY',
+      'ERR_INVALID_PUBLIC_KEY',
       'kid must be a non-empty string of at most 256 characters',
     );
   }
@@ -209,7 +221,7 @@ async function normalizeJwk(jwk: JWK, alg: ClientAssertionAlg): Promise<JWK> {
     if (imported instanceof Uint8Array) throw new Error('symmetric key');
     exported = await exportJWK(imported);
   } catch (cause) {
-    throw new StoreError('INVALID_PUBLIC_KEY', `the key is not a valid ${alg} public key`, {
+    throw new StoreError('ERR_INVALID_PUBLIC_KEY', `the key is not a valid ${alg} public key`, {
       cause,
     });
   }
@@ -217,7 +229,10 @@ async function normalizeJwk(jwk: JWK, alg: ClientAssertionAlg): Promise<JWK> {
     exported.kty === 'RSA' &&
     Buffer.from(exported.n ?? '', 'base64url').length * 8 < MIN_RSA_BITS
   ) {
-    throw new StoreError('INVALID_PUBLIC_KEY', `RSA keys must have at least ${MIN_RSA_BITS} bits`);
+    throw new StoreError(
+      'ERR_INVALID_PUBLIC_KEY',
+      `RSA keys must have at least ${MIN_RSA_BITS} bits`,
+    );
   }
   const kid = jwk.kid ?? (await calculateJwkThumbprint(exported, 'sha256'));
   return { ...exported, kid, alg, use: 'sig' };

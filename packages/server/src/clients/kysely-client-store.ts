@@ -27,12 +27,12 @@ import {
 import {
   DEFAULT_TOKEN_TTL_SEC,
   MAX_SECRET_GRACE_SEC,
-  MAX_TOKEN_TTL_SEC,
   validateAudiences,
   validateClientName,
   validateScopes,
   validateSeconds,
   validateTokenFormat,
+  validateTokenTtl,
 } from './validate-client-fields.js';
 
 /**
@@ -58,7 +58,7 @@ export function createClientStore(ctx: StoreContext): ClientStore {
     const row = await findRow(trx, idOrName);
     if (row === undefined) {
       throw new StoreError(
-        'CLIENT_NOT_FOUND',
+        'ERR_CLIENT_NOT_FOUND',
         `no client with id or name ${JSON.stringify(idOrName)}`,
       );
     }
@@ -67,7 +67,7 @@ export function createClientStore(ctx: StoreContext): ClientStore {
 
   function requireNotRevoked(row: ClientsTable): void {
     if (row.revoked_at !== null) {
-      throw new StoreError('CLIENT_REVOKED', `client ${row.name} is revoked`);
+      throw new StoreError('ERR_CLIENT_REVOKED', `client ${row.name} is revoked`);
     }
   }
 
@@ -185,19 +185,14 @@ export function createClientStore(ctx: StoreContext): ClientStore {
         changes.audiences = JSON.stringify(validateAudiences(patch.audiences));
       }
       if (patch.tokenTtlSec !== undefined) {
-        changes.token_ttl_sec = validateSeconds(
-          patch.tokenTtlSec,
-          'token TTL',
-          1,
-          MAX_TOKEN_TTL_SEC,
-        );
+        changes.token_ttl_sec = validateTokenTtl(patch.tokenTtlSec);
       }
       if (patch.tokenFormat !== undefined) {
         changes.token_format = validateTokenFormat(patch.tokenFormat);
       }
       if (Object.keys(changes).length === 0) {
         throw new StoreError(
-          'NOTHING_TO_UPDATE',
+          'ERR_NOTHING_TO_UPDATE',
           'nothing to update: give scopes, audiences, a token TTL or a token format',
         );
       }
@@ -239,9 +234,7 @@ export function createClientStore(ctx: StoreContext): ClientStore {
         scopes: validateScopes(c.scopes),
         audiences: validateAudiences(c.audiences),
         tokenFormat: validateTokenFormat(c.tokenFormat),
-        ...(c.tokenTtlSec === undefined
-          ? {}
-          : { tokenTtlSec: validateSeconds(c.tokenTtlSec, 'token TTL', 1, MAX_TOKEN_TTL_SEC) }),
+        ...(c.tokenTtlSec === undefined ? {} : { tokenTtlSec: validateTokenTtl(c.tokenTtlSec) }),
       }));
       const outcomes: ClientImportOutcome[] = [];
       const run = writeTransaction(ctx, async (trx, changed) => {
@@ -326,7 +319,7 @@ export function createClientStore(ctx: StoreContext): ClientStore {
       } catch (err) {
         if (err !== DRY_RUN) {
           if (isUniqueViolation(err))
-            throw new StoreError('CLIENT_NAME_TAKEN', 'a client name is already taken');
+            throw new StoreError('ERR_CLIENT_NAME_TAKEN', 'a client name is already taken');
           throw err;
         }
       }
@@ -414,12 +407,7 @@ export async function insertClient(
   const name = validateClientName(input.name);
   const scopes = validateScopes(input.scopes ?? []);
   const audiences = validateAudiences(input.audiences ?? []);
-  const tokenTtlSec = validateSeconds(
-    input.tokenTtlSec ?? DEFAULT_TOKEN_TTL_SEC,
-    'token TTL',
-    1,
-    MAX_TOKEN_TTL_SEC,
-  );
+  const tokenTtlSec = validateTokenTtl(input.tokenTtlSec ?? DEFAULT_TOKEN_TTL_SEC);
   const now = ctx.now();
   const row: ClientsTable = {
     client_id: randomUUID(),
@@ -498,7 +486,7 @@ function keysRow(clientId: string, keys: ClientPublicKeys, now: number) {
 }
 
 function nameTaken(name: string): StoreError {
-  return new StoreError('CLIENT_NAME_TAKEN', `a client named ${name} already exists`);
+  return new StoreError('ERR_CLIENT_NAME_TAKEN', `a client named ${name} already exists`);
 }
 
 function toRecord(row: ClientsTable): ClientRecord {

@@ -85,12 +85,15 @@ export function createTrustStore(ctx: StoreContext): TrustStore {
     async createFederatedClient(input, binding) {
       const subject = binding.subject;
       if (typeof subject !== 'string' || subject === '' || subject.length > 512) {
-        throw new StoreError('INVALID_TRUST', 'the federated subject must be a non-empty string');
+        throw new StoreError(
+          'ERR_INVALID_TRUST',
+          'the federated subject must be a non-empty string',
+        );
       }
       const serviceAccount = SERVICE_ACCOUNT.exec(subject);
       if (serviceAccount?.[2] === 'default' && binding.allowDefaultServiceAccount !== true) {
         throw new StoreError(
-          'INVALID_TRUST',
+          'ERR_INVALID_TRUST',
           `${subject} is the default service account of namespace ${serviceAccount[1]}: every pod that names no account runs as it. Give the service its own account, or pass --allow-default-service-account`,
         );
       }
@@ -115,7 +118,7 @@ export function createTrustStore(ctx: StoreContext): TrustStore {
             .execute();
         });
       } catch (err) {
-        if (err instanceof StoreError && err.code === 'CLIENT_NAME_TAKEN') throw err;
+        if (err instanceof StoreError && err.code === 'ERR_CLIENT_NAME_TAKEN') throw err;
         if (isUniqueViolation(err)) throw subjectTaken(binding.trustName, subject);
         throw err;
       }
@@ -158,7 +161,7 @@ export function createTrustStore(ctx: StoreContext): TrustStore {
 async function validateTrust(input: NewTrustedIssuer, now: number): Promise<TrustedIssuersTable> {
   if (typeof input.name !== 'string' || !NAME.test(input.name)) {
     throw new StoreError(
-      'INVALID_TRUST',
+      'ERR_INVALID_TRUST',
       'a trust name starts with a letter and holds only letters, digits, "_", "." or "-" (at most 64)',
     );
   }
@@ -166,16 +169,19 @@ async function validateTrust(input: NewTrustedIssuer, now: number): Promise<Trus
   try {
     issuerUrl = new URL(input.issuer);
   } catch {
-    throw new StoreError('INVALID_TRUST', `issuer is not a URL: ${JSON.stringify(input.issuer)}`);
+    throw new StoreError(
+      'ERR_INVALID_TRUST',
+      `issuer is not a URL: ${JSON.stringify(input.issuer)}`,
+    );
   }
   if (issuerUrl.protocol !== 'https:' && issuerUrl.protocol !== 'http:') {
-    throw new StoreError('INVALID_TRUST', 'issuer must be an http(s) URL');
+    throw new StoreError('ERR_INVALID_TRUST', 'issuer must be an http(s) URL');
   }
   if ((input.jwksUri === undefined) === (input.jwks === undefined)) {
-    throw new StoreError('INVALID_TRUST', 'give exactly one key source: a jwks_uri or a JWKS');
+    throw new StoreError('ERR_INVALID_TRUST', 'give exactly one key source: a jwks_uri or a JWKS');
   }
   if (typeof input.audience !== 'string' || input.audience === '' || input.audience.length > 512) {
-    throw new StoreError('INVALID_TRUST', 'the audience its tokens must carry is required');
+    throw new StoreError('ERR_INVALID_TRUST', 'the audience its tokens must carry is required');
   }
   const maxLifetimeSec = input.maxLifetimeSec ?? DEFAULT_TRUST_MAX_LIFETIME_SEC;
   if (
@@ -184,7 +190,7 @@ async function validateTrust(input: NewTrustedIssuer, now: number): Promise<Trus
     maxLifetimeSec > MAX_TRUST_LIFETIME_SEC
   ) {
     throw new StoreError(
-      'INVALID_TRUST',
+      'ERR_INVALID_TRUST',
       `max lifetime must be 1 to ${MAX_TRUST_LIFETIME_SEC} seconds`,
     );
   }
@@ -194,13 +200,13 @@ async function validateTrust(input: NewTrustedIssuer, now: number): Promise<Trus
     try {
       jwksUri = validateJwksUri(input.jwksUri);
     } catch (err) {
-      throw new StoreError('INVALID_TRUST', (err as Error).message);
+      throw new StoreError('ERR_INVALID_TRUST', (err as Error).message);
     }
   } else {
     const set = typeof input.jwks === 'string' ? safeJson(input.jwks) : input.jwks;
     const keys = (set as { keys?: unknown } | undefined)?.keys;
     if (!Array.isArray(keys) || keys.length === 0 || keys.length > 16) {
-      throw new StoreError('INVALID_TRUST', 'the JWKS must hold 1 to 16 keys');
+      throw new StoreError('ERR_INVALID_TRUST', 'the JWKS must hold 1 to 16 keys');
     }
     // Each key checked as a client key is (public, a supported algorithm), one algorithm per key.
     const normalized: JWK[] = [];
@@ -208,7 +214,7 @@ async function validateTrust(input: NewTrustedIssuer, now: number): Promise<Trus
       try {
         normalized.push(...((await normalizeClientPublicKeys({ publicKeys: [key] })).keys ?? []));
       } catch (err) {
-        throw new StoreError('INVALID_TRUST', `JWKS key: ${(err as Error).message}`);
+        throw new StoreError('ERR_INVALID_TRUST', `JWKS key: ${(err as Error).message}`);
       }
     }
     jwks = JSON.stringify(normalized);
@@ -228,24 +234,24 @@ function safeJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
-    throw new StoreError('INVALID_TRUST', 'the JWKS is not JSON');
+    throw new StoreError('ERR_INVALID_TRUST', 'the JWKS is not JSON');
   }
 }
 
 function trustExists(name: string): StoreError {
   return new StoreError(
-    'TRUST_EXISTS',
+    'ERR_TRUST_EXISTS',
     `a trusted issuer named ${name} (or with that issuer) exists`,
   );
 }
 
 function trustNotFound(name: string): StoreError {
-  return new StoreError('TRUST_NOT_FOUND', `no trusted issuer named ${JSON.stringify(name)}`);
+  return new StoreError('ERR_TRUST_NOT_FOUND', `no trusted issuer named ${JSON.stringify(name)}`);
 }
 
 function subjectTaken(trust: string, subject: string): StoreError {
   return new StoreError(
-    'SUBJECT_TAKEN',
+    'ERR_SUBJECT_TAKEN',
     `${trust}:${subject} already authenticates another client`,
   );
 }

@@ -1,42 +1,36 @@
 import { StoreError } from '../store/store-error.js';
 import type { AccessTokenFormat } from '../store/types.js';
 import { MAX_ACCESS_TOKEN_LENGTH } from '../tokens/max-access-token-length.js';
+import {
+  audienceSchema,
+  clientNameSchema,
+  MAX_CLIENT_SCOPES,
+  MAX_CLIENT_SCOPES_LENGTH,
+  MAX_TOKEN_TTL_SEC,
+  MIN_TOKEN_TTL_SEC,
+  scopeSchema,
+  tokenFormatSchema,
+  tokenTtlSecSchema,
+} from './client-rules.js';
 
-/** Default access-token lifetime, seconds: short, so that a revoked client stops within 15 minutes. */
-export const DEFAULT_TOKEN_TTL_SEC = 900;
-/** Longest access-token lifetime a client may have, seconds (one day). */
-export const MAX_TOKEN_TTL_SEC = 86_400;
-/** Longest grace period for an old secret after rotation, seconds (30 days). */
-export const MAX_SECRET_GRACE_SEC = 30 * 86_400;
-
-/**
- * Most scopes a client may have. With {@link MAX_CLIENT_SCOPES_LENGTH} it keeps the `scope` claim
- * small enough that a token carrying all of them fits `MAX_ACCESS_TOKEN_LENGTH` (8192 characters,
- * what `@m2m-auth/verifier` accepts by default) with room for the other claims: a 255-character
- * audience, an issuer of well over 1000 characters and an RSA signature of up to 16384 bits.
- */
-export const MAX_CLIENT_SCOPES = 128;
-/** Longest `scope` claim a client's scopes may make (space-separated), characters. */
-export const MAX_CLIENT_SCOPES_LENGTH = 2048;
-
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-// RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
-const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
-// Audiences name resource servers (RFC 8707 resource, or a service name such as ms_doctor):
-// printable ASCII without spaces; commas are excluded because the CLI separates lists with them.
-const AUDIENCE = /^[\x21-\x2B\x2D-\x7E]+$/;
+export {
+  DEFAULT_TOKEN_TTL_SEC,
+  MAX_CLIENT_SCOPES,
+  MAX_CLIENT_SCOPES_LENGTH,
+  MAX_SECRET_GRACE_SEC,
+  MAX_TOKEN_TTL_SEC,
+} from './client-rules.js';
 
 /**
  * Checks a client name: 1–64 of `A-Z a-z 0-9 . _ -`, starting with a letter or digit, and not
  * shaped like a client_id (a UUID), so that `<id|name>` arguments are never ambiguous.
  *
- * @throws {StoreError} `INVALID_CLIENT_NAME`
+ * @throws {StoreError} `ERR_INVALID_CLIENT_NAME`
  */
 export function validateClientName(name: string): string {
-  if (!NAME.test(name) || UUID.test(name)) {
+  if (!clientNameSchema.safeParse(name).success) {
     throw new StoreError(
-      'INVALID_CLIENT_NAME',
+      'ERR_INVALID_CLIENT_NAME',
       `invalid client name ${JSON.stringify(name)}: use 1-64 letters, digits, ".", "_" or "-" (not a UUID)`,
     );
   }
@@ -49,26 +43,26 @@ export function validateClientName(name: string): string {
  * {@link MAX_CLIENT_SCOPES} scopes of at most {@link MAX_CLIENT_SCOPES_LENGTH} characters in all
  * (space-separated, as in the token's `scope` claim), so a token carrying them all can be verified.
  *
- * @throws {StoreError} `INVALID_SCOPE`, `SCOPES_TOO_LARGE`
+ * @throws {StoreError} `ERR_INVALID_SCOPE`, `ERR_SCOPES_TOO_LARGE`
  */
 export function validateScopes(scopes: readonly string[]): string[] {
   for (const scope of scopes) {
-    if (!SCOPE_TOKEN.test(scope) || scope.length > 128) {
-      throw new StoreError(
-        'INVALID_SCOPE',
-        `invalid scope ${JSON.stringify(scope)}: scope-tokens are 1-128 printable ASCII characters without spaces, '"' or '\\' (RFC 6749 §3.3)`,
-      );
-    }
     if (scope === '*') {
       throw new StoreError(
-        'INVALID_SCOPE',
+        'ERR_INVALID_SCOPE',
         'scope "*" is reserved (a token request for "*" gets every allowed scope)',
+      );
+    }
+    if (!scopeSchema.safeParse(scope).success) {
+      throw new StoreError(
+        'ERR_INVALID_SCOPE',
+        `invalid scope ${JSON.stringify(scope)}: scope-tokens are 1-128 printable ASCII characters without spaces, '"' or '\\' (RFC 6749 §3.3)`,
       );
     }
   }
   const unique = [...new Set(scopes)];
   const problem = scopesTooLarge(unique);
-  if (problem !== undefined) throw new StoreError('SCOPES_TOO_LARGE', problem);
+  if (problem !== undefined) throw new StoreError('ERR_SCOPES_TOO_LARGE', problem);
   return unique;
 }
 
@@ -88,13 +82,13 @@ export function scopesTooLarge(scopes: readonly string[]): string | undefined {
  * Checks audiences (the resource servers a client may get tokens for, RFC 8707) and removes
  * duplicates, keeping order.
  *
- * @throws {StoreError} `INVALID_AUDIENCE`
+ * @throws {StoreError} `ERR_INVALID_AUDIENCE`
  */
 export function validateAudiences(audiences: readonly string[]): string[] {
   for (const audience of audiences) {
-    if (!AUDIENCE.test(audience) || audience.length > 255) {
+    if (!audienceSchema.safeParse(audience).success) {
       throw new StoreError(
-        'INVALID_AUDIENCE',
+        'ERR_INVALID_AUDIENCE',
         `invalid audience ${JSON.stringify(audience)}: use 1-255 printable ASCII characters without spaces or commas`,
       );
     }
@@ -106,13 +100,28 @@ export function validateAudiences(audiences: readonly string[]): string[] {
  * Checks a whole number of seconds within bounds.
  *
  * @param what how to call it in the message, e.g. `token TTL`
- * @throws {StoreError} `INVALID_DURATION`
+ * @throws {StoreError} `ERR_INVALID_DURATION`
  */
 export function validateSeconds(value: number, what: string, min: number, max: number): number {
   if (!Number.isSafeInteger(value) || value < min || value > max) {
     throw new StoreError(
-      'INVALID_DURATION',
+      'ERR_INVALID_DURATION',
       `${what} must be a whole number of seconds from ${min} to ${max}, got ${String(value)}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Checks a client's access-token lifetime: whole seconds from 1 to `MAX_TOKEN_TTL_SEC` (one day).
+ *
+ * @throws {StoreError} `ERR_INVALID_DURATION`
+ */
+export function validateTokenTtl(value: number): number {
+  if (!tokenTtlSecSchema.safeParse(value).success || !Number.isSafeInteger(value)) {
+    throw new StoreError(
+      'ERR_INVALID_DURATION',
+      `token TTL must be a whole number of seconds from ${MIN_TOKEN_TTL_SEC} to ${MAX_TOKEN_TTL_SEC}, got ${String(value)}`,
     );
   }
   return value;
@@ -121,14 +130,15 @@ export function validateSeconds(value: number, what: string, min: number, max: n
 /**
  * Checks a token format name (see AccessTokenFormat).
  *
- * @throws {StoreError} `INVALID_TOKEN_FORMAT`
+ * @throws {StoreError} `ERR_INVALID_TOKEN_FORMAT`
  */
 export function validateTokenFormat(format: string): AccessTokenFormat {
-  if (format !== 'rfc9068' && format !== 'passport') {
+  const parsed = tokenFormatSchema.safeParse(format);
+  if (!parsed.success) {
     throw new StoreError(
-      'INVALID_TOKEN_FORMAT',
+      'ERR_INVALID_TOKEN_FORMAT',
       `invalid token format ${JSON.stringify(format)}: use rfc9068 or passport`,
     );
   }
-  return format;
+  return parsed.data;
 }

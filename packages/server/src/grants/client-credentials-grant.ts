@@ -6,20 +6,18 @@ import {
   issueAccessToken,
 } from '../tokens/issue-access-token.js';
 import { MAX_ACCESS_TOKEN_LENGTH } from '../tokens/max-access-token-length.js';
+import {
+  authenticateClient,
+  presentedClientIdOrEmpty,
+  readClientCredentials,
+  refuseControlCharacters,
+} from './authenticate-client.js';
 import { checkParameters } from './internal/check-parameters.js';
-import {
-  findParameterWithControlCharacters,
-  hasControlCharacters,
-} from './internal/control-characters.js';
-import {
-  extractClientCredentials,
-  type PresentedClientCredentials,
-} from './internal/extract-client-credentials.js';
-import { JwsFormatError, parseStrictJws } from './internal/parse-strict-jws.js';
+import { findParameterWithControlCharacters } from './internal/control-characters.js';
+import type { PresentedClientCredentials } from './internal/extract-client-credentials.js';
 import { readParam } from './internal/read-param.js';
 import { resolveAudience } from './internal/resolve-audience.js';
 import { resolveScopes } from './internal/resolve-scopes.js';
-import { ClientAssertionRefused } from './verify-client-assertion.js';
 
 /** A token request as the HTTP layer hands it over. */
 export interface TokenRequest {
@@ -162,26 +160,14 @@ export async function grantClientCredentials(
   // refuses NUL in text, which would pass for a database outage), the same way on every dialect.
   const tainted = findParameterWithControlCharacters(params);
   if (tainted !== undefined) {
-    refuseControlCharacters(
-      tainted,
-      presentedClientIdOrEmpty(params, request.authorization),
-      request,
-      context,
-    );
+    refuseControlCharacters(tainted, presentedClientIdOrEmpty(request), request, context);
   }
   const grantType = readParam(params, 'grant_type');
   if (grantType === undefined) throw new AuthServerError('ERR_GRANT_TYPE_MISSING');
   if (grantType !== 'client_credentials') {
     throw new AuthServerError('ERR_GRANT_TYPE_UNSUPPORTED', { cause: 'grant_type' });
   }
-  const presented = extractClientCredentials(params, request.authorization);
-  if (
-    hasControlCharacters(presented.clientId) ||
-    ('clientSecret' in presented && hasControlCharacters(presented.clientSecret))
-  ) {
-    // Only Basic credentials get here (body ones were checked above): %00 or a raw control byte.
-    refuseControlCharacters('authorization', presented.clientId, request, context);
-  }
+  const presented = readClientCredentials(request, context);
   // Read every parameter before authenticating so malformed requests fail the same way whoever
   // sends them, and a failed authentication is the last thing the caller learns.
   const requestedScope = readParam(params, 'scope');
@@ -198,38 +184,8 @@ export async function grantClientCredentials(
     const requestedAudience = audience ?? resource;
     if (requestedAudience !== undefined) facts.requestedAudience = requestedAudience;
   }
-  context.admitClient?.(presented.clientId, request);
-
+  const { client } = await authenticateClient(presented, request, context);
   const nowSec = Math.floor(Date.now() / 1000);
-  const federated =
-    presented.method === 'private_key_jwt'
-      ? await context.findFederated?.(presented.assertion)
-      : undefined;
-  const credentials =
-    federated !== undefined ? federated.credentials : await context.findClient(presented.clientId);
-  let refusal: string | undefined;
-  if (federated !== undefined) {
-    refusal = await checkFederated(federated, presented.clientId, request, nowSec);
-  } else if (presented.method === 'private_key_jwt') {
-    refusal = await checkAssertion(presented.assertion, credentials, context, nowSec);
-  } else {
-    // Always compare, even for an unknown or revoked client, so all three take the same path.
-    const secretOk = await context.verifySecret(credentials, presented.clientSecret, nowSec);
-    if (credentials === undefined) refusal = 'unknown client_id';
-    else if (credentials.client.revokedAt !== null) refusal = 'client revoked';
-    else if (!secretOk) {
-      refusal =
-        credentials.publicKeys === undefined
-          ? 'secret mismatch'
-          : 'client authenticates with private_key_jwt';
-    }
-  }
-  context.clientAuthenticated?.(presented.clientId, refusal === undefined, request);
-  if (facts !== undefined) facts.authenticated = refusal === undefined && credentials !== undefined;
-  if (refusal !== undefined || credentials === undefined) {
-    throw new AuthServerError('ERR_CLIENT_AUTH_FAILED', { cause: refusal ?? 'unknown client_id' });
-  }
-  const { client } = credentials;
   const scopes = resolveScopes(requestedScope, client.scopes);
   // A Passport-era caller names no audience even when its client may call several services; its
   // Passport-shaped token names the caller in `aud`, as Passport's did. An audience it does name
@@ -275,116 +231,4 @@ export async function grantClientCredentials(
     method: presented.method,
     token,
   };
-}
-
-/** Parameters whose control characters are a client authentication failure (invalid_client). */
-const CREDENTIAL_PARAMETERS: ReadonlySet<string> = new Set([
-  'client_id',
-  'client_secret',
-  'client_assertion',
-  'client_assertion_type',
-  'authorization',
-]);
-/** Parameters named in the private cause as they are; any other name may itself be tainted. */
-const NAMED_PARAMETERS: ReadonlySet<string> = new Set([
-  ...CREDENTIAL_PARAMETERS,
-  'grant_type',
-  'scope',
-  'audience',
-  'resource',
-]);
-
-/**
- * Refuses a request carrying control characters in parameter `where`, counting it as a failed
- * authentication of `clientId` like a wrong secret (so a flood of them meets the failure limits).
- */
-function refuseControlCharacters(
-  where: string,
-  clientId: string,
-  request: TokenRequest,
-  context: ClientCredentialsGrantContext,
-): never {
-  if (request.facts !== undefined && clientId !== '') request.facts.clientId = clientId;
-  context.admitClient?.(clientId, request);
-  context.clientAuthenticated?.(clientId, false, request);
-  const named = NAMED_PARAMETERS.has(where) ? where : 'a parameter';
-  throw new AuthServerError(
-    CREDENTIAL_PARAMETERS.has(where)
-      ? 'ERR_CLIENT_AUTH_CONTROL_CHARACTERS'
-      : 'ERR_REQUEST_PARAMETER_CONTROL_CHARACTERS',
-    { cause: `control character in ${named}` },
-  );
-}
-
-/** The client_id a request presents, for the failure limits, or '' when it presents none. */
-function presentedClientIdOrEmpty(
-  params: Record<string, unknown>,
-  authorization: string | undefined,
-): string {
-  try {
-    return extractClientCredentials(params, authorization).clientId;
-  } catch {
-    const bodyId = params['client_id'];
-    return typeof bodyId === 'string' ? bodyId : '';
-  }
-}
-
-/** Checks a client assertion; returns the refusal reason, or undefined when it authenticates. */
-async function checkAssertion(
-  assertion: string,
-  credentials: ClientCredentials | undefined,
-  context: ClientCredentialsGrantContext,
-  nowSec: number,
-): Promise<string | undefined> {
-  if (credentials === undefined) {
-    // An assertion whose sub could not be read names no client: say why it could not.
-    try {
-      parseStrictJws(assertion);
-    } catch (err) {
-      if (err instanceof JwsFormatError) return err.message;
-      throw err;
-    }
-    return 'unknown client_id';
-  }
-  if (credentials.client.revokedAt !== null) return 'client revoked';
-  if (credentials.publicKeys === undefined) return 'client has no registered public key';
-  if (context.verifyAssertion === undefined) return 'private_key_jwt is not enabled';
-  try {
-    await context.verifyAssertion(
-      assertion,
-      credentials.client.clientId,
-      credentials.publicKeys,
-      nowSec,
-    );
-    return undefined;
-  } catch (err) {
-    if (err instanceof ClientAssertionRefused) return err.message;
-    throw err;
-  }
-}
-
-/** Checks a trusted issuer's token; returns the refusal reason, or undefined when it authenticates. */
-async function checkFederated(
-  federated: NonNullable<
-    Awaited<ReturnType<NonNullable<ClientCredentialsGrantContext['findFederated']>>>
-  >,
-  presentedClientId: string,
-  request: TokenRequest,
-  nowSec: number,
-): Promise<string | undefined> {
-  const { credentials } = federated;
-  if (credentials === undefined) return 'no client is bound to the federated subject';
-  if (credentials.client.revokedAt !== null) return 'client revoked';
-  const bodyId = request.params['client_id'];
-  if (typeof bodyId === 'string' && bodyId !== '' && bodyId !== credentials.client.clientId) {
-    return 'client_id is not the client bound to the federated subject';
-  }
-  if (presentedClientId === '') return 'federated token sub is missing';
-  try {
-    await federated.verify(nowSec);
-    return undefined;
-  } catch (err) {
-    if (err instanceof ClientAssertionRefused) return err.message;
-    throw err;
-  }
 }

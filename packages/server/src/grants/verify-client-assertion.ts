@@ -1,6 +1,7 @@
 import { compactVerify, importJWK, type JWK } from 'jose';
 import type { ClientPublicKeys, JtiConsumption } from '../store/types.js';
-import { JwsFormatError, parseStrictJws } from './internal/parse-strict-jws.js';
+import { ClientAssertionRefused } from './client-assertion-refused.js';
+import { parseStrictJws } from './internal/parse-strict-jws.js';
 
 /** `client_assertion_type` of a JWT client assertion (RFC 7523 §2.2). */
 export const JWT_BEARER_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
@@ -41,14 +42,6 @@ export interface ClientAssertionContext {
   consumeJti(clientId: string, jti: string, expiresAt: number): Promise<JtiConsumption>;
 }
 
-/** A refused assertion; `message` is a fixed reason, safe for the audit log (never input). */
-export class ClientAssertionRefused extends Error {
-  constructor(reason: string) {
-    super(reason);
-    this.name = 'ClientAssertionRefused';
-  }
-}
-
 /** Largest accepted `jti`, characters (the used-jti store is bounded per entry too). */
 const MAX_JTI_LENGTH = 256;
 /** Most keys tried when an assertion names no `kid`. */
@@ -85,14 +78,8 @@ export async function verifyClientAssertion(
   context: ClientAssertionContext,
   nowSec: number,
 ): Promise<void> {
-  let header: Record<string, unknown>;
-  let claims: Record<string, unknown>;
-  try {
-    ({ header, payload: claims } = parseStrictJws(assertion));
-  } catch (err) {
-    if (err instanceof JwsFormatError) throw new ClientAssertionRefused(err.message);
-    throw err;
-  }
+  // A malformed JWS is refused by parseStrictJws itself, as ClientAssertionRefused.
+  const { header, payload: claims } = parseStrictJws(assertion);
   if (header['alg'] !== publicKeys.alg) {
     throw new ClientAssertionRefused(
       'assertion alg is not the algorithm registered for the client',

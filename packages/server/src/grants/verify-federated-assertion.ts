@@ -1,7 +1,7 @@
 import { compactVerify, importJWK, type JWK } from 'jose';
 import type { TrustedIssuer } from '../store/types.js';
-import { JwsFormatError, parseStrictJws } from './internal/parse-strict-jws.js';
-import { ClientAssertionRefused } from './verify-client-assertion.js';
+import { ClientAssertionRefused } from './client-assertion-refused.js';
+import { parseStrictJws } from './internal/parse-strict-jws.js';
 
 /** What checking a federated token needs from the server. */
 export interface FederatedAssertionContext {
@@ -43,14 +43,8 @@ export async function verifyFederatedAssertion(
   context: FederatedAssertionContext,
   nowSec: number,
 ): Promise<void> {
-  let header: Record<string, unknown>;
-  let claims: Record<string, unknown>;
-  try {
-    ({ header, payload: claims } = parseStrictJws(assertion));
-  } catch (err) {
-    if (err instanceof JwsFormatError) throw new ClientAssertionRefused(err.message);
-    throw err;
-  }
+  // A malformed JWS is refused by parseStrictJws itself, as ClientAssertionRefused.
+  const { header, payload: claims } = parseStrictJws(assertion);
   const alg = header['alg'];
   if (typeof alg !== 'string' || !ALGS.has(alg)) {
     throw new ClientAssertionRefused('federated token alg is not an accepted algorithm');

@@ -14,7 +14,7 @@ import type { KeyLifecycleChange, Store } from '../store/types.js';
  * @param store an open store
  * @param now Unix seconds; default: the store's clock
  * @returns what changed (`activated`, `retired`, `removed`); all empty when nothing was due
- * @throws {StoreError} `DATABASE_ERROR`-class failures from the database only
+ * @throws {StoreError} `ERR_DATABASE_ERROR`-class failures from the database only
  * @example
  * ```ts
  * setInterval(async () => {

@@ -9,7 +9,7 @@ import { isSigningAlg, SIGNING_ALGS, type SigningKeyPair } from './signing-key-p
  * The kid is the RFC 7638 thumbprint of the public key.
  *
  * @param alg JWS algorithm (RFC 7518 §3.1, RFC 8037 §3.1)
- * @throws {StoreError} `UNSUPPORTED_ALGORITHM` for any other value
+ * @throws {StoreError} `ERR_UNSUPPORTED_ALGORITHM` for any other value
  * @example
  * ```ts
  * const pair = await generateSigningKeyPair('ES256');
@@ -19,7 +19,7 @@ import { isSigningAlg, SIGNING_ALGS, type SigningKeyPair } from './signing-key-p
 export async function generateSigningKeyPair(alg: SigningAlg): Promise<SigningKeyPair> {
   if (!isSigningAlg(alg)) {
     throw new StoreError(
-      'UNSUPPORTED_ALGORITHM',
+      'ERR_UNSUPPORTED_ALGORITHM',
       `unsupported signing algorithm "${String(alg)}"; use one of ${SIGNING_ALGS.join(', ')}`,
     );
   }

@@ -23,7 +23,7 @@ export interface KeyEncryptionKey {
  *
  * @param value base64 of exactly 32 random bytes (`openssl rand -base64 32`)
  * @param sourceName how to call it in the error message (e.g. `M2M_AUTH_KEK`)
- * @throws {StoreError} `INVALID_KEK` when the text is not base64 or not 32 bytes; the message never
+ * @throws {StoreError} `ERR_INVALID_KEK` when the text is not base64 or not 32 bytes; the message never
  *   contains the value.
  * @example
  * ```ts
@@ -38,7 +38,7 @@ export function parseKeyEncryptionKey(
   const text = value.trim();
   const hint = 'generate one with: openssl rand -base64 32';
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(text) && !/^[A-Za-z0-9_-]+$/.test(text)) {
-    throw new StoreError('INVALID_KEK', `${sourceName} is not base64 text; ${hint}`);
+    throw new StoreError('ERR_INVALID_KEK', `${sourceName} is not base64 text; ${hint}`);
   }
   const bytes = Buffer.from(
     text,
@@ -46,21 +46,21 @@ export function parseKeyEncryptionKey(
   );
   if (bytes.length !== KEK_BYTES) {
     throw new StoreError(
-      'INVALID_KEK',
+      'ERR_INVALID_KEK',
       `${sourceName} must be ${KEK_BYTES} bytes in base64, got ${bytes.length} bytes; ${hint}`,
     );
   }
   return fromBytes(new Uint8Array(bytes), source);
 }
 
-/** A key-encryption key from raw bytes. @throws {StoreError} `INVALID_KEK` unless 32 bytes. */
+/** A key-encryption key from raw bytes. @throws {StoreError} `ERR_INVALID_KEK` unless 32 bytes. */
 export function keyEncryptionKeyFromBytes(
   bytes: Uint8Array,
   source: KeyEncryptionKey['source'] = 'option',
 ): KeyEncryptionKey {
   if (bytes.length !== KEK_BYTES) {
     throw new StoreError(
-      'INVALID_KEK',
+      'ERR_INVALID_KEK',
       `key-encryption key must be ${KEK_BYTES} bytes, got ${bytes.length}`,
     );
   }
@@ -79,8 +79,8 @@ export function ephemeralKeyEncryptionKey(): KeyEncryptionKey {
  *
  * @param path the key file, by convention `<database file>.kek`
  * @param warn receives one-line warnings (that a file, not `M2M_AUTH_KEK`, protects the keys)
- * @throws {StoreError} `KEK_FILE_INSECURE` when the file is readable by group or others;
- *   `INVALID_KEK` when its content is not a 32-byte base64 key.
+ * @throws {StoreError} `ERR_KEK_FILE_INSECURE` when the file is readable by group or others;
+ *   `ERR_INVALID_KEK` when its content is not a 32-byte base64 key.
  */
 export function loadOrCreateKeyEncryptionKeyFile(
   path: string,
@@ -107,7 +107,7 @@ export function loadOrCreateKeyEncryptionKeyFile(
   }
   if (process.platform !== 'win32' && (statSync(path).mode & 0o077) !== 0) {
     throw new StoreError(
-      'KEK_FILE_INSECURE',
+      'ERR_KEK_FILE_INSECURE',
       `key-encryption key file ${path} is accessible to other users; run: chmod 600 ${path}`,
     );
   }

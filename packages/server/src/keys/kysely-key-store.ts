@@ -54,7 +54,7 @@ export function createKeyStore(ctx: StoreContext): KeyStore {
    */
   async function assertDecryptable(row: SigningKeysTable, kek: KeyEncryptionKey): Promise<void> {
     if (row.private_key_jwe === null) {
-      throw new StoreError('KEY_DECRYPTION_FAILED', `key ${row.kid} has no private key`);
+      throw new StoreError('ERR_KEY_DECRYPTION_FAILED', `key ${row.kid} has no private key`);
     }
     await decryptPrivateKey(row.private_key_jwe, row.kid, kek);
   }
@@ -66,7 +66,7 @@ export function createKeyStore(ctx: StoreContext): KeyStore {
   ): Promise<SigningKeyRecord> {
     if (options.state !== undefined && options.state !== 'active' && options.state !== 'next') {
       throw new StoreError(
-        'INVALID_KEY_STATE',
+        'ERR_INVALID_KEY_STATE',
         `a new key can only be "active" or "next", not ${JSON.stringify(options.state)}`,
       );
     }
@@ -76,7 +76,7 @@ export function createKeyStore(ctx: StoreContext): KeyStore {
         const existing = await getRow(trx, pair.kid);
         if (existing !== undefined) {
           throw new StoreError(
-            'KEY_EXISTS',
+            'ERR_KEY_EXISTS',
             `key ${pair.kid} is already in the store (${existing.state})`,
           );
         }
@@ -89,7 +89,7 @@ export function createKeyStore(ctx: StoreContext): KeyStore {
               : 'next';
         if (state === 'active' && active !== undefined) {
           throw new StoreError(
-            'ACTIVE_KEY_EXISTS',
+            'ERR_ACTIVE_KEY_EXISTS',
             `key ${active.kid} is already active; use "keys rotate" to replace it`,
           );
         }
@@ -108,7 +108,7 @@ export function createKeyStore(ctx: StoreContext): KeyStore {
     } catch (err) {
       if (isUniqueViolation(err)) {
         throw new StoreError(
-          'ACTIVE_KEY_EXISTS',
+          'ERR_ACTIVE_KEY_EXISTS',
           'another key became active at the same time; retry',
         );
       }
@@ -199,7 +199,10 @@ export function createKeyStore(ctx: StoreContext): KeyStore {
       const row = await activeRow(db);
       if (row === undefined) return undefined;
       if (row.private_key_jwe === null) {
-        throw new StoreError('KEY_DECRYPTION_FAILED', `active key ${row.kid} has no private key`);
+        throw new StoreError(
+          'ERR_KEY_DECRYPTION_FAILED',
+          `active key ${row.kid} has no private key`,
+        );
       }
       const privateKeyPem = await decryptPrivateKey(
         row.private_key_jwe,
@@ -293,7 +296,7 @@ export function createKeyStore(ctx: StoreContext): KeyStore {
 
         if (pair === undefined || jwe === undefined) {
           // A `next` key existed before the transaction and is gone now (revoked concurrently).
-          throw new StoreError('ROTATION_PENDING', 'the keys changed during rotation; retry');
+          throw new StoreError('ERR_ROTATION_PENDING', 'the keys changed during rotation; retry');
         }
         if (activateNow) {
           const retired = await retireActive(trx, now);
@@ -377,7 +380,10 @@ export function createKeyStore(ctx: StoreContext): KeyStore {
             change.created.push(toRecord(fresh));
             change.activated.push(toRecord(fresh));
           } else {
-            throw new StoreError('ROTATION_PENDING', 'the keys changed during revocation; retry');
+            throw new StoreError(
+              'ERR_ROTATION_PENDING',
+              'the keys changed during revocation; retry',
+            );
           }
         }
         changed();
@@ -477,7 +483,7 @@ export function createKeyStore(ctx: StoreContext): KeyStore {
       await assertDecryptable(row, kek);
       return undefined;
     } catch (err) {
-      const code = err instanceof StoreError ? err.code : 'KEY_DECRYPTION_FAILED';
+      const code = err instanceof StoreError ? err.code : 'ERR_KEY_DECRYPTION_FAILED';
       const reason = err instanceof Error ? err.message : String(err);
       return {
         code,
@@ -502,13 +508,13 @@ function pendingRotationError(
 ): StoreError | undefined {
   if (options.alg !== undefined && options.alg !== next.alg) {
     return new StoreError(
-      'ROTATION_PENDING',
+      'ERR_ROTATION_PENDING',
       `key ${next.kid} (${next.alg}) is already waiting to become active; revoke it first to rotate to ${options.alg}`,
     );
   }
   if (!activateNow && next.activates_at !== null) {
     return new StoreError(
-      'ROTATION_PENDING',
+      'ERR_ROTATION_PENDING',
       `key ${next.kid} already becomes active at ${new Date(Number(next.activates_at) * 1000).toISOString().replace('.000Z', 'Z')}; use --now to activate it at once`,
     );
   }
@@ -584,12 +590,12 @@ function toRecord(row: SigningKeysTable): SigningKeyRecord {
 }
 
 function keyNotFound(kid: string): StoreError {
-  return new StoreError('KEY_NOT_FOUND', `no signing key with kid ${JSON.stringify(kid)}`);
+  return new StoreError('ERR_KEY_NOT_FOUND', `no signing key with kid ${JSON.stringify(kid)}`);
 }
 
 function unsupportedAlg(alg: unknown): StoreError {
   return new StoreError(
-    'UNSUPPORTED_ALGORITHM',
+    'ERR_UNSUPPORTED_ALGORITHM',
     `unsupported signing algorithm ${JSON.stringify(alg)}; use one of ${SIGNING_ALGS.join(', ')}`,
   );
 }

@@ -18,8 +18,8 @@ export const MIN_RSA_BITS = 2048;
  * key is then normalized to PKCS#8 and everything else (import, JWK, thumbprint) goes through jose.
  *
  * @param pem the PEM text of an unencrypted private key
- * @throws {StoreError} `INVALID_PRIVATE_KEY` (not a private key, a public key, passphrase-protected),
- *   `KEY_TOO_WEAK` (RSA below 2048 bits), `UNSUPPORTED_ALGORITHM` (other curves or key types)
+ * @throws {StoreError} `ERR_INVALID_PRIVATE_KEY` (not a private key, a public key, passphrase-protected),
+ *   `ERR_KEY_TOO_WEAK` (RSA below 2048 bits), `ERR_UNSUPPORTED_ALGORITHM` (other curves or key types)
  * @example
  * ```ts
  * const pair = await readPrivateKeyPem(readFileSync('storage/oauth-private.key', 'utf8'));
@@ -42,13 +42,13 @@ export async function readPrivateKeyPem(pem: string): Promise<SigningKeyPair> {
 function parsePem(pem: string): KeyObject {
   if (/-----BEGIN (RSA )?PUBLIC KEY-----|-----BEGIN CERTIFICATE-----/.test(pem)) {
     throw new StoreError(
-      'INVALID_PRIVATE_KEY',
+      'ERR_INVALID_PRIVATE_KEY',
       'this is a public key or certificate; pass the private key (e.g. oauth-private.key)',
     );
   }
   if (/-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(pem)) {
     throw new StoreError(
-      'INVALID_PRIVATE_KEY',
+      'ERR_INVALID_PRIVATE_KEY',
       'the private key is passphrase-protected; decrypt it first (openssl pkey -in key.pem -out plain.pem)',
     );
   }
@@ -56,7 +56,7 @@ function parsePem(pem: string): KeyObject {
     return createPrivateKey({ key: pem, format: 'pem' });
   } catch (cause) {
     throw new StoreError(
-      'INVALID_PRIVATE_KEY',
+      'ERR_INVALID_PRIVATE_KEY',
       'not a PEM private key (expected PKCS#1 "BEGIN RSA PRIVATE KEY" or PKCS#8 "BEGIN PRIVATE KEY")',
       { cause },
     );
@@ -70,7 +70,7 @@ function signingAlgOf(key: KeyObject): SigningAlg {
       const bits = details.modulusLength ?? 0;
       if (bits < MIN_RSA_BITS) {
         throw new StoreError(
-          'KEY_TOO_WEAK',
+          'ERR_KEY_TOO_WEAK',
           `RSA key has ${bits} bits; at least ${MIN_RSA_BITS} are required`,
         );
       }
@@ -79,14 +79,14 @@ function signingAlgOf(key: KeyObject): SigningAlg {
     case 'ec':
       if (details.namedCurve === 'prime256v1') return 'ES256';
       throw new StoreError(
-        'UNSUPPORTED_ALGORITHM',
+        'ERR_UNSUPPORTED_ALGORITHM',
         `EC curve ${String(details.namedCurve)} is not supported; use P-256 (ES256)`,
       );
     case 'ed25519':
       return 'EdDSA';
     default:
       throw new StoreError(
-        'UNSUPPORTED_ALGORITHM',
+        'ERR_UNSUPPORTED_ALGORITHM',
         `key type ${String(key.asymmetricKeyType)} is not supported; use RSA, P-256 or Ed25519`,
       );
   }

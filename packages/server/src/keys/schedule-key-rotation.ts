@@ -137,7 +137,7 @@ export function scheduleKeyRotation(
         addChange(change, await store.keys.rotate({ propagationSec }));
       } catch (err) {
         // Another instance scheduled it between our read and our transaction.
-        if (!(err instanceof StoreError && err.code === 'ROTATION_PENDING')) throw err;
+        if (!(err instanceof StoreError && err.code === 'ERR_ROTATION_PENDING')) throw err;
       }
       keys = await store.keys.list();
     }

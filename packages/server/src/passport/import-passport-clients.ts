@@ -85,7 +85,7 @@ export interface PassportImportReport {
  * transaction. Running it again changes nothing (existing clients keep their secrets).
  *
  * @throws {PassportImportError} any code (before any write).
- * @throws {StoreError} `CLIENT_NAME_TAKEN` when a name belongs to another client_id, and the
+ * @throws {StoreError} `ERR_CLIENT_NAME_TAKEN` when a name belongs to another client_id, and the
  *   store's validation codes; nothing is written.
  */
 export async function importPassportClients(
@@ -143,8 +143,8 @@ export async function importPassportClients(
   }
   if (problems.length > 0) {
     const code = problems.some((p) => p.includes('not a valid m2m-auth client name'))
-      ? 'CLIENT_NAME_INVALID'
-      : 'CLIENT_SECRET_UNUSABLE';
+      ? 'ERR_CLIENT_NAME_INVALID'
+      : 'ERR_CLIENT_SECRET_UNUSABLE';
     throw new PassportImportError(
       code,
       `nothing imported: ${problems.length} Passport client(s) need attention: ${problems.join('; ')}`,
@@ -246,7 +246,7 @@ function checkReferences(
   ];
   if (missing.length > 0) {
     throw new PassportImportError(
-      'MANIFEST_REFERENCE',
+      'ERR_MANIFEST_REFERENCE',
       `no Passport client has this id or name: ${missing.join('; ')}`,
     );
   }

@@ -42,7 +42,7 @@ const V13_COLUMNS = ['id', 'name', 'secret', 'revoked', 'grant_types'];
  * `personal_access_client` + `password_client` (10.x–12.x, integer ids).
  *
  * @param url - `mysql://…`, `mariadb://…`, `postgres://…` or `sqlite:<path>`.
- * @throws {PassportImportError} `SOURCE_URL_INVALID`, `SOURCE_UNREACHABLE`, `SOURCE_NOT_PASSPORT`.
+ * @throws {PassportImportError} `ERR_SOURCE_URL_INVALID`, `ERR_SOURCE_UNREACHABLE`, `ERR_SOURCE_NOT_PASSPORT`.
  */
 export async function readPassportClients(url: string): Promise<PassportClients> {
   const source = await openSourceDatabase(url);
@@ -57,7 +57,7 @@ export async function readPassportClients(url: string): Promise<PassportClients>
       );
       if (table === undefined) {
         throw new PassportImportError(
-          'SOURCE_NOT_PASSPORT',
+          'ERR_SOURCE_NOT_PASSPORT',
           'the database has no oauth_clients table: is this the Laravel database Passport uses?',
         );
       }
@@ -73,7 +73,7 @@ export async function readPassportClients(url: string): Promise<PassportClients>
         : undefined;
     if (version === undefined) {
       throw new PassportImportError(
-        'SOURCE_NOT_PASSPORT',
+        'ERR_SOURCE_NOT_PASSPORT',
         `oauth_clients has neither Passport 13 columns (${V13_COLUMNS.join(', ')}) nor Passport 10-12 columns (${V12_COLUMNS.join(', ')})`,
       );
     }
@@ -129,7 +129,7 @@ function parseGrantTypes(value: unknown): string[] | null {
 function unreachable(err: unknown): PassportImportError {
   const reason = err instanceof Error ? err.message : String(err);
   return new PassportImportError(
-    'SOURCE_UNREACHABLE',
+    'ERR_SOURCE_UNREACHABLE',
     `cannot read oauth_clients from the Laravel database: ${reason}`,
     { cause: err },
   );

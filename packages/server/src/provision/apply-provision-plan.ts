@@ -64,7 +64,7 @@ export async function applyProvisionPlan(
       } catch (err) {
         // The plan saw no active key, but one appeared since (e.g. `serve` started alongside):
         // use it rather than fail, since a second active key is exactly what the store forbids.
-        if (!(err instanceof StoreError && err.code === 'ACTIVE_KEY_EXISTS')) throw err;
+        if (!(err instanceof StoreError && err.code === 'ERR_ACTIVE_KEY_EXISTS')) throw err;
         result.adoptedKey = (await store.keys.list()).find((k) => k.state === 'active');
       }
     }

@@ -98,7 +98,7 @@ function setChange(
  * @param manifest - A manifest from `parseManifest`.
  * @param state - The store's clients, whether a key is active, the credentials in the `.env` files.
  * @param options - `prune`, `rotateSecrets`.
- * @throws {ProvisionError} `PROVISION_CONFLICT` when a calling service's client was revoked (a
+ * @throws {ProvisionError} `ERR_PROVISION_CONFLICT` when a calling service's client was revoked (a
  *   revoked client stays revoked), or `rotateSecrets` names a service that calls nothing.
  * @example
  * ```ts
@@ -120,7 +120,7 @@ export function computeProvisionPlan(
     const strangers = rotate.filter((name) => !callerNames.has(name));
     if (strangers.length > 0) {
       throw new ProvisionError(
-        'PROVISION_CONFLICT',
+        'ERR_PROVISION_CONFLICT',
         `cannot rotate the secret of ${strangers.join(', ')}: not a calling service of ${manifest.source}, so ${strangers.length === 1 ? 'it has' : 'they have'} no client`,
       );
     }
@@ -132,7 +132,7 @@ export function computeProvisionPlan(
   if (revokedCallers.length > 0) {
     const names = revokedCallers.map((s) => s.name).join(', ');
     throw new ProvisionError(
-      'PROVISION_CONFLICT',
+      'ERR_PROVISION_CONFLICT',
       `client ${names} ${revokedCallers.length === 1 ? 'is' : 'are'} revoked and cannot be reactivated; rename the service in ${manifest.source} to provision a new client`,
     );
   }

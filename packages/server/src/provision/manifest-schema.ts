@@ -4,41 +4,12 @@
  * `parseManifest`, which also maps every problem to a line of the file.
  */
 import { z } from 'zod';
+import { clientNameSchema, scopeSchema, tokenTtlSecSchema } from '../clients/client-rules.js';
 
-/**
- * Service (and client) names: a letter, then letters, digits, `_`, `.` or `-`; at most 64 characters.
- * They become client names, audiences (RFC 8707) and `.env` file names, so nothing path-like.
- */
-export const SERVICE_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
-
-/**
- * A scope token (RFC 6749 §3.3: `1*( %x21 / %x23-5B / %x5D-7E )`). The wildcard `*` is refused:
- * provisioning grants explicit scopes only (least privilege).
- */
-export const SCOPE_PATTERN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-const serviceName = z
-  .string()
-  .regex(
-    SERVICE_NAME_PATTERN,
-    'must start with a letter and hold only letters, digits, "_", "." or "-" (at most 64)',
-  )
-  // The store refuses UUID-shaped names: they could be mistaken for a client_id.
-  .refine((name) => !UUID.test(name), 'must not look like a client_id (a UUID)');
-
-const scope = z
-  .string()
-  .regex(SCOPE_PATTERN, 'is not a valid scope token (RFC 6749 §3.3: printable ASCII, no space)')
-  .max(128, 'is longer than 128 characters')
-  .refine((s) => s !== '*', 'the wildcard scope "*" cannot be granted by a manifest');
-
-const ttlSec = z
-  .number()
-  .int('must be a whole number of seconds')
-  .min(1, 'must be at least 1 second')
-  .max(86_400, 'must be at most 86400 seconds (one day)');
+// Service names become client names, audiences (RFC 8707) and `.env` file names: the client rules.
+const serviceName = clientNameSchema;
+const scope = scopeSchema;
+const ttlSec = tokenTtlSecSchema;
 
 const url = z.string().min(1, 'must not be empty');
 

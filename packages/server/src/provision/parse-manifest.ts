@@ -106,8 +106,8 @@ function toManifest(input: ManifestInput, source: string): Manifest {
  * @param text - The manifest's content.
  * @param source - Its file name, used in messages (default `manifest`).
  * @returns The manifest, with every cross-reference checked.
- * @throws {ProvisionError} `MANIFEST_SYNTAX` when the text is not well-formed (message has
- *   `source:line:col`), `MANIFEST_INVALID` listing every problem with its line (unknown service,
+ * @throws {ProvisionError} `ERR_MANIFEST_SYNTAX` when the text is not well-formed (message has
+ *   `source:line:col`), `ERR_MANIFEST_INVALID` listing every problem with its line (unknown service,
  *   scope not declared by the receiver, duplicate name, unknown key, wrong type).
  * @example
  * ```ts
@@ -128,7 +128,7 @@ export function parseManifest(text: string, source = 'manifest'): Manifest {
     }));
     const lines = problems.map((p) => `${source}:${p.line}:${p.col}: ${p.message}`);
     throw new ProvisionError(
-      'MANIFEST_SYNTAX',
+      'ERR_MANIFEST_SYNTAX',
       `${source} is not valid YAML/JSON:\n${lines.join('\n')}`,
       {
         problems,
@@ -152,7 +152,7 @@ export function parseManifest(text: string, source = 'manifest'): Manifest {
   if (located.length === 0) {
     const value: unknown = doc.toJS({ maxAliasCount: 100 });
     if (value === null || value === undefined) {
-      throw new ProvisionError('MANIFEST_INVALID', `${source} is empty: it must list services`);
+      throw new ProvisionError('ERR_MANIFEST_INVALID', `${source} is empty: it must list services`);
     }
     const parsed = manifestSchema.safeParse(value);
     if (parsed.success) {
@@ -169,7 +169,7 @@ export function parseManifest(text: string, source = 'manifest'): Manifest {
     );
     const count = located.length === 1 ? '1 problem' : `${located.length} problems`;
     throw new ProvisionError(
-      'MANIFEST_INVALID',
+      'ERR_MANIFEST_INVALID',
       `${source} is invalid (${count}):\n${lines.join('\n')}`,
       {
         problems: located,

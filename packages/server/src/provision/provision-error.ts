@@ -1,33 +1,29 @@
+import { M2mAuthError } from '../errors/m2m-auth-error.js';
+
 /**
  * Stable codes of {@link ProvisionError}:
- * - `MANIFEST_UNREADABLE`: the manifest file could not be read.
- * - `MANIFEST_SYNTAX`: the manifest is not well-formed YAML/JSON (message carries line:column).
- * - `MANIFEST_INVALID`: the manifest is well-formed but wrong (unknown service, scope not declared by
+ * - `ERR_MANIFEST_UNREADABLE`: the manifest file could not be read.
+ * - `ERR_MANIFEST_SYNTAX`: the manifest is not well-formed YAML/JSON (message carries line:column).
+ * - `ERR_MANIFEST_INVALID`: the manifest is well-formed but wrong (unknown service, scope not declared by
  *   the receiver, duplicate or clashing names, bad URL, unknown key…); one line per problem.
- * - `PROVISION_CONFLICT`: the manifest cannot be applied to this store (e.g. a listed service's client
+ * - `ERR_PROVISION_CONFLICT`: the manifest cannot be applied to this store (e.g. a listed service's client
  *   was revoked, `--rotate-secrets` names an unknown service).
- * - `ENV_DIR_UNWRITABLE`: the `--env-dir` cannot be created or written.
- * - `APPLY_FAILED`: the store refused a change midway (e.g. the database went away). The changes made
+ * - `ERR_ENV_DIR_UNWRITABLE`: the `--env-dir` cannot be created or written.
+ * - `ERR_APPLY_FAILED`: the store refused a change midway (e.g. the database went away). The changes made
  *   before it stay, and the `.env` files of the clients already created are written so that no secret
  *   is lost; re-running provisioning completes the rest.
  */
-export type ProvisionErrorCode =
-  | 'MANIFEST_UNREADABLE'
-  | 'MANIFEST_SYNTAX'
-  | 'MANIFEST_INVALID'
-  | 'PROVISION_CONFLICT'
-  | 'ENV_DIR_UNWRITABLE'
-  | 'APPLY_FAILED';
+export const PROVISION_ERROR_CODES = [
+  'ERR_MANIFEST_UNREADABLE',
+  'ERR_MANIFEST_SYNTAX',
+  'ERR_MANIFEST_INVALID',
+  'ERR_PROVISION_CONFLICT',
+  'ERR_ENV_DIR_UNWRITABLE',
+  'ERR_APPLY_FAILED',
+] as const;
 
-/** All {@link ProvisionErrorCode} values, in the order ERRORS.md lists them. */
-export const PROVISION_ERROR_CODES: readonly ProvisionErrorCode[] = [
-  'MANIFEST_UNREADABLE',
-  'MANIFEST_SYNTAX',
-  'MANIFEST_INVALID',
-  'PROVISION_CONFLICT',
-  'ENV_DIR_UNWRITABLE',
-  'APPLY_FAILED',
-];
+/** A stable code of {@link ProvisionError}; see {@link PROVISION_ERROR_CODES}. */
+export type ProvisionErrorCode = (typeof PROVISION_ERROR_CODES)[number];
 
 /** One located problem in a manifest (1-based line and column; 0 when unknown). */
 export interface ManifestProblem {
@@ -39,20 +35,18 @@ export interface ManifestProblem {
 }
 
 /**
- * A provisioning failure. Every code but `APPLY_FAILED` is thrown before anything is changed, so the
+ * A provisioning failure. Every code but `ERR_APPLY_FAILED` is thrown before anything is changed, so the
  * store and the env folder are as they were. The message is one readable line per problem (the first
  * line sums up), and never holds a secret.
  *
  * @example
  * ```ts
  * try { parseManifest(text, 'services.yaml'); }
- * catch (err) { if (err instanceof ProvisionError && err.code === 'MANIFEST_INVALID') console.error(err.message); }
+ * catch (err) { if (err instanceof ProvisionError && err.code === 'ERR_MANIFEST_INVALID') console.error(err.message); }
  * ```
  */
-export class ProvisionError extends Error {
-  override readonly name = 'ProvisionError';
-  readonly code: ProvisionErrorCode;
-  /** Located problems, for `MANIFEST_SYNTAX` and `MANIFEST_INVALID`; empty otherwise. */
+export class ProvisionError extends M2mAuthError<ProvisionErrorCode> {
+  /** Located problems, for `ERR_MANIFEST_SYNTAX` and `ERR_MANIFEST_INVALID`; empty otherwise. */
   readonly problems: readonly ManifestProblem[];
 
   constructor(
@@ -60,8 +54,8 @@ export class ProvisionError extends Error {
     message: string,
     options: { problems?: readonly ManifestProblem[]; cause?: unknown } = {},
   ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
+    super(code, message, options);
+    this.name = 'ProvisionError';
     this.problems = options.problems ?? [];
   }
 }

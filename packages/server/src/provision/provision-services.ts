@@ -89,9 +89,9 @@ export interface ProvisionReport {
  * A run that changes anything holds the store's `provision` lease throughout, so concurrent runs on
  * one database (SQLite or PostgreSQL) take turns; a dry run holds none.
  *
- * @throws {ProvisionError} `MANIFEST_INVALID` (URLs), `PROVISION_CONFLICT`, `ENV_DIR_UNWRITABLE`
- *   before any change; `APPLY_FAILED` when the store fails midway.
- * @throws {StoreError} `LEASE_BUSY` when another run held the lease for over 120 s.
+ * @throws {ProvisionError} `ERR_MANIFEST_INVALID` (URLs), `ERR_PROVISION_CONFLICT`, `ERR_ENV_DIR_UNWRITABLE`
+ *   before any change; `ERR_APPLY_FAILED` when the store fails midway.
+ * @throws {StoreError} `ERR_LEASE_BUSY` when another run held the lease for over 120 s.
  * @example
  * ```ts
  * const store = await openStore({ databaseUrl: 'sqlite:./data/m2m-auth.db' });
@@ -156,7 +156,7 @@ async function provisionUnderLease(
       await access(envDir, constants.W_OK);
     } catch (err) {
       const reason = (err as Error).message;
-      throw new ProvisionError('ENV_DIR_UNWRITABLE', `cannot write to ${envDir}: ${reason}`, {
+      throw new ProvisionError('ERR_ENV_DIR_UNWRITABLE', `cannot write to ${envDir}: ${reason}`, {
         cause: err,
       });
     }
@@ -192,7 +192,7 @@ async function provisionUnderLease(
   if (failed) {
     const reason = (applied.error as Error).message;
     throw new ProvisionError(
-      'APPLY_FAILED',
+      'ERR_APPLY_FAILED',
       `provisioning stopped after ${applied.applied} of ${plan.storeChanges} store changes: ${reason}; the .env files of the clients created so far were written, re-run to finish`,
       { cause: applied.error },
     );

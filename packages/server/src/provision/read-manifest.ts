@@ -9,8 +9,8 @@ const MAX_MANIFEST_BYTES = 1024 * 1024;
  * Reads and validates a manifest file (YAML or JSON, UTF-8).
  *
  * @param path - The manifest file.
- * @throws {ProvisionError} `MANIFEST_UNREADABLE` when the file cannot be read (or is over 1 MiB);
- *   `MANIFEST_SYNTAX` / `MANIFEST_INVALID` as {@link parseManifest}.
+ * @throws {ProvisionError} `ERR_MANIFEST_UNREADABLE` when the file cannot be read (or is over 1 MiB);
+ *   `ERR_MANIFEST_SYNTAX` / `ERR_MANIFEST_INVALID` as {@link parseManifest}.
  * @example
  * ```ts
  * const manifest = await readManifest('examples/hospital/services.yaml');
@@ -21,7 +21,7 @@ export async function readManifest(path: string): Promise<Manifest> {
   try {
     const bytes = await readFile(path);
     if (bytes.length > MAX_MANIFEST_BYTES) {
-      throw new ProvisionError('MANIFEST_UNREADABLE', `${path} is larger than 1 MiB`);
+      throw new ProvisionError('ERR_MANIFEST_UNREADABLE', `${path} is larger than 1 MiB`);
     }
     text = bytes.toString('utf8');
   } catch (err) {
@@ -30,7 +30,7 @@ export async function readManifest(path: string): Promise<Manifest> {
       (err as NodeJS.ErrnoException).code === 'ENOENT'
         ? 'no such file'
         : String((err as Error).message);
-    throw new ProvisionError('MANIFEST_UNREADABLE', `cannot read manifest ${path}: ${reason}`, {
+    throw new ProvisionError('ERR_MANIFEST_UNREADABLE', `cannot read manifest ${path}: ${reason}`, {
       cause: err,
     });
   }

@@ -24,7 +24,7 @@ export interface EndpointOverrides {
 function checked(value: string, what: string): string {
   const result = normalizeUrl(value);
   if ('reason' in result) {
-    throw new ProvisionError('MANIFEST_INVALID', `${what}: ${result.reason}`);
+    throw new ProvisionError('ERR_MANIFEST_INVALID', `${what}: ${result.reason}`);
   }
   return result.url;
 }
@@ -34,7 +34,7 @@ function checked(value: string, what: string): string {
  * (`--auth-url`, else the manifest's `auth_url`) and the optional `issuer` / `jwks_url` overrides.
  * The issuer defaults to the base URL, as `m2m-auth serve` does (RFC 8414 §2).
  *
- * @throws {ProvisionError} `MANIFEST_INVALID` when no base URL is given or a URL is not http(s).
+ * @throws {ProvisionError} `ERR_MANIFEST_INVALID` when no base URL is given or a URL is not http(s).
  * @example
  * ```ts
  * resolveEndpoints(manifest, { authUrl: 'http://127.0.0.1:8080' }).tokenUrl; // 'http://127.0.0.1:8080/oauth/token'
@@ -47,7 +47,7 @@ export function resolveEndpoints(
   const base = overrides.authUrl ?? manifest.authUrl;
   if (base === undefined) {
     throw new ProvisionError(
-      'MANIFEST_INVALID',
+      'ERR_MANIFEST_INVALID',
       `the authorization server's URL is not set: add auth_url to ${manifest.source} or pass --auth-url`,
     );
   }

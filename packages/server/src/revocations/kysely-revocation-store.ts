@@ -32,7 +32,7 @@ export function createRevocationStore(ctx: StoreContext): RevocationStore {
         !/^[\x21-\x7e]+$/.test(jti)
       ) {
         throw new StoreError(
-          'INVALID_TOKEN_ID',
+          'ERR_INVALID_TOKEN_ID',
           `token id must be 1-${MAX_JTI_LENGTH} printable ASCII characters without spaces`,
         );
       }

@@ -95,8 +95,8 @@ const START_SERVER_OPTION_NAMES: readonly string[] = [
  *
  * @param options - see {@link StartServerOptions}; `port` default 8080, `host` default 127.0.0.1.
  * @returns the running server with its URL and a `close()`.
- * @throws TypeError on misused options; `StoreError` from `openStore` (`INVALID_DATABASE_URL`,
- *   `DATABASE_ERROR`, `INVALID_KEK`, …); the listen error (`EADDRINUSE`, …).
+ * @throws TypeError on misused options; `StoreError` from `openStore` (`ERR_INVALID_DATABASE_URL`,
+ *   `ERR_DATABASE_ERROR`, `ERR_INVALID_KEK`, …); the listen error (`EADDRINUSE`, …).
  *
  * @example
  * ```ts
@@ -160,7 +160,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       } catch (err) {
         // Another instance starting at the same moment made its key active first (the database
         // allows one): serve that one rather than leave a second key waiting as `next`.
-        if (!(err instanceof StoreError && err.code === 'ACTIVE_KEY_EXISTS')) throw err;
+        if (!(err instanceof StoreError && err.code === 'ERR_ACTIVE_KEY_EXISTS')) throw err;
       }
     }
     const { app, context } = createServerApp({

@@ -36,9 +36,9 @@ export interface OpenStoreOptions {
   /**
    * Key-encryption key: 32 bytes, or their base64. Default: `M2M_AUTH_KEK` from `env`; without it,
    * on SQLite a key file `<database>.kek` (mode 0600) is read, with a warning, or created when the
-   * database holds no encrypted key yet (else key operations fail with `KEK_REQUIRED`, naming the
-   * variable and the file); on PostgreSQL key operations fail with `KEK_REQUIRED`. Every write of a
-   * key first proves that the key decrypts the keys already stored (`KEK_MISMATCH` otherwise).
+   * database holds no encrypted key yet (else key operations fail with `ERR_KEK_REQUIRED`, naming the
+   * variable and the file); on PostgreSQL key operations fail with `ERR_KEK_REQUIRED`. Every write of a
+   * key first proves that the key decrypts the keys already stored (`ERR_KEK_MISMATCH` otherwise).
    */
   kek?: string | Uint8Array;
   /** Environment to read `M2M_AUTH_KEK` from; default `process.env`. */
@@ -66,9 +66,9 @@ export interface OpenStoreOptions {
  * Opens the store — clients and signing keys — on SQLite or PostgreSQL, and brings the schema up
  * to date (safe when several processes open it at once). Close it with `store.close()`.
  *
- * @throws {StoreError} `INVALID_DATABASE_URL`, `INVALID_KEK` (a malformed `M2M_AUTH_KEK` fails
- *   here, not at first use), `DATABASE_NOT_FOUND` (with `mustExist`), `DATABASE_ERROR` (cannot
- *   open or connect), `MIGRATION_FAILED`
+ * @throws {StoreError} `ERR_INVALID_DATABASE_URL`, `ERR_INVALID_KEK` (a malformed `M2M_AUTH_KEK` fails
+ *   here, not at first use), `ERR_DATABASE_NOT_FOUND` (with `mustExist`), `ERR_DATABASE_ERROR` (cannot
+ *   open or connect), `ERR_MIGRATION_FAILED`
  * @example
  * ```ts
  * const store = await openStore({ databaseUrl: 'sqlite:./data/m2m-auth.db' });
@@ -101,7 +101,10 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     location.path !== ':memory:' &&
     !existsSync(location.path)
   ) {
-    throw new StoreError('DATABASE_NOT_FOUND', `there is no SQLite database at ${location.path}`);
+    throw new StoreError(
+      'ERR_DATABASE_NOT_FOUND',
+      `there is no SQLite database at ${location.path}`,
+    );
   }
 
   let db: Kysely<Database>;
@@ -136,7 +139,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     if (rows[0]?.found == null) {
       await db.destroy().catch(() => {});
       throw new StoreError(
-        'DATABASE_NOT_FOUND',
+        'ERR_DATABASE_NOT_FOUND',
         'the PostgreSQL database holds no m2m-auth tables (run m2m-auth migrate to create them)',
       );
     }
@@ -167,7 +170,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     if (explicitKek) return explicitKek;
     if (location.dialect === 'postgres') {
       throw new StoreError(
-        'KEK_REQUIRED',
+        'ERR_KEK_REQUIRED',
         'M2M_AUTH_KEK is required with PostgreSQL (32 bytes, base64; generate one with: openssl rand -base64 32)',
       );
     }
@@ -184,7 +187,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
         .executeTakeFirst();
       if (stored !== undefined) {
         throw new StoreError(
-          'KEK_REQUIRED',
+          'ERR_KEK_REQUIRED',
           `the signing keys in ${location.path} are encrypted, but M2M_AUTH_KEK is not set and the key file ${kekFile} does not exist; set M2M_AUTH_KEK to the key they were encrypted with, or put their key file back at ${kekFile} (nothing was written)`,
         );
       }
@@ -218,9 +221,9 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
         try {
           await decryptPrivateKey(row.private_key_jwe, row.kid, kek);
         } catch (err) {
-          if (!(err instanceof StoreError) || err.code !== 'KEK_MISMATCH') throw err;
+          if (!(err instanceof StoreError) || err.code !== 'ERR_KEK_MISMATCH') throw err;
           throw new StoreError(
-            'KEK_MISMATCH',
+            'ERR_KEK_MISMATCH',
             `${describeKekSource(kek, kekFile)} does not decrypt the ${row.state} signing key ${row.kid} already stored; set M2M_AUTH_KEK to the key the stored keys were encrypted with${kekFile === undefined ? '' : ` (or unset it if they were encrypted under the key file ${kekFile})`}, or revoke that key (nothing was written)`,
             { cause: err },
           );
@@ -287,5 +290,5 @@ function databaseError(location: ReturnType<typeof parseDatabaseUrl>, cause: unk
   // The PostgreSQL URL may hold a password: name the server by kind only.
   const what =
     location.dialect === 'sqlite' ? `SQLite database ${location.path}` : 'PostgreSQL database';
-  return new StoreError('DATABASE_ERROR', `cannot open the ${what}: ${reason}`, { cause });
+  return new StoreError('ERR_DATABASE_ERROR', `cannot open the ${what}: ${reason}`, { cause });
 }

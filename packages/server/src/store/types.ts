@@ -196,8 +196,8 @@ export interface ClientStore {
    * revocation) but keeps its secrets and token format, so re-running an import changes nothing.
    * With `dryRun` the same work runs and is rolled back: the outcomes are the plan.
    *
-   * @throws {StoreError} `INVALID_CLIENT_NAME`, `INVALID_SCOPE`, `INVALID_AUDIENCE`,
-   *   `INVALID_DURATION`, `CLIENT_NAME_TAKEN` (a name held by another client_id).
+   * @throws {StoreError} `ERR_INVALID_CLIENT_NAME`, `ERR_INVALID_SCOPE`, `ERR_INVALID_AUDIENCE`,
+   *   `ERR_INVALID_DURATION`, `ERR_CLIENT_NAME_TAKEN` (a name held by another client_id).
    */
   importClients(
     clients: readonly ImportedClient[],
@@ -224,14 +224,14 @@ export interface ClientStore {
   /**
    * Creates a `private_key_jwt` client (RFC 7523 §2.2): no secret exists, only its public keys.
    *
-   * @throws {StoreError} those of `create`, `INVALID_PUBLIC_KEY`, `INVALID_JWKS_URI`.
+   * @throws {StoreError} those of `create`, `ERR_INVALID_PUBLIC_KEY`, `ERR_INVALID_JWKS_URI`.
    */
   createWithPublicKeys(input: NewClient, keys: NewClientPublicKeys): Promise<ClientRecord>;
   /**
    * Replaces a client's public keys (give two during a key change, then the new one alone). A
    * client that had secrets becomes a `private_key_jwt` client: its secret hashes are deleted.
    *
-   * @throws {StoreError} `CLIENT_NOT_FOUND`, `CLIENT_REVOKED`, `INVALID_PUBLIC_KEY`, `INVALID_JWKS_URI`.
+   * @throws {StoreError} `ERR_CLIENT_NOT_FOUND`, `ERR_CLIENT_REVOKED`, `ERR_INVALID_PUBLIC_KEY`, `ERR_INVALID_JWKS_URI`.
    */
   setPublicKeys(idOrName: string, keys: NewClientPublicKeys): Promise<ClientRecord>;
 }
@@ -277,20 +277,20 @@ export interface FederatedSubject {
 
 /** Trusted issuers and the subjects bound to clients. Every change moves the store revision. */
 export interface TrustStore {
-  /** @throws {StoreError} `INVALID_TRUST` (name, issuer, keys, audience), `TRUST_EXISTS`. */
+  /** @throws {StoreError} `ERR_INVALID_TRUST` (name, issuer, keys, audience), `ERR_TRUST_EXISTS`. */
   add(input: NewTrustedIssuer): Promise<TrustedIssuer>;
   list(): Promise<TrustedIssuer[]>;
   /** By name, or undefined. */
   get(name: string): Promise<TrustedIssuer | undefined>;
-  /** Removes a trust and every binding to it; @throws {StoreError} `TRUST_NOT_FOUND`. */
+  /** Removes a trust and every binding to it; @throws {StoreError} `ERR_TRUST_NOT_FOUND`. */
   remove(name: string): Promise<void>;
   /**
    * Creates a client authenticated by a trusted issuer's token for `subject` (no secret, no key).
    * A Kubernetes namespace's `default` service account is refused unless `allowDefaultServiceAccount`:
    * every pod that names no account runs as it.
    *
-   * @throws {StoreError} those of `clients.create`, `TRUST_NOT_FOUND`, `INVALID_TRUST`,
-   *   `SUBJECT_TAKEN`.
+   * @throws {StoreError} those of `clients.create`, `ERR_TRUST_NOT_FOUND`, `ERR_INVALID_TRUST`,
+   *   `ERR_SUBJECT_TAKEN`.
    */
   createFederatedClient(
     input: NewClient,
@@ -402,7 +402,7 @@ export interface KeyLifecycleChange {
 /** A due activation that was not made, and why. */
 export interface RefusedActivation {
   kid: string;
-  /** The store error that a trial decryption gave: `KEK_MISMATCH`, `KEK_REQUIRED`, … */
+  /** The store error that a trial decryption gave: `ERR_KEK_MISMATCH`, `ERR_KEK_REQUIRED`, … */
   code: string;
   /** One line for people, naming the variable and file to fix; no secret. */
   message: string;
@@ -430,8 +430,8 @@ export interface LeaseStore {
    * Runs `fn` while holding the lease `name`, waiting for the current holder if there is one.
    *
    * @returns what `fn` returns; the lease is released whether it resolves or throws.
-   * @throws {StoreError} `LEASE_BUSY` when another holder kept it for longer than `waitSec`;
-   *   `DATABASE_ERROR` when the database fails.
+   * @throws {StoreError} `ERR_LEASE_BUSY` when another holder kept it for longer than `waitSec`;
+   *   `ERR_DATABASE_ERROR` when the database fails.
    */
   run<T>(name: string, fn: () => Promise<T>, options?: LeaseOptions): Promise<T>;
 }
@@ -483,7 +483,7 @@ export interface RevocationStore {
    * purges entries that have expired. Bumps the revision so every server reloads its feed.
    *
    * @throws {StoreError} `INVALID_ARGUMENT` for an empty, over-long or non-printable jti;
-   *   `DATABASE_ERROR`.
+   *   `ERR_DATABASE_ERROR`.
    */
   revokeToken(jti: string, options?: RevokeTokenOptions): Promise<RevokedTokenEntry>;
   /** Revoked clients and tokens whose entries have not expired at `now` (default: the clock). */

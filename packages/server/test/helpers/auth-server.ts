@@ -5,12 +5,12 @@
  */
 import { connect } from 'node:net';
 import {
-  type NewClient,
   type RunningServer,
   type StartServerOptions,
   type Store,
   startServer,
 } from '@m2m-auth/server';
+import type { NewClient } from '@m2m-auth/server/clients';
 import type { TestDatabase } from './test-database.js';
 import { openTestStores } from './test-stores.js';
 

@@ -1,5 +1,5 @@
 /** Assertion helper for store operations that must fail with a given `StoreError` code. */
-import { StoreError, type StoreErrorCode } from '@m2m-auth/server';
+import { StoreError, type StoreErrorCode } from '@m2m-auth/server/errors';
 import { expect } from 'vitest';
 
 /** Awaits `promise`, expects it to reject with a `StoreError` of `code`, and returns that error. */

@@ -7,7 +7,8 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
-import { openStore, runCli, type Store } from '@m2m-auth/server';
+import { openStore, type Store } from '@m2m-auth/server';
+import { runCli } from '@m2m-auth/server/cli';
 import { vi } from 'vitest';
 
 /** The hospital manifest of the repository. */

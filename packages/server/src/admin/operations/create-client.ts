@@ -13,8 +13,8 @@ export interface CreatedClient {
  * Registers a client (the store validates the name, scopes, audiences and lifetime). Shared by
  * `m2m-auth client create`, `m2m-auth admin bootstrap` and `POST /admin/v1/clients`.
  *
- * @throws StoreError `INVALID_CLIENT_NAME`, `INVALID_SCOPE`, `INVALID_AUDIENCE`,
- *   `INVALID_DURATION`, `CLIENT_NAME_TAKEN`.
+ * @throws StoreError `ERR_INVALID_CLIENT_NAME`, `ERR_INVALID_SCOPE`, `ERR_INVALID_AUDIENCE`,
+ *   `ERR_INVALID_DURATION`, `ERR_CLIENT_NAME_TAKEN`.
  */
 export async function createClient(store: Store, input: NewClient): Promise<CreatedClient> {
   const { client, clientSecret } = await store.clients.create(input);

@@ -6,7 +6,7 @@ import type { ClientRecord, Store } from '../../store/types.js';
  * Revoking a revoked client changes nothing. Shared by `m2m-auth client revoke` and
  * `POST /admin/v1/clients/{client}/revoke`.
  *
- * @throws StoreError `CLIENT_NOT_FOUND`.
+ * @throws StoreError `ERR_CLIENT_NOT_FOUND`.
  */
 export async function revokeClient(
   store: Store,

@@ -5,7 +5,7 @@ import type { KeyLifecycleChange, Store } from '../../store/types.js';
  * Revokes a signing key at once (compromise): it leaves the JWKS; an active key is replaced so
  * that signing goes on. Shared by `m2m-auth keys revoke` and `POST /admin/v1/keys/{kid}/revoke`.
  *
- * @throws StoreError `KEY_NOT_FOUND`.
+ * @throws StoreError `ERR_KEY_NOT_FOUND`.
  */
 export async function revokeKey(
   store: Store,

@@ -7,7 +7,7 @@ import type { ClientRecord, Store } from '../../store/types.js';
  * `POST /admin/v1/clients/{client}/rotate-secret`.
  *
  * @returns the client, the new secret (only here) and JSON with `client_secret` and `grace_sec`.
- * @throws StoreError `CLIENT_NOT_FOUND`, `CLIENT_REVOKED`, `INVALID_DURATION`.
+ * @throws StoreError `ERR_CLIENT_NOT_FOUND`, `ERR_CLIENT_REVOKED`, `ERR_INVALID_DURATION`.
  */
 export async function rotateClientSecret(
   store: Store,

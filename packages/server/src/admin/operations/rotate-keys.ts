@@ -13,7 +13,7 @@ import type {
  *
  * @returns the change, its JSON view, and the due activations the first step refused because this
  *   process's key-encryption key cannot decrypt the key (the caller tells the operator).
- * @throws StoreError `ROTATION_PENDING`, `UNSUPPORTED_ALGORITHM`, `INVALID_DURATION`.
+ * @throws StoreError `ERR_ROTATION_PENDING`, `ERR_UNSUPPORTED_ALGORITHM`, `ERR_INVALID_DURATION`.
  */
 export async function rotateKeys(
   store: Store,

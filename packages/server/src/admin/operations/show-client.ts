@@ -24,13 +24,13 @@ export interface ShownClient {
  * One client by client_id or name. Shared by `m2m-auth client show` and
  * `GET /admin/v1/clients/{client}`.
  *
- * @throws StoreError `CLIENT_NOT_FOUND`.
+ * @throws StoreError `ERR_CLIENT_NOT_FOUND`.
  */
 export async function showClient(store: Store, idOrName: string): Promise<ShownClient> {
   const client = await store.clients.find(idOrName);
   if (client === undefined) {
     throw new StoreError(
-      'CLIENT_NOT_FOUND',
+      'ERR_CLIENT_NOT_FOUND',
       `no client with id or name ${JSON.stringify(idOrName)}`,
     );
   }

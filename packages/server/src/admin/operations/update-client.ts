@@ -14,8 +14,8 @@ import type {
  * written, so a bad key changes nothing. Shared by `m2m-auth client update` and
  * `PATCH /admin/v1/clients/{client}`.
  *
- * @throws StoreError `CLIENT_NOT_FOUND`, `NOTHING_TO_UPDATE`, `INVALID_SCOPE`, `INVALID_AUDIENCE`,
- *   `INVALID_DURATION`, `CLIENT_REVOKED`, and the public-key errors of the store.
+ * @throws StoreError `ERR_CLIENT_NOT_FOUND`, `ERR_NOTHING_TO_UPDATE`, `ERR_INVALID_SCOPE`, `ERR_INVALID_AUDIENCE`,
+ *   `ERR_INVALID_DURATION`, `ERR_CLIENT_REVOKED`, and the public-key errors of the store.
  */
 export async function updateClient(
   store: Store,

@@ -3,9 +3,10 @@ import { ADMIN_AUDIENCE, ADMIN_SCOPES } from '../../admin/admin-openapi.js';
 import { createClient } from '../../admin/operations/create-client.js';
 import { CliError } from '../internal/cli-error.js';
 import { clientToLines } from '../internal/client-view.js';
-import { createOutput, examples } from '../internal/output.js';
-import { parseList, parseSeconds } from '../internal/parse-arguments.js';
-import { addStoreOptions, storeOptionsOf, withStore } from '../internal/store-options.js';
+import { commandAction } from '../internal/command-action.js';
+import { parseList, parseSeconds } from '../internal/option-parsers.js';
+import { examples } from '../internal/output.js';
+import { addStoreOptions } from '../internal/store-options.js';
 
 /** Default name of the first admin client. */
 const DEFAULT_ADMIN_CLIENT_NAME = 'm2m-auth-admin';
@@ -39,35 +40,41 @@ export function registerAdminCommand(program: Command): void {
         'm2m-auth admin bootstrap ops-readonly --scopes clients:read,keys:read,audit:read',
       ),
     )
-    .action(async (name: string, opts: { scopes?: string[]; tokenTtl?: number }, cmd: Command) => {
-      const options = storeOptionsOf(cmd);
-      const out = createOutput(options.json);
-      const scopes = opts.scopes ?? [...ADMIN_SCOPES];
-      const unknown = scopes.filter(
-        (scope) => !(ADMIN_SCOPES as readonly string[]).includes(scope),
-      );
-      if (unknown.length > 0) {
-        throw new CliError(
-          'USAGE',
-          `not an admin scope: ${unknown.join(', ')} (admin scopes: ${ADMIN_SCOPES.join(', ')})`,
-        );
-      }
-      const { client, clientSecret, json } = await withStore(options, (store) =>
-        createClient(store, {
-          name,
-          scopes,
-          audiences: [ADMIN_AUDIENCE],
-          ...(opts.tokenTtl === undefined ? {} : { tokenTtlSec: opts.tokenTtl }),
-        }),
-      );
-      out.data(json);
-      out.text(
-        `Created admin client ${client.name}`,
-        ...clientToLines(client),
-        `  client_secret: ${clientSecret}`,
-        '',
-        'The client secret is shown only this once. Get an admin token with:',
-        `  curl -u "${client.clientId}:$SECRET" -d grant_type=client_credentials -d audience=${ADMIN_AUDIENCE} <issuer>/oauth/token`,
-      );
-    });
+    .action(
+      commandAction(
+        async (
+          { out, withStore },
+          name: string,
+          opts: { scopes?: string[]; tokenTtl?: number },
+        ) => {
+          const scopes = opts.scopes ?? [...ADMIN_SCOPES];
+          const unknown = scopes.filter(
+            (scope) => !(ADMIN_SCOPES as readonly string[]).includes(scope),
+          );
+          if (unknown.length > 0) {
+            throw new CliError(
+              'ERR_CLI_USAGE',
+              `not an admin scope: ${unknown.join(', ')} (admin scopes: ${ADMIN_SCOPES.join(', ')})`,
+            );
+          }
+          const { client, clientSecret, json } = await withStore((store) =>
+            createClient(store, {
+              name,
+              scopes,
+              audiences: [ADMIN_AUDIENCE],
+              ...(opts.tokenTtl === undefined ? {} : { tokenTtlSec: opts.tokenTtl }),
+            }),
+          );
+          out.data(json);
+          out.text(
+            `Created admin client ${client.name}`,
+            ...clientToLines(client),
+            `  client_secret: ${clientSecret}`,
+            '',
+            'The client secret is shown only this once. Get an admin token with:',
+            `  curl -u "${client.clientId}:$SECRET" -d grant_type=client_credentials -d audience=${ADMIN_AUDIENCE} <issuer>/oauth/token`,
+          );
+        },
+      ),
+    );
 }

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { type Command, CommanderError, Option } from 'commander';
 import { readAudit } from '../../admin/operations/read-audit.js';
 import { type AuditEvent, auditEventToJson } from '../../audit/audit-event.js';
 import { AuditFollower, FOLLOW_LOOKBACK_MS } from '../../audit/audit-follower.js';
@@ -12,21 +12,12 @@ import { serviceGraphToJson } from '../../audit/service-graph-to-json.js';
 import { unusedGrantsToJson } from '../../audit/unused-grants-to-json.js';
 import { readManifest } from '../../provision/read-manifest.js';
 import type { Store } from '../../store/types.js';
+import { CLI_EXIT_CODES } from '../exit-codes.js';
 import { CliError } from '../internal/cli-error.js';
-import {
-  columnWidths,
-  createOutput,
-  examples,
-  formatRow,
-  formatTable,
-} from '../internal/output.js';
-import { parseDuration } from '../internal/parse-duration.js';
-import {
-  addStoreOptions,
-  type StoreCommandOptions,
-  storeOptionsOf,
-  withStore,
-} from '../internal/store-options.js';
+import { type CommandContext, commandAction } from '../internal/command-action.js';
+import { parseDuration, parseIntervalSec, wholeNumberUpTo } from '../internal/option-parsers.js';
+import { columnWidths, examples, formatRow, formatTable } from '../internal/output.js';
+import { addStoreOptions } from '../internal/store-options.js';
 
 /** Events shown by default. */
 const DEFAULT_LIMIT = 50;
@@ -71,12 +62,12 @@ export function registerAuditCommand(program: Command): void {
         'only events this recent: seconds, or 10m, 2h, 30d',
         parseDuration,
       )
-      .option('--limit <n>', 'most events to show', parseLimit, DEFAULT_LIMIT)
+      .option('--limit <n>', 'most events to show', wholeNumberUpTo(MAX_LIMIT), DEFAULT_LIMIT)
       .option(
         '-f, --follow',
         `keep running and print events as they are stored (with --json: one JSON object per line); an event stored over ${FOLLOW_LOOKBACK_MS / 1000} s after a newer one is not shown; Ctrl-C stops`,
       )
-      .option('--interval <seconds>', 'with --follow: seconds between checks', parseInterval, 1),
+      .option('--interval <seconds>', 'with --follow: seconds between checks', parseIntervalSec, 1),
   )
     .addHelpText(
       'after',
@@ -87,32 +78,31 @@ export function registerAuditCommand(program: Command): void {
         'm2m-auth audit tail --follow --client ms_admin',
       ),
     )
-    .action(async (opts: TailOptions, cmd: Command) => {
-      const options = storeOptionsOf(cmd);
-      if (opts.follow) {
-        await withStore(options, (store) => followAudit(store, opts, options.json), 'existing');
-        return;
-      }
-      const out = createOutput(options.json);
-      const { events, names } = await withStore(
-        options,
-        (store) =>
-          readAudit(store, {
-            limit: opts.limit,
-            ...(opts.client === undefined ? {} : { client: opts.client }),
-            ...(opts.since === undefined ? {} : { sinceMs: Date.now() - opts.since * 1000 }),
-          }),
-        'existing',
-      );
-      out.data(events.map((event) => eventJson(event, names)));
-      if (events.length === 0) {
-        out.text(
-          'No audit events. Events are kept in the database by: m2m-auth serve --audit-store',
+    .action(
+      commandAction(async ({ options, out, withStore }, opts: TailOptions) => {
+        if (opts.follow) {
+          await withStore((store) => followAudit(store, opts, options.json), 'existing');
+          return;
+        }
+        const { events, names } = await withStore(
+          (store) =>
+            readAudit(store, {
+              limit: opts.limit,
+              ...(opts.client === undefined ? {} : { client: opts.client }),
+              ...(opts.since === undefined ? {} : { sinceMs: Date.now() - opts.since * 1000 }),
+            }),
+          'existing',
         );
-        return;
-      }
-      out.text(...formatTable([HEADER, ...events.map((event) => eventRow(event, names))]));
-    });
+        out.data(events.map((event) => eventJson(event, names)));
+        if (events.length === 0) {
+          out.text(
+            'No audit events. Events are kept in the database by: m2m-auth serve --audit-store',
+          );
+          return;
+        }
+        out.text(...formatTable([HEADER, ...events.map((event) => eventRow(event, names))]));
+      }),
+    );
 
   registerGraphCommand(audit);
   registerUnusedCommand(audit);
@@ -123,7 +113,7 @@ const GRAPH_DEFAULT_SINCE_SEC = 7 * 86_400;
 /** Default period of `audit unused`, seconds. */
 const UNUSED_DEFAULT_SINCE_SEC = 30 * 86_400;
 /** Exit code of `audit unused --fail-on-unused` when something is unused (1 means the command failed). */
-const EXIT_UNUSED = 2;
+const EXIT_UNUSED = CLI_EXIT_CODES.UNUSED_GRANTS;
 
 type GraphFormat = 'mermaid' | 'dot' | 'json';
 
@@ -156,26 +146,29 @@ function registerGraphCommand(audit: Command): void {
         'm2m-auth audit graph --format json',
       ),
     )
-    .action(async (opts: { since: number; format?: GraphFormat }, cmd: Command) => {
-      const options = storeOptionsOf(cmd);
-      if (options.json && opts.format !== undefined && opts.format !== 'json') {
-        throw new CliError(
-          'USAGE',
-          `--json prints JSON; it cannot be combined with --format ${opts.format}`,
-        );
-      }
-      const format: GraphFormat = options.json ? 'json' : (opts.format ?? 'mermaid');
-      const { usage, clients } = await readUsage(options, opts.since);
-      warnAboutUsage(usage);
-      const graph = buildServiceGraph(usage, clients);
-      const text =
-        format === 'json'
-          ? `${JSON.stringify(serviceGraphToJson(graph), null, 2)}\n`
-          : format === 'dot'
-            ? formatServiceGraphDot(graph)
-            : formatServiceGraphMermaid(graph);
-      process.stdout.write(text);
-    });
+    .action(
+      commandAction(
+        async ({ options, withStore }, opts: { since: number; format?: GraphFormat }) => {
+          if (options.json && opts.format !== undefined && opts.format !== 'json') {
+            throw new CliError(
+              'ERR_CLI_USAGE',
+              `--json prints JSON; it cannot be combined with --format ${opts.format}`,
+            );
+          }
+          const format: GraphFormat = options.json ? 'json' : (opts.format ?? 'mermaid');
+          const { usage, clients } = await readUsage(withStore, opts.since);
+          warnAboutUsage(usage);
+          const graph = buildServiceGraph(usage, clients);
+          const text =
+            format === 'json'
+              ? `${JSON.stringify(serviceGraphToJson(graph), null, 2)}\n`
+              : format === 'dot'
+                ? formatServiceGraphDot(graph)
+                : formatServiceGraphMermaid(graph);
+          process.stdout.write(text);
+        },
+      ),
+    );
 }
 
 /** `audit unused`: the least-privilege report. */
@@ -211,30 +204,37 @@ function registerUnusedCommand(audit: Command): void {
       ),
     )
     .action(
-      async (opts: { since: number; manifest?: string; failOnUnused?: boolean }, cmd: Command) => {
-        const options = storeOptionsOf(cmd);
-        // Read first: a bad manifest is an error before the database is opened.
-        const manifest =
-          opts.manifest === undefined ? undefined : await readManifest(opts.manifest);
-        const { usage, clients } = await readUsage(options, opts.since);
-        warnAboutUsage(usage);
-        const report = findUnusedGrants(usage, clients, manifest === undefined ? {} : { manifest });
-        const out = createOutput(options.json);
-        out.data(unusedGrantsToJson(report));
-        out.text(...unusedLines(report));
-        if (opts.failOnUnused && report.unusedCount > 0) {
-          process.stderr.write(
-            `m2m-auth: ${report.unusedCount} unused grants (--fail-on-unused)\n`,
+      commandAction(
+        async (
+          { out, withStore },
+          opts: { since: number; manifest?: string; failOnUnused?: boolean },
+        ) => {
+          // Read first: a bad manifest is an error before the database is opened.
+          const manifest =
+            opts.manifest === undefined ? undefined : await readManifest(opts.manifest);
+          const { usage, clients } = await readUsage(withStore, opts.since);
+          warnAboutUsage(usage);
+          const report = findUnusedGrants(
+            usage,
+            clients,
+            manifest === undefined ? {} : { manifest },
           );
-          throw new CommanderError(EXIT_UNUSED, 'm2m-auth.unusedGrants', 'unused grants');
-        }
-      },
+          out.data(unusedGrantsToJson(report));
+          out.text(...unusedLines(report));
+          if (opts.failOnUnused && report.unusedCount > 0) {
+            process.stderr.write(
+              `m2m-auth: ${report.unusedCount} unused grants (--fail-on-unused)\n`,
+            );
+            throw new CommanderError(EXIT_UNUSED, 'm2m-auth.unusedGrants', 'unused grants');
+          }
+        },
+      ),
     );
 }
 
 /** The period's aggregates and all clients, read in one store session. */
-async function readUsage(options: StoreCommandOptions, sinceSec: number) {
-  return withStore(options, async (store) => {
+async function readUsage(withStore: CommandContext['withStore'], sinceSec: number) {
+  return withStore(async (store) => {
     const untilMs = Date.now();
     const usage = await store.audit.usage({ sinceMs: untilMs - sinceSec * 1000, untilMs });
     const clients = await store.clients.list();
@@ -390,10 +390,11 @@ function eventJson(event: AuditEvent, names: ReadonlyMap<string, string>) {
 
 function eventRow(event: AuditEvent, names: ReadonlyMap<string, string>): string[] {
   const client = event.clientId === null ? '-' : (names.get(event.clientId) ?? event.clientId);
+  const detail = event.detail === null ? '' : ` (${event.detail})`;
   const reason =
-    event.outcome === 'issued'
-      ? (event.jti ?? '-')
-      : `${event.status} ${event.reason ?? ''}${event.detail === null ? '' : ` (${event.detail})`}`;
+    event.reason === null
+      ? `${event.jti ?? '-'}${detail}`
+      : `${event.status} ${event.reason}${detail}`;
   return [
     new Date(event.timeMs).toISOString(),
     event.outcome,
@@ -403,20 +404,4 @@ function eventRow(event: AuditEvent, names: ReadonlyMap<string, string>): string
     reason,
     event.sourceAddress ?? '-',
   ];
-}
-
-function parseInterval(value: string): number {
-  const seconds = Number(value.trim());
-  if (!/^\d+(\.\d+)?$/.test(value.trim()) || seconds < 0.1 || seconds > 3600) {
-    throw new InvalidArgumentError('expected seconds from 0.1 to 3600');
-  }
-  return seconds;
-}
-
-function parseLimit(value: string): number {
-  const limit = Number(value.trim());
-  if (!/^\d{1,5}$/.test(value.trim()) || limit < 1 || limit > MAX_LIMIT) {
-    throw new InvalidArgumentError(`expected a whole number from 1 to ${MAX_LIMIT}`);
-  }
-  return limit;
 }

@@ -1,4 +1,4 @@
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import {
   importPassportClients,
   type PassportImportEntry,
@@ -6,9 +6,10 @@ import {
 } from '../../passport/import-passport-clients.js';
 import { readManifest } from '../../provision/read-manifest.js';
 import type { AccessTokenFormat } from '../../store/types.js';
-import { createOutput, examples, formatTable } from '../internal/output.js';
-import { parseList } from '../internal/parse-arguments.js';
-import { addStoreOptions, storeOptionsOf, withStore } from '../internal/store-options.js';
+import { commandAction } from '../internal/command-action.js';
+import { collectRename, parseList } from '../internal/option-parsers.js';
+import { examples, formatTable } from '../internal/output.js';
+import { addStoreOptions } from '../internal/store-options.js';
 
 interface ImportPassportOptions {
   from: string;
@@ -18,14 +19,6 @@ interface ImportPassportOptions {
   name?: Record<string, string>;
   tokenFormat: AccessTokenFormat;
   dryRun?: boolean;
-}
-
-function collectName(value: string, previous: Record<string, string> = {}): Record<string, string> {
-  const eq = value.indexOf('=');
-  if (eq <= 0 || eq === value.length - 1) {
-    throw new InvalidArgumentError('expected <passport-id-or-name>=<new-name>, e.g. 6=ms_billing');
-  }
-  return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
 }
 
 /**
@@ -56,7 +49,7 @@ export function registerImportCommand(program: Command): void {
       .option(
         '--name <id=name>',
         'name the Passport client <id> (or <name>) <name> here; repeatable',
-        collectName,
+        collectRename,
       )
       .addOption(
         new Option(
@@ -75,24 +68,25 @@ export function registerImportCommand(program: Command): void {
         'm2m-auth import passport --from sqlite:/srv/laravel/database/database.sqlite --name 6=ms_billing --audiences ms_doctor',
       ),
     )
-    .action(async (opts: ImportPassportOptions, cmd: Command) => {
-      const options = storeOptionsOf(cmd);
-      const out = createOutput(options.json);
-      const manifest = opts.manifest === undefined ? undefined : await readManifest(opts.manifest);
-      const report = await withStore(options, (store) =>
-        importPassportClients(store, {
-          from: opts.from,
-          ...(manifest !== undefined ? { manifest } : {}),
-          ...(opts.audiences !== undefined ? { audiences: opts.audiences } : {}),
-          ...(opts.scopes !== undefined ? { scopes: opts.scopes } : {}),
-          ...(opts.name !== undefined ? { names: opts.name } : {}),
-          tokenFormat: opts.tokenFormat,
-          dryRun: opts.dryRun === true,
-        }),
-      );
-      out.data(report);
-      out.text(...formatReport(report));
-    });
+    .action(
+      commandAction(async ({ out, withStore }, opts: ImportPassportOptions) => {
+        const manifest =
+          opts.manifest === undefined ? undefined : await readManifest(opts.manifest);
+        const report = await withStore((store) =>
+          importPassportClients(store, {
+            from: opts.from,
+            ...(manifest !== undefined ? { manifest } : {}),
+            ...(opts.audiences !== undefined ? { audiences: opts.audiences } : {}),
+            ...(opts.scopes !== undefined ? { scopes: opts.scopes } : {}),
+            ...(opts.name !== undefined ? { names: opts.name } : {}),
+            tokenFormat: opts.tokenFormat,
+            dryRun: opts.dryRun === true,
+          }),
+        );
+        out.data(report);
+        out.text(...formatReport(report));
+      }),
+    );
 }
 
 function formatReport(report: PassportImportReport): string[] {

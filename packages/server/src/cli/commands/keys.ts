@@ -9,10 +9,11 @@ import { SIGNING_ALGS } from '../../keys/signing-key-pair.js';
 import { StoreError } from '../../store/store-error.js';
 import type { RefusedActivation, SigningAlg, SigningKeyRecord, Store } from '../../store/types.js';
 import { CliError } from '../internal/cli-error.js';
+import { commandAction } from '../internal/command-action.js';
 import { changeToLines, describeNextChange, keyToJson } from '../internal/key-view.js';
-import { createOutput, examples, formatTable, formatTime } from '../internal/output.js';
-import { parseSeconds } from '../internal/parse-arguments.js';
-import { addStoreOptions, storeOptionsOf, withStore } from '../internal/store-options.js';
+import { parseSeconds } from '../internal/option-parsers.js';
+import { examples, formatTable, formatTime } from '../internal/output.js';
+import { addStoreOptions } from '../internal/store-options.js';
 import { writeFileAtomic } from '../internal/write-file-atomic.js';
 
 /**
@@ -44,49 +45,49 @@ export function registerKeysCommand(program: Command): void {
       .addOption(algOption().default('RS256')),
   )
     .addHelpText('after', examples('m2m-auth keys generate', 'm2m-auth keys generate --alg ES256'))
-    .action(async (opts: { alg: SigningAlg }, cmd: Command) => {
-      const options = storeOptionsOf(cmd);
-      const out = createOutput(options.json);
-      const key = await withStore(options, async (store) => {
-        await advanceKeys(store);
-        return store.keys.generate(opts.alg);
-      });
-      out.data(keyToJson(key));
-      out.text(
-        `Generated ${key.alg} signing key ${key.kid} (${key.state}).`,
-        key.state === 'active'
-          ? 'It signs new access tokens. Export its public key with: m2m-auth keys export-public'
-          : 'It is published in the JWKS but does not sign until "m2m-auth keys rotate" activates it.',
-      );
-    });
+    .action(
+      commandAction(async ({ out, withStore }, opts: { alg: SigningAlg }) => {
+        const key = await withStore(async (store) => {
+          await advanceKeys(store);
+          return store.keys.generate(opts.alg);
+        });
+        out.data(keyToJson(key));
+        out.text(
+          `Generated ${key.alg} signing key ${key.kid} (${key.state}).`,
+          key.state === 'active'
+            ? 'It signs new access tokens. Export its public key with: m2m-auth keys export-public'
+            : 'It is published in the JWKS but does not sign until "m2m-auth keys rotate" activates it.',
+        );
+      }),
+    );
 
   addStoreOptions(
     keys.command('list').description('list signing keys with their state and next change'),
   )
     .addHelpText('after', examples('m2m-auth keys list', 'm2m-auth keys list --json'))
-    .action(async (_opts: unknown, cmd: Command) => {
-      const options = storeOptionsOf(cmd);
-      const out = createOutput(options.json);
-      const { keys: all, json, refused } = await withStore(options, listKeys, 'existing');
-      warnRefused(refused);
-      out.data(json);
-      if (all.length === 0) {
-        out.text('No signing keys. Create one with: m2m-auth keys generate');
-        return;
-      }
-      out.text(
-        ...formatTable([
-          ['KID', 'ALG', 'STATE', 'CREATED', 'NEXT CHANGE'],
-          ...all.map((key) => [
-            key.kid,
-            key.alg,
-            key.state,
-            formatTime(key.createdAt),
-            describeNextChange(key, all),
+    .action(
+      commandAction(async ({ out, withStore }, _opts: unknown) => {
+        const { keys: all, json, refused } = await withStore(listKeys, 'existing');
+        warnRefused(refused);
+        out.data(json);
+        if (all.length === 0) {
+          out.text('No signing keys. Create one with: m2m-auth keys generate');
+          return;
+        }
+        out.text(
+          ...formatTable([
+            ['KID', 'ALG', 'STATE', 'CREATED', 'NEXT CHANGE'],
+            ...all.map((key) => [
+              key.kid,
+              key.alg,
+              key.state,
+              formatTime(key.createdAt),
+              describeNextChange(key, all),
+            ]),
           ]),
-        ]),
-      );
-    });
+        );
+      }),
+    );
 
   addStoreOptions(
     keys
@@ -105,45 +106,46 @@ export function registerKeysCommand(program: Command): void {
         'm2m-auth keys export-public --all --out jwks.json',
       ),
     )
-    .action(async (opts: { out?: string; kid?: string; all?: boolean }, cmd: Command) => {
-      const options = storeOptionsOf(cmd);
-      const out = createOutput(options.json);
-      if (opts.all && opts.kid !== undefined) {
-        throw new CliError('USAGE', 'give either --all or --kid, not both');
-      }
-      if (opts.all) {
-        const published = await withStore(
-          options,
-          async (store) => {
-            await advanceKeys(store);
-            return store.keys.published();
-          },
-          'existing',
-        );
-        const jwks = `${JSON.stringify(buildJwks(published), null, 2)}\n`;
-        const kids = published.map((key) => key.kid);
-        if (opts.out === undefined) {
-          process.stdout.write(jwks);
-          return;
-        }
-        writeFileAtomic(opts.out, jwks, 0o644);
-        out.data({ file: opts.out, kids });
-        out.text(`Wrote ${kids.length} published key(s) as a JWKS to ${opts.out}.`);
-        return;
-      }
-      const key = await withStore(options, (store) => exportableKey(store, opts.kid), 'existing');
-      // jose is loaded only by the command that needs it, keeping every other command's start fast.
-      const { exportPublicKeyPem } = await import('../../keys/export-public-key-pem.js');
-      const pem = await exportPublicKeyPem(key.publicJwk);
-      if (opts.out === undefined) {
-        if (options.json) out.data({ kid: key.kid, alg: key.alg, public_key_pem: pem });
-        else process.stdout.write(pem.endsWith('\n') ? pem : `${pem}\n`);
-        return;
-      }
-      writeFileAtomic(opts.out, pem.endsWith('\n') ? pem : `${pem}\n`, 0o644);
-      out.data({ file: opts.out, kid: key.kid, alg: key.alg });
-      out.text(`Wrote the public key of ${key.kid} (${key.alg}, ${key.state}) to ${opts.out}.`);
-    });
+    .action(
+      commandAction(
+        async (
+          { options, out, withStore },
+          opts: { out?: string; kid?: string; all?: boolean },
+        ) => {
+          if (opts.all && opts.kid !== undefined) {
+            throw new CliError('ERR_CLI_USAGE', 'give either --all or --kid, not both');
+          }
+          if (opts.all) {
+            const published = await withStore(async (store) => {
+              await advanceKeys(store);
+              return store.keys.published();
+            }, 'existing');
+            const jwks = `${JSON.stringify(buildJwks(published), null, 2)}\n`;
+            const kids = published.map((key) => key.kid);
+            if (opts.out === undefined) {
+              process.stdout.write(jwks);
+              return;
+            }
+            writeFileAtomic(opts.out, jwks, 0o644);
+            out.data({ file: opts.out, kids });
+            out.text(`Wrote ${kids.length} published key(s) as a JWKS to ${opts.out}.`);
+            return;
+          }
+          const key = await withStore((store) => exportableKey(store, opts.kid), 'existing');
+          // jose is loaded only by the command that needs it, keeping every other command's start fast.
+          const { exportPublicKeyPem } = await import('../../keys/export-public-key-pem.js');
+          const pem = await exportPublicKeyPem(key.publicJwk);
+          if (opts.out === undefined) {
+            if (options.json) out.data({ kid: key.kid, alg: key.alg, public_key_pem: pem });
+            else process.stdout.write(pem.endsWith('\n') ? pem : `${pem}\n`);
+            return;
+          }
+          writeFileAtomic(opts.out, pem.endsWith('\n') ? pem : `${pem}\n`, 0o644);
+          out.data({ file: opts.out, kid: key.kid, alg: key.alg });
+          out.text(`Wrote the public key of ${key.kid} (${key.alg}, ${key.state}) to ${opts.out}.`);
+        },
+      ),
+    );
 
   addStoreOptions(
     keys
@@ -154,30 +156,34 @@ export function registerKeysCommand(program: Command): void {
       .requiredOption('--private-key <file>', 'PEM file of the private key'),
   )
     .addHelpText('after', examples('m2m-auth keys import --private-key storage/oauth-private.key'))
-    .action(async (opts: { privateKey: string }, cmd: Command) => {
-      const options = storeOptionsOf(cmd);
-      const out = createOutput(options.json);
-      let pem: string;
-      try {
-        pem = readFileSync(opts.privateKey, 'utf8');
-      } catch (cause) {
-        const reason = (cause as NodeJS.ErrnoException).code ?? (cause as Error).message;
-        throw new CliError('FILE_UNREADABLE', `cannot read ${opts.privateKey}: ${reason}`, {
-          cause,
+    .action(
+      commandAction(async ({ out, withStore }, opts: { privateKey: string }) => {
+        let pem: string;
+        try {
+          pem = readFileSync(opts.privateKey, 'utf8');
+        } catch (cause) {
+          const reason = (cause as NodeJS.ErrnoException).code ?? (cause as Error).message;
+          throw new CliError(
+            'ERR_CLI_FILE_UNREADABLE',
+            `cannot read ${opts.privateKey}: ${reason}`,
+            {
+              cause,
+            },
+          );
+        }
+        const key = await withStore(async (store) => {
+          await advanceKeys(store);
+          return store.keys.import(pem);
         });
-      }
-      const key = await withStore(options, async (store) => {
-        await advanceKeys(store);
-        return store.keys.import(pem);
-      });
-      out.data(keyToJson(key));
-      out.text(
-        `Imported ${key.alg} key ${key.kid} (${key.state}).`,
-        key.state === 'active'
-          ? 'It signs new access tokens; verifiers that trust its public key keep working.'
-          : 'It is published as the next key; "m2m-auth keys rotate" activates it (add --now to do it at once).',
-      );
-    });
+        out.data(keyToJson(key));
+        out.text(
+          `Imported ${key.alg} key ${key.kid} (${key.state}).`,
+          key.state === 'active'
+            ? 'It signs new access tokens; verifiers that trust its public key keep working.'
+            : 'It is published as the next key; "m2m-auth keys rotate" activates it (add --now to do it at once).',
+        );
+      }),
+    );
 
   addStoreOptions(
     keys
@@ -202,24 +208,26 @@ export function registerKeysCommand(program: Command): void {
       ),
     )
     .action(
-      async (opts: { alg?: SigningAlg; propagation?: number; now?: boolean }, cmd: Command) => {
-        const options = storeOptionsOf(cmd);
-        const out = createOutput(options.json);
-        const { change, json, refused } = await withStore(
-          options,
-          (store) =>
-            rotateKeys(store, {
-              ...(opts.alg !== undefined ? { alg: opts.alg } : {}),
-              ...(opts.propagation !== undefined ? { propagationSec: opts.propagation } : {}),
-              immediately: opts.now === true,
-            }),
-          // A rotation replaces keys that exist: in the wrong folder it must not start a new store.
-          'existing',
-        );
-        warnRefused(refused);
-        out.data(json);
-        out.text(...changeToLines(change));
-      },
+      commandAction(
+        async (
+          { out, withStore },
+          opts: { alg?: SigningAlg; propagation?: number; now?: boolean },
+        ) => {
+          const { change, json, refused } = await withStore(
+            (store) =>
+              rotateKeys(store, {
+                ...(opts.alg !== undefined ? { alg: opts.alg } : {}),
+                ...(opts.propagation !== undefined ? { propagationSec: opts.propagation } : {}),
+                immediately: opts.now === true,
+              }),
+            // A rotation replaces keys that exist: in the wrong folder it must not start a new store.
+            'existing',
+          );
+          warnRefused(refused);
+          out.data(json);
+          out.text(...changeToLines(change));
+        },
+      ),
     );
 
   addStoreOptions(
@@ -231,17 +239,13 @@ export function registerKeysCommand(program: Command): void {
       .argument('<kid>', 'key ID (one that begins with "-" goes after "--")'),
   )
     .addHelpText('after', examples('m2m-auth keys revoke 3vQk…', 'm2m-auth keys revoke -- -4zx…'))
-    .action(async (kid: string, _opts: unknown, cmd: Command) => {
-      const options = storeOptionsOf(cmd);
-      const out = createOutput(options.json);
-      const { change, json } = await withStore(
-        options,
-        (store) => revokeKey(store, kid),
-        'existing',
-      );
-      out.data(json);
-      out.text(...(change.skipped ? [`Key ${kid} was already revoked.`] : changeToLines(change)));
-    });
+    .action(
+      commandAction(async ({ out, withStore }, kid: string, _opts: unknown) => {
+        const { change, json } = await withStore((store) => revokeKey(store, kid), 'existing');
+        out.data(json);
+        out.text(...(change.skipped ? [`Key ${kid} was already revoked.`] : changeToLines(change)));
+      }),
+    );
 }
 
 /**
@@ -265,7 +269,7 @@ async function exportableKey(store: Store, kid: string | undefined): Promise<Sig
     const active = (await store.keys.list()).find((key) => key.state === 'active');
     if (active === undefined) {
       throw new StoreError(
-        'NO_ACTIVE_KEY',
+        'ERR_NO_ACTIVE_KEY',
         'no active signing key; create one with: m2m-auth keys generate',
       );
     }
@@ -273,7 +277,7 @@ async function exportableKey(store: Store, kid: string | undefined): Promise<Sig
   }
   const key = await store.keys.get(kid);
   if (key === undefined)
-    throw new StoreError('KEY_NOT_FOUND', `no signing key with kid ${JSON.stringify(kid)}`);
-  if (key.state === 'revoked') throw new StoreError('KEY_REVOKED', `key ${kid} is revoked`);
+    throw new StoreError('ERR_KEY_NOT_FOUND', `no signing key with kid ${JSON.stringify(kid)}`);
+  if (key.state === 'revoked') throw new StoreError('ERR_KEY_REVOKED', `key ${kid} is revoked`);
   return key;
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { createOutput, examples } from '../internal/output.js';
-import { addStoreOptions, storeOptionsOf, withStore } from '../internal/store-options.js';
+import { commandAction } from '../internal/command-action.js';
+import { examples } from '../internal/output.js';
+import { addStoreOptions } from '../internal/store-options.js';
 
 /** Registers `m2m-auth migrate`: brings the database schema up to date (every command also does). */
 export function registerMigrateCommand(program: Command): void {
@@ -10,11 +11,11 @@ export function registerMigrateCommand(program: Command): void {
       .description('create or upgrade the database schema (safe to run any time)'),
   )
     .addHelpText('after', examples('m2m-auth migrate --database postgres://m2m@db:5432/m2m_auth'))
-    .action(async (_opts: unknown, cmd: Command) => {
-      const options = storeOptionsOf(cmd);
-      const out = createOutput(options.json);
-      const revision = await withStore(options, (store) => store.revision());
-      out.data({ migrated: true, revision });
-      out.text(`The database schema is up to date (store revision ${revision}).`);
-    });
+    .action(
+      commandAction(async ({ out, withStore }, _opts: unknown) => {
+        const revision = await withStore((store) => store.revision());
+        out.data({ migrated: true, revision });
+        out.text(`The database schema is up to date (store revision ${revision}).`);
+      }),
+    );
 }

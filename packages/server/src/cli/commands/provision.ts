@@ -1,12 +1,13 @@
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { formatProvisionReport } from '../../provision/format-provision-report.js';
-import { ProvisionError } from '../../provision/provision-error.js';
-import { type ProvisionReport, provisionServices } from '../../provision/provision-services.js';
+import { provisionServices } from '../../provision/provision-services.js';
 import { readManifest } from '../../provision/read-manifest.js';
 import type { SigningAlg } from '../../store/types.js';
-import { createOutput, examples } from '../internal/output.js';
-import { parseSeconds } from '../internal/parse-arguments.js';
-import { addStoreOptions, storeOptionsOf, withStore } from '../internal/store-options.js';
+import { CLI_EXIT_CODES } from '../exit-codes.js';
+import { commandAction } from '../internal/command-action.js';
+import { collectServiceName, parseSeconds } from '../internal/option-parsers.js';
+import { examples } from '../internal/output.js';
+import { addStoreOptions } from '../internal/store-options.js';
 
 /** Folder of the `.env` files when `--env-dir` is not given. */
 export const DEFAULT_ENV_DIR = './env';
@@ -15,7 +16,7 @@ export const DEFAULT_ENV_DIR = './env';
  * Exit status of a provisioning run that changed the store but could not write every `.env` (an
  * existing client's secret is unknown: see the warnings). 0 is complete, 1 an error (nothing changed).
  */
-export const EXIT_INCOMPLETE = 3;
+export const EXIT_INCOMPLETE = CLI_EXIT_CODES.INCOMPLETE;
 
 interface ProvisionCommandOptions {
   envDir: string;
@@ -29,11 +30,6 @@ interface ProvisionCommandOptions {
   secretGraceSec?: number;
   alg: SigningAlg;
   publicKeyPath?: string;
-}
-
-function collect(value: string, previous: string[] = []): string[] {
-  if (value.trim() === '') throw new InvalidArgumentError('expected a service name');
-  return [...previous, value.trim()];
 }
 
 /**
@@ -68,7 +64,11 @@ export function registerProvisionCommand(program: Command): void {
     .option('--dry-run', 'print the plan; change neither the store nor any file')
     .option('--prune', 'revoke active clients the manifest does not describe (except keep:)')
     .option('--rotate-secrets', 'issue new secrets to every existing client of the manifest')
-    .option('--rotate-secret <service>', 'issue a new secret to this client (repeatable)', collect)
+    .option(
+      '--rotate-secret <service>',
+      'issue a new secret to this client (repeatable)',
+      collectServiceName,
+    )
     .option(
       '--secret-grace-sec <sec>',
       'seconds a rotated secret stays accepted (default 0: at once rejected)',
@@ -88,49 +88,39 @@ export function registerProvisionCommand(program: Command): void {
         'm2m-auth provision services.yaml --prune --rotate-secret ms_admin --json',
       ),
     )
-    .action(async (manifestPath: string, opts: ProvisionCommandOptions, cmd: Command) => {
-      const storeOptions = storeOptionsOf(cmd);
-      const out = createOutput(storeOptions.json);
-      let report: ProvisionReport;
-      try {
-        // Read and validate the manifest before opening the store: a bad manifest touches nothing.
-        const manifest = await readManifest(manifestPath);
-        report = await withStore(storeOptions, (store) =>
-          provisionServices(store, manifest, {
-            envDir: opts.envDir,
-            authUrl: opts.authUrl,
-            issuer: opts.issuer,
-            jwksUrl: opts.jwksUrl,
-            dryRun: opts.dryRun === true,
-            prune: opts.prune === true,
-            rotateSecrets: opts.rotateSecrets ? true : (opts.rotateSecret ?? false),
-            secretGraceSec: opts.secretGraceSec ?? 0,
-            keyAlg: opts.alg,
-            ...(opts.publicKeyPath === undefined ? {} : { publicKeyPath: opts.publicKeyPath }),
-          }),
-        );
-      } catch (err) {
-        // One problem per line (each with file:line:col), rather than the CLI's single line.
-        if (err instanceof ProvisionError) {
-          cmd.error(`error: ${err.message.replace(/\n/g, '\n  ')}`, {
-            exitCode: 1,
-            code: `m2m-auth.provision.${err.code}`,
-          });
-        }
-        throw err;
-      }
-      out.data(report);
-      out.text(formatProvisionReport(report).trimEnd());
-      if (!out.json) {
-        for (const warning of report.warnings)
-          process.stderr.write(`m2m-auth: warning: ${warning}\n`);
-      }
-      if (!report.complete) {
-        const skipped = report.files.filter((f) => f.action === 'skip').map((f) => f.service);
-        cmd.error(
-          `incomplete: not written, secret unknown: ${skipped.join(', ')} (see --rotate-secret)`,
-          { exitCode: EXIT_INCOMPLETE, code: 'm2m-auth.provision.INCOMPLETE' },
-        );
-      }
-    });
+    .action(
+      commandAction(
+        async ({ out, cmd, withStore }, manifestPath: string, opts: ProvisionCommandOptions) => {
+          // Read and validate the manifest before opening the store: a bad manifest touches nothing.
+          const manifest = await readManifest(manifestPath);
+          const report = await withStore((store) =>
+            provisionServices(store, manifest, {
+              envDir: opts.envDir,
+              authUrl: opts.authUrl,
+              issuer: opts.issuer,
+              jwksUrl: opts.jwksUrl,
+              dryRun: opts.dryRun === true,
+              prune: opts.prune === true,
+              rotateSecrets: opts.rotateSecrets ? true : (opts.rotateSecret ?? false),
+              secretGraceSec: opts.secretGraceSec ?? 0,
+              keyAlg: opts.alg,
+              ...(opts.publicKeyPath === undefined ? {} : { publicKeyPath: opts.publicKeyPath }),
+            }),
+          );
+          out.data(report);
+          out.text(formatProvisionReport(report).trimEnd());
+          if (!out.json) {
+            for (const warning of report.warnings)
+              process.stderr.write(`m2m-auth: warning: ${warning}\n`);
+          }
+          if (!report.complete) {
+            const skipped = report.files.filter((f) => f.action === 'skip').map((f) => f.service);
+            cmd.error(
+              `incomplete: not written, secret unknown: ${skipped.join(', ')} (see --rotate-secret)`,
+              { exitCode: EXIT_INCOMPLETE, code: 'm2m-auth.provision.INCOMPLETE' },
+            );
+          }
+        },
+      ),
+    );
 }

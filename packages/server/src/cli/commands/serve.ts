@@ -12,9 +12,8 @@ import { DEFAULT_AUTH_FAILURE_LIMITS } from '../../limits/auth-failure-limiter.j
 import type { RunningServer } from '../../server/start-server.js';
 import type { SigningAlg } from '../../store/types.js';
 import { CliError } from '../internal/cli-error.js';
+import { parseDuration, parseList, parseSeconds } from '../internal/option-parsers.js';
 import { examples } from '../internal/output.js';
-import { parseList, parseSeconds } from '../internal/parse-arguments.js';
-import { parseDuration } from '../internal/parse-duration.js';
 import { addPoolOptions, type PoolFlags, poolOptionsOf } from '../internal/pool-options.js';
 import { addStoreOptions, newSqliteFile, storeOptionsOf } from '../internal/store-options.js';
 
@@ -296,10 +295,10 @@ export function registerServeCommand(program: Command): void {
       const { databaseUrl, json } = storeOptionsOf(cmd);
       applyBooleanEnv(opts, cmd, process.env);
       if (opts.adminPort === undefined && cmd.getOptionValueSource('adminHost') !== 'default') {
-        throw new CliError('USAGE', '--admin-host applies to --admin-port');
+        throw new CliError('ERR_CLI_USAGE', '--admin-host applies to --admin-port');
       }
       if (opts.adminPort === undefined && opts.metricsClientId === true) {
-        throw new CliError('USAGE', '--metrics-client-id applies to --admin-port');
+        throw new CliError('ERR_CLI_USAGE', '--metrics-client-id applies to --admin-port');
       }
       const say = (line: string) => {
         // Human lines go to stderr so stdout stays pure JSON log lines for log collectors.
@@ -307,7 +306,7 @@ export function registerServeCommand(program: Command): void {
       };
       if (opts.propagation !== undefined && opts.rotateEvery === undefined) {
         throw new CliError(
-          'USAGE',
+          'ERR_CLI_USAGE',
           '--propagation applies to --rotate-every (for a one-off rotation: m2m-auth keys rotate --propagation <sec>)',
         );
       }
@@ -426,7 +425,7 @@ export function registerServeCommand(program: Command): void {
           await server.close();
           const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
           throw new CliError(
-            'FILE_UNWRITABLE',
+            'ERR_CLI_FILE_UNWRITABLE',
             `--publish-keys: cannot write the key files in ${opts.publishKeys}: ${reason}`,
             { cause: err },
           );
@@ -472,7 +471,7 @@ function applyBooleanEnv(
     const normalized = value.trim().toLowerCase();
     if (normalized === 'true' || normalized === '1') opts[key] = true;
     else if (normalized === 'false' || normalized === '0') opts[key] = false;
-    else throw new CliError('USAGE', `${name} must be true or false, not "${value}"`);
+    else throw new CliError('ERR_CLI_USAGE', `${name} must be true or false, not "${value}"`);
   }
 }
 
@@ -493,7 +492,7 @@ async function listenOrExplain<T>(
         : `${opts.host}:${opts.port}`;
     if (code === 'EADDRINUSE') {
       throw new CliError(
-        'USAGE',
+        'ERR_CLI_USAGE',
         `cannot listen on ${where}: the port is already in use (EADDRINUSE)`,
         {
           cause: err,
@@ -501,14 +500,18 @@ async function listenOrExplain<T>(
       );
     }
     if (code === 'EACCES') {
-      throw new CliError('USAGE', `cannot listen on ${where}: permission denied (EACCES)`, {
+      throw new CliError('ERR_CLI_USAGE', `cannot listen on ${where}: permission denied (EACCES)`, {
         cause: err,
       });
     }
     if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
-      throw new CliError('USAGE', `cannot listen on ${where}: no such local address (${code})`, {
-        cause: err,
-      });
+      throw new CliError(
+        'ERR_CLI_USAGE',
+        `cannot listen on ${where}: no such local address (${code})`,
+        {
+          cause: err,
+        },
+      );
     }
     throw err;
   }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { createOutput, examples, formatTime } from '../internal/output.js';
-import { addStoreOptions, storeOptionsOf, withStore } from '../internal/store-options.js';
+import { commandAction } from '../internal/command-action.js';
+import { examples, formatTime } from '../internal/output.js';
+import { addStoreOptions } from '../internal/store-options.js';
 
 /**
  * Registers `m2m-auth token revoke <jti>`: records a token id as revoked, so that the revocation
@@ -21,17 +22,17 @@ export function registerTokenCommand(program: Command): void {
       .argument('<jti>', 'the token id (the jti claim; audit events list it)'),
   )
     .addHelpText('after', examples('m2m-auth token revoke 0b5e1c52-8f0e-4c55-9a4e-2d7c1f9a3b11'))
-    .action(async (jti: string, _opts: unknown, cmd: Command) => {
-      const options = storeOptionsOf(cmd);
-      const out = createOutput(options.json);
-      const entry = await withStore(options, (store) => store.revocations.revokeToken(jti));
-      out.data({
-        jti: entry.jti,
-        revoked_at: entry.revokedAt,
-        feed_until: entry.expiresAt,
-      });
-      out.text(
-        `Revoked token ${entry.jti} at ${formatTime(entry.revokedAt)}; it stays in GET /revocations until ${formatTime(entry.expiresAt)}.`,
-      );
-    });
+    .action(
+      commandAction(async ({ out, withStore }, jti: string, _opts: unknown) => {
+        const entry = await withStore((store) => store.revocations.revokeToken(jti));
+        out.data({
+          jti: entry.jti,
+          revoked_at: entry.revokedAt,
+          feed_until: entry.expiresAt,
+        });
+        out.text(
+          `Revoked token ${entry.jti} at ${formatTime(entry.revokedAt)}; it stays in GET /revocations until ${formatTime(entry.expiresAt)}.`,
+        );
+      }),
+    );
 }

@@ -3,9 +3,10 @@ import { type Command, Option } from 'commander';
 import { DEFAULT_TRUST_MAX_LIFETIME_SEC } from '../../clients/kysely-trust-store.js';
 import type { TrustedIssuer } from '../../store/types.js';
 import { CliError } from '../internal/cli-error.js';
-import { createOutput, examples, formatTable } from '../internal/output.js';
-import { parseSeconds } from '../internal/parse-arguments.js';
-import { addStoreOptions, storeOptionsOf, withStore } from '../internal/store-options.js';
+import { commandAction } from '../internal/command-action.js';
+import { parseSeconds } from '../internal/option-parsers.js';
+import { examples, formatTable } from '../internal/output.js';
+import { addStoreOptions } from '../internal/store-options.js';
 
 /** Time allowed for the discovery request of `trust add --discovery`, milliseconds. */
 const DISCOVERY_TIMEOUT_MS = 5_000;
@@ -78,57 +79,64 @@ export function registerTrustCommand(program: Command): void {
         'm2m-auth trust add cluster --preset kubernetes --issuer https://kubernetes.default.svc.cluster.local --audience m2m-auth --max-lifetime 3600',
       ),
     )
-    .action(async (name: string, opts: AddFlags, cmd: Command) => {
-      const options = storeOptionsOf(cmd);
-      const out = createOutput(options.json);
-      const sources = [opts.jwksUri, opts.jwksFile, opts.discovery].filter((v) => v !== undefined);
-      if (sources.length === 0 && opts.preset !== undefined) {
-        opts.jwksUri = `${opts.issuer.replace(/\/+$/, '')}${PRESET_JWKS_PATH[opts.preset]}`;
-        sources.push(opts.jwksUri);
-      }
-      if (sources.length !== 1) {
-        throw new CliError('USAGE', 'give exactly one of --jwks-uri, --jwks-file and --discovery');
-      }
-      let keySource: { jwksUri: string } | { jwks: string };
-      if (opts.jwksFile !== undefined) {
-        try {
-          keySource = { jwks: readFileSync(opts.jwksFile, 'utf8') };
-        } catch (cause) {
-          const reason = (cause as NodeJS.ErrnoException).code ?? 'unreadable';
-          throw new CliError('FILE_UNREADABLE', `cannot read ${opts.jwksFile}: ${reason}`, {
-            cause,
-          });
+    .action(
+      commandAction(async ({ out, withStore }, name: string, opts: AddFlags) => {
+        const sources = [opts.jwksUri, opts.jwksFile, opts.discovery].filter(
+          (v) => v !== undefined,
+        );
+        if (sources.length === 0 && opts.preset !== undefined) {
+          opts.jwksUri = `${opts.issuer.replace(/\/+$/, '')}${PRESET_JWKS_PATH[opts.preset]}`;
+          sources.push(opts.jwksUri);
         }
-      } else if (opts.jwksUri !== undefined) {
-        keySource = { jwksUri: opts.jwksUri };
-      } else {
-        keySource = { jwksUri: await discoverJwksUri(opts.issuer) };
-      }
-      const added = await withStore(options, (store) =>
-        store.trust.add({
-          name,
-          issuer: opts.issuer,
-          audience: opts.audience,
-          ...keySource,
-          ...(opts.maxLifetime === undefined ? {} : { maxLifetimeSec: opts.maxLifetime }),
-        }),
-      );
-      out.data(trustToJson(added));
-      out.text(
-        `Trusted issuer ${added.name}: ${added.issuer}`,
-        `  keys:         ${added.jwksUri ?? `${added.keys?.length ?? 0} in the database`}`,
-        `  audience:     ${added.audience}`,
-        `  max lifetime: ${added.maxLifetimeSec} s`,
-        '',
-        `Bind a client to one of its subjects: m2m-auth client create <name> --federated-subject ${added.name}:system:serviceaccount:<namespace>:<account>`,
-      );
-    });
+        if (sources.length !== 1) {
+          throw new CliError(
+            'ERR_CLI_USAGE',
+            'give exactly one of --jwks-uri, --jwks-file and --discovery',
+          );
+        }
+        let keySource: { jwksUri: string } | { jwks: string };
+        if (opts.jwksFile !== undefined) {
+          try {
+            keySource = { jwks: readFileSync(opts.jwksFile, 'utf8') };
+          } catch (cause) {
+            const reason = (cause as NodeJS.ErrnoException).code ?? 'unreadable';
+            throw new CliError(
+              'ERR_CLI_FILE_UNREADABLE',
+              `cannot read ${opts.jwksFile}: ${reason}`,
+              {
+                cause,
+              },
+            );
+          }
+        } else if (opts.jwksUri !== undefined) {
+          keySource = { jwksUri: opts.jwksUri };
+        } else {
+          keySource = { jwksUri: await discoverJwksUri(opts.issuer) };
+        }
+        const added = await withStore((store) =>
+          store.trust.add({
+            name,
+            issuer: opts.issuer,
+            audience: opts.audience,
+            ...keySource,
+            ...(opts.maxLifetime === undefined ? {} : { maxLifetimeSec: opts.maxLifetime }),
+          }),
+        );
+        out.data(trustToJson(added));
+        out.text(
+          `Trusted issuer ${added.name}: ${added.issuer}`,
+          `  keys:         ${added.jwksUri ?? `${added.keys?.length ?? 0} in the database`}`,
+          `  audience:     ${added.audience}`,
+          `  max lifetime: ${added.maxLifetimeSec} s`,
+          '',
+          `Bind a client to one of its subjects: m2m-auth client create <name> --federated-subject ${added.name}:system:serviceaccount:<namespace>:<account>`,
+        );
+      }),
+    );
 
   addStoreOptions(trust.command('list').description('list trusted issuers')).action(
-    async (_opts: unknown, cmd: Command) => {
-      const options = storeOptionsOf(cmd);
-      const out = createOutput(options.json);
-      const all = await withStore(options, (store) => store.trust.list(), 'existing');
+    commandAction(async ({ out, withStore }, _opts: unknown) => {
+      const all = await withStore((store) => store.trust.list(), 'existing');
       out.data(all.map(trustToJson));
       if (all.length === 0) {
         out.text(
@@ -148,7 +156,7 @@ export function registerTrustCommand(program: Command): void {
           ]),
         ]),
       );
-    },
+    }),
   );
 
   addStoreOptions(
@@ -158,13 +166,13 @@ export function registerTrustCommand(program: Command): void {
         'stop trusting an issuer; the clients bound to its subjects can no longer authenticate',
       )
       .argument('<name>', 'trust name'),
-  ).action(async (name: string, _opts: unknown, cmd: Command) => {
-    const options = storeOptionsOf(cmd);
-    const out = createOutput(options.json);
-    await withStore(options, (store) => store.trust.remove(name), 'existing');
-    out.data({ removed: name });
-    out.text(`Removed trusted issuer ${name}.`);
-  });
+  ).action(
+    commandAction(async ({ out, withStore }, name: string, _opts: unknown) => {
+      await withStore((store) => store.trust.remove(name), 'existing');
+      out.data({ removed: name });
+      out.text(`Removed trusted issuer ${name}.`);
+    }),
+  );
 }
 
 /** Reads `jwks_uri` from the issuer's OpenID discovery document (no redirects, bounded time). */
@@ -181,7 +189,7 @@ async function discoverJwksUri(issuer: string): Promise<string> {
     body = await response.json();
   } catch (cause) {
     throw new CliError(
-      'USAGE',
+      'ERR_CLI_USAGE',
       `discovery at ${url} failed (${(cause as Error).message}); give --jwks-uri or --jwks-file instead`,
       { cause },
     );
@@ -189,7 +197,7 @@ async function discoverJwksUri(issuer: string): Promise<string> {
   const found = (body as { issuer?: unknown; jwks_uri?: unknown } | null) ?? {};
   if (found.issuer !== issuer || typeof found.jwks_uri !== 'string') {
     throw new CliError(
-      'USAGE',
+      'ERR_CLI_USAGE',
       `discovery at ${url} does not describe issuer ${issuer} with a jwks_uri`,
     );
   }

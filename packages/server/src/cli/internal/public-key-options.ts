@@ -34,17 +34,17 @@ export function addPublicKeyOptions(command: Command, verb: string): Command {
 /**
  * The keys the flags name, read from their files, or undefined when none was given.
  *
- * @throws CliError `USAGE` (both --public-key and --jwks-uri, --alg alone), `FILE_UNREADABLE`.
+ * @throws CliError `ERR_CLI_USAGE` (both --public-key and --jwks-uri, --alg alone), `ERR_CLI_FILE_UNREADABLE`.
  */
 export function publicKeysOf(flags: PublicKeyFlags): NewClientPublicKeys | undefined {
   const files = flags.publicKey ?? [];
   if (files.length > 0 && flags.jwksUri !== undefined) {
-    throw new CliError('USAGE', 'give either --public-key or --jwks-uri, not both');
+    throw new CliError('ERR_CLI_USAGE', 'give either --public-key or --jwks-uri, not both');
   }
   if (flags.jwksUri !== undefined) {
     if (flags.alg === undefined) {
       throw new CliError(
-        'USAGE',
+        'ERR_CLI_USAGE',
         `--jwks-uri needs --alg (${CLIENT_ASSERTION_ALGS.join(', ')}): the algorithm is pinned per client`,
       );
     }
@@ -52,7 +52,7 @@ export function publicKeysOf(flags: PublicKeyFlags): NewClientPublicKeys | undef
   }
   if (files.length === 0) {
     if (flags.alg !== undefined)
-      throw new CliError('USAGE', '--alg goes with --public-key or --jwks-uri');
+      throw new CliError('ERR_CLI_USAGE', '--alg goes with --public-key or --jwks-uri');
     return undefined;
   }
   const publicKeys = files.map((file) => {
@@ -60,7 +60,7 @@ export function publicKeysOf(flags: PublicKeyFlags): NewClientPublicKeys | undef
       return readFileSync(file, 'utf8');
     } catch (cause) {
       const reason = (cause as NodeJS.ErrnoException).code ?? 'unreadable';
-      throw new CliError('FILE_UNREADABLE', `cannot read ${file}: ${reason}`, { cause });
+      throw new CliError('ERR_CLI_FILE_UNREADABLE', `cannot read ${file}: ${reason}`, { cause });
     }
   });
   return flags.alg === undefined ? { publicKeys } : { publicKeys, alg: flags.alg };

@@ -55,7 +55,7 @@ export type StoreAccess = 'existing' | 'create';
 /**
  * Opens the store for one command, runs `fn`, and always closes it.
  *
- * @param access `existing`: a database that does not exist is an error (`DATABASE_NOT_FOUND`)
+ * @param access `existing`: a database that does not exist is an error (`ERR_DATABASE_NOT_FOUND`)
  *   naming its path and `DATABASE_URL`; `create` (default): it is created, and stderr says where.
  */
 export async function withStore<T>(
@@ -70,9 +70,9 @@ export async function withStore<T>(
   try {
     store = await openStore({ databaseUrl: options.databaseUrl, mustExist: access === 'existing' });
   } catch (err) {
-    if (err instanceof StoreError && err.code === 'DATABASE_NOT_FOUND') {
+    if (err instanceof StoreError && err.code === 'ERR_DATABASE_NOT_FOUND') {
       throw new StoreError(
-        'DATABASE_NOT_FOUND',
+        'ERR_DATABASE_NOT_FOUND',
         `${err.message} (${describeSource(options)}); this command creates no database: run it where the database is, or set DATABASE_URL (or --database) to it`,
       );
     }

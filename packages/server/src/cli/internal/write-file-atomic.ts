@@ -7,7 +7,7 @@ import { CliError } from './cli-error.js';
  * file) never see it half-written.
  *
  * @param mode file mode, e.g. 0o644 for public keys
- * @throws {CliError} `FILE_UNWRITABLE`
+ * @throws {CliError} `ERR_CLI_FILE_UNWRITABLE`
  */
 export function writeFileAtomic(path: string, content: string, mode: number): void {
   const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
@@ -18,6 +18,6 @@ export function writeFileAtomic(path: string, content: string, mode: number): vo
   } catch (cause) {
     rmSync(tmp, { force: true });
     const reason = (cause as NodeJS.ErrnoException).code ?? (cause as Error).message;
-    throw new CliError('FILE_UNWRITABLE', `cannot write ${path}: ${reason}`, { cause });
+    throw new CliError('ERR_CLI_FILE_UNWRITABLE', `cannot write ${path}: ${reason}`, { cause });
   }
 }

@@ -7,18 +7,12 @@
  * kept here so that the server does not depend on the verifier's internals.
  */
 
+import { ClientAssertionRefused } from '../client-assertion-refused.js';
+
 /** A compact JWS split and parsed; `reason` of a refusal is a fixed string for the audit log. */
 export interface StrictJws {
   readonly header: Record<string, unknown>;
   readonly payload: Record<string, unknown>;
-}
-
-/** Thrown with a fixed, input-free reason. */
-export class JwsFormatError extends Error {
-  constructor(reason: string) {
-    super(reason);
-    this.name = 'JwsFormatError';
-  }
 }
 
 const LAST_OF_TWO = 'AQgw';
@@ -47,20 +41,21 @@ export function isCanonicalBase64url(value: string): boolean {
 /**
  * Splits and parses a compact JWS strictly (see the module comment).
  *
- * @throws JwsFormatError with a fixed reason.
+ * @throws ClientAssertionRefused with a fixed reason.
  */
 export function parseStrictJws(token: string): StrictJws {
   const parts = token.split('.');
-  if (parts.length === 5) throw new JwsFormatError('assertion is a JWE; a signed JWT is required');
-  if (parts.length !== 3) throw new JwsFormatError('assertion is not a compact JWS');
+  if (parts.length === 5)
+    throw new ClientAssertionRefused('assertion is a JWE; a signed JWT is required');
+  if (parts.length !== 3) throw new ClientAssertionRefused('assertion is not a compact JWS');
   const [header, payload, signature] = parts as [string, string, string];
-  if (signature === '') throw new JwsFormatError('assertion is unsigned (empty signature)');
+  if (signature === '') throw new ClientAssertionRefused('assertion is unsigned (empty signature)');
   if (
     !isCanonicalBase64url(header) ||
     !isCanonicalBase64url(payload) ||
     !isCanonicalBase64url(signature)
   ) {
-    throw new JwsFormatError('assertion is not canonical base64url');
+    throw new ClientAssertionRefused('assertion is not canonical base64url');
   }
   return {
     header: parseJsonObject(Buffer.from(header, 'base64url'), 'header'),
@@ -75,13 +70,13 @@ function parseJsonObject(bytes: Uint8Array, part: string): Record<string, unknow
     text = utf8.decode(bytes);
     value = JSON.parse(text);
   } catch {
-    throw new JwsFormatError(`assertion ${part} is not valid UTF-8 JSON`);
+    throw new ClientAssertionRefused(`assertion ${part} is not valid UTF-8 JSON`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new JwsFormatError(`assertion ${part} is not a JSON object`);
+    throw new ClientAssertionRefused(`assertion ${part} is not a JSON object`);
   }
   if (hasDuplicateMember(text)) {
-    throw new JwsFormatError(`assertion ${part} has duplicate member names`);
+    throw new ClientAssertionRefused(`assertion ${part} has duplicate member names`);
   }
   return value as Record<string, unknown>;
 }

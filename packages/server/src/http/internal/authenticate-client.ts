@@ -1,66 +1,76 @@
-import { hashClientSecret } from '../../clients/hash-client-secret.js';
+import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import { verifyClientSecret } from '../../clients/verify-client-secret.js';
 import { AuthServerError } from '../../errors/auth-server-error.js';
-import { extractClientCredentials } from '../../grants/internal/extract-client-credentials.js';
-import type { ClientRecord } from '../../store/types.js';
+import {
+  type AuthenticatedClient,
+  authenticateClient,
+  type ClientAuthenticationContext,
+  readClientCredentials,
+} from '../../grants/authenticate-client.js';
+import type { TokenRequest, TokenRequestFacts } from '../../grants/client-credentials-grant.js';
+import { createTokenGrantContext } from '../routes/token-route.js';
 import type { ServerContext } from './server-context.js';
 
-/** A hash no presented secret can match, compared against for unknown clients (same work). */
-const DECOY_HASHES = [hashClientSecret(crypto.randomUUID() + crypto.randomUUID())];
-const MAX_CLIENT_ID_LENGTH = 255;
+/**
+ * The client authentication of the token endpoint, for the other endpoints a client calls
+ * (introspection, RFC 7662 §2.1; revocation, RFC 7009 §2.1): the same grant context, so the same
+ * methods (client_secret_basic, client_secret_post, private_key_jwt with the token endpoint's
+ * audience rules and single-use jtis, trusted issuers), legacy Passport hashes and failure limits.
+ */
+export function createClientAuthentication(
+  context: ServerContext,
+  log: Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>,
+): ClientAuthenticationContext {
+  return createTokenGrantContext(context, verifyClientSecret, {
+    counts: context.legacySecretVerifications,
+    log,
+  });
+}
 
 /**
- * Authenticates the client calling an endpoint other than the token endpoint (introspection,
- * revocation) with a client secret as the token endpoint does (RFC 6749 §2.3.1: Basic or body
- * credentials; client assertions are refused here),
- * under the same failure limits: refused with 429 before any lookup once a limit is reached, and
- * every outcome counted.
+ * Authenticates the client of an introspection or revocation request, as the token endpoint does:
+ * several `Authorization` headers are refused, the store view is brought up to date, the
+ * credentials are read (control characters refused and counted) and checked under the failure
+ * limits. `facts` learns the presented client_id and method, for the audit of a refusal.
  *
- * @returns the authenticated, non-revoked client.
+ * @returns the authenticated, non-revoked client and its method.
  * @throws AuthServerError `ERR_CLIENT_AUTH_MULTIPLE_METHODS`, `ERR_CLIENT_AUTH_MISSING`,
- *   `ERR_CLIENT_AUTH_MALFORMED`, `ERR_CLIENT_AUTH_METHOD_UNSUPPORTED`, `ERR_CLIENT_AUTH_FAILED`,
- *   `ERR_CLIENT_AUTH_RATE_LIMITED`, `ERR_STORE_UNAVAILABLE`.
+ *   `ERR_CLIENT_AUTH_MALFORMED`, `ERR_CLIENT_AUTH_CONTROL_CHARACTERS`,
+ *   `ERR_CLIENT_AUTH_METHOD_UNSUPPORTED`, `ERR_CLIENT_AUTH_FAILED`, `ERR_CLIENT_AUTH_RATE_LIMITED`,
+ *   `ERR_STORE_UNAVAILABLE`.
  */
-export async function authenticateClient(
-  context: ServerContext,
+export async function authenticateEndpointClient(
+  request: FastifyRequest,
   params: Record<string, unknown>,
-  authorization: string | undefined,
-  sourceAddress: string,
-): Promise<ClientRecord> {
-  const presented = extractClientCredentials(params, authorization);
-  const limiter = context.authFailureLimiter;
-  const refusal = limiter?.check(presented.clientId, sourceAddress, Date.now());
-  if (refusal !== undefined) {
-    throw new AuthServerError('ERR_CLIENT_AUTH_RATE_LIMITED', {
-      cause: `failure limit per ${refusal.scope.replaceAll('_', ' ')}`,
-      retryAfterSec: refusal.retryAfterSec,
+  context: ServerContext,
+  authentication: ClientAuthenticationContext,
+  facts: TokenRequestFacts,
+): Promise<AuthenticatedClient> {
+  if (countAuthorizationHeaders(request.raw.rawHeaders) > 1) {
+    // Node keeps only the first of several Authorization headers: refuse rather than pick one.
+    throw new AuthServerError('ERR_CLIENT_AUTH_MULTIPLE_METHODS', {
+      cause: 'several Authorization headers',
     });
   }
   const fresh = context.cache.ensureFresh();
   if (fresh !== undefined) await fresh;
-  const credentials =
-    presented.clientId.length > MAX_CLIENT_ID_LENGTH
-      ? undefined
-      : await context.cache.findClient(presented.clientId);
-  const nowSec = Math.floor(Date.now() / 1000);
-  // These endpoints take client secrets only: an assertion (private_key_jwt) is refused like a
-  // wrong secret, after the same decoy comparison.
-  const secret = presented.method === 'private_key_jwt' ? '' : presented.clientSecret;
-  const secretOk =
-    verifyClientSecret(secret, credentials?.secrets ?? DECOY_HASHES, nowSec) &&
-    presented.method !== 'private_key_jwt';
-  const ok = credentials !== undefined && secretOk && credentials.client.revokedAt === null;
-  if (ok) limiter?.recordSuccess(presented.clientId, sourceAddress, Date.now());
-  else limiter?.recordFailure(presented.clientId, sourceAddress, Date.now());
-  if (!ok || credentials === undefined) {
-    throw new AuthServerError('ERR_CLIENT_AUTH_FAILED', {
-      cause:
-        credentials === undefined
-          ? 'unknown client_id'
-          : credentials.client.revokedAt !== null
-            ? 'client revoked'
-            : 'secret mismatch',
-    });
+  const tokenRequest: TokenRequest = {
+    params,
+    authorization: request.headers.authorization,
+    sourceAddress: request.ip,
+    facts,
+  };
+  const presented = readClientCredentials(tokenRequest, authentication);
+  facts.clientId = presented.clientId;
+  facts.authMethod = presented.method;
+  return authenticateClient(presented, tokenRequest, authentication);
+}
+
+/** How many `Authorization` header lines a request carried (names at even indexes). */
+function countAuthorizationHeaders(rawHeaders: readonly string[]): number {
+  let count = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    if (rawHeaders[i]?.toLowerCase() === 'authorization') count++;
   }
-  return credentials.client;
+  return count;
 }

@@ -9,7 +9,7 @@ import { StoreError } from '../../store/store-error.js';
  */
 export function toAuthServerError(err: unknown): AuthServerError {
   if (err instanceof AuthServerError) return err;
-  if (err instanceof StoreError && err.code === 'DATABASE_ERROR') {
+  if (err instanceof StoreError && err.code === 'ERR_DATABASE_ERROR') {
     return new AuthServerError('ERR_STORE_UNAVAILABLE', { cause: err });
   }
   const fastifyCode = (err as { code?: unknown } | null)?.code;

@@ -16,6 +16,15 @@ export interface TokenAudit {
     err: AuthServerError,
     facts: TokenRequestFacts | undefined,
   ): void;
+  /**
+   * Records the event of an introspection or revocation request (RFC 7662, RFC 7009): who asked
+   * and the outcome; the token only as its `jti` or a digest prefix, never itself.
+   */
+  endpoint(
+    request: FastifyRequest,
+    event: Omit<AuditEvent, 'timeMs' | 'sourceAddress'>,
+    msg: string,
+  ): void;
 }
 
 /** Client identifiers are UUIDs (clients/kysely-client-store.ts); anything else may be a secret. */
@@ -81,6 +90,10 @@ export function createTokenAudit(logEnabled: boolean, writer: AuditWriter | unde
         'token request refused',
       );
     },
+    endpoint(request, event, msg) {
+      if (!wanted) return;
+      record(request.log, { timeMs: Date.now(), sourceAddress: request.ip ?? null, ...event }, msg);
+    },
   };
 }
 
@@ -109,7 +122,7 @@ function truncate(value: string): string {
  * The private detail of a refusal: our own fixed strings as they are (cut to size); for errors only
  * their code or name — never a message, which may quote input.
  */
-function describeCause(cause: unknown): string | null {
+export function describeCause(cause: unknown): string | null {
   if (cause === undefined || cause === null) return null;
   if (typeof cause === 'string') return truncate(cause);
   const code = (cause as { code?: unknown }).code;

@@ -1,8 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { AuthServerError } from '../../errors/auth-server-error.js';
+import type { TokenRequestFacts } from '../../grants/client-credentials-grant.js';
 import { checkParameters } from '../../grants/internal/check-parameters.js';
 import { readParam } from '../../grants/internal/read-param.js';
-import { authenticateClient } from '../internal/authenticate-client.js';
+import {
+  authenticateEndpointClient,
+  createClientAuthentication,
+} from '../internal/authenticate-client.js';
+import { auditEndpointRefusal, tokenDigest } from '../internal/endpoint-audit.js';
 import { inspectAccessToken } from '../internal/inspect-access-token.js';
 import type { ServerContext } from '../internal/server-context.js';
 
@@ -19,35 +24,67 @@ export const INTROSPECT_SCOPE = 'm2m-auth:introspect';
 /**
  * Registers `POST /oauth/introspect` (RFC 7662): for resource servers that cannot verify tokens
  * locally (gateways such as Apache mod_oauth2, non-Node services). The caller authenticates as a
- * client (Basic or body credentials, under the token endpoint's failure limits) holding
- * {@link INTROSPECT_SCOPE}. The answer is `{"active": false}` for anything that is not a valid
+ * client exactly as at the token endpoint (RFC 7662 §2.1: client_secret_basic, client_secret_post,
+ * private_key_jwt, adopted Passport hashes; the same failure limits) and must hold
+ * {@link INTROSPECT_SCOPE}. Every request is an audit event: the caller, the outcome, and the
+ * token's `jti` (or a digest prefix of a token that is not ours), never the token. The answer is `{"active": false}` for anything that is not a valid
  * token of this issuer now — malformed, unknown, wrongly signed, expired, revoked (§2.2 reveals no
  * reason) — and otherwise `active: true` with the token's RFC 9068 claims and `token_type`.
  * `Cache-Control: no-store`: a cached "active" would outlive a revocation.
  */
 export function registerIntrospectionRoute(app: FastifyInstance, context: ServerContext): void {
-  app.post(context.basePath + INTROSPECTION_PATH, async (request, reply) => {
-    reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
-    const params = (request.body as Record<string, unknown> | undefined) ?? {};
-    checkParameters(params);
-    const token = readParam(params, 'token');
-    // token_type_hint (§2.1) may be ignored: this server issues one kind of token.
-    readParam(params, 'token_type_hint');
-    const client = await authenticateClient(
-      context,
-      params,
-      request.headers.authorization,
-      request.ip,
-    );
-    if (!client.scopes.includes(INTROSPECT_SCOPE)) {
-      throw new AuthServerError('ERR_INTROSPECTION_NOT_ALLOWED', { cause: client.clientId });
-    }
-    if (token === undefined) throw new AuthServerError('ERR_TOKEN_PARAMETER_MISSING');
-    const inspected = await inspectAccessToken(context, token);
-    if (inspected.state !== 'active') return { active: false };
-    return { active: true, ...inspected.claims, token_type: 'Bearer' };
-  });
-  registerPostOnly(app, context.basePath + INTROSPECTION_PATH);
+  const authentication = createClientAuthentication(context, app.log);
+  const facts = new WeakMap<object, TokenRequestFacts>();
+  const path = context.basePath + INTROSPECTION_PATH;
+  app.post(
+    path,
+    {
+      // Every refusal, body parsing included, is audited with what was learned before it.
+      onError: async (request, _reply, error) =>
+        auditEndpointRefusal(context, request, error, facts.get(request), 'introspection_refused'),
+    },
+    async (request, reply) => {
+      reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+      const learned: TokenRequestFacts = {};
+      facts.set(request, learned);
+      const params = (request.body as Record<string, unknown> | undefined) ?? {};
+      checkParameters(params);
+      const token = readParam(params, 'token');
+      // token_type_hint (§2.1) may be ignored: this server issues one kind of token.
+      readParam(params, 'token_type_hint');
+      const { client, method } = await authenticateEndpointClient(
+        request,
+        params,
+        context,
+        authentication,
+        learned,
+      );
+      learned.clientId = client.clientId;
+      if (!client.scopes.includes(INTROSPECT_SCOPE)) {
+        throw new AuthServerError('ERR_INTROSPECTION_NOT_ALLOWED', { cause: client.clientId });
+      }
+      if (token === undefined) throw new AuthServerError('ERR_TOKEN_PARAMETER_MISSING');
+      const inspected = await inspectAccessToken(context, token);
+      const jti = typeof inspected.claims?.jti === 'string' ? inspected.claims.jti : null;
+      context.audit.endpoint(
+        request,
+        {
+          outcome: 'introspected',
+          clientId: client.clientId,
+          audience: null,
+          scopes: null,
+          jti,
+          reason: null,
+          detail: `${inspected.state} token${jti === null ? ` ${tokenDigest(token)}` : ''} (${method})`,
+          status: 200,
+        },
+        'token introspected',
+      );
+      if (inspected.state !== 'active') return { active: false };
+      return { active: true, ...inspected.claims, token_type: 'Bearer' };
+    },
+  );
+  registerPostOnly(app, path);
 }
 
 /** Answers other methods on a POST-only endpoint with 405 and `Allow: POST`. */

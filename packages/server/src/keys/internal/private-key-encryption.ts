@@ -24,8 +24,8 @@ export async function encryptPrivateKey(
 /**
  * Decrypts what {@link encryptPrivateKey} produced.
  *
- * @throws {StoreError} `KEK_MISMATCH` when it was encrypted under another key-encryption key;
- *   `KEY_DECRYPTION_FAILED` when it is corrupt, tampered with, or bound to another kid.
+ * @throws {StoreError} `ERR_KEK_MISMATCH` when it was encrypted under another key-encryption key;
+ *   `ERR_KEY_DECRYPTION_FAILED` when it is corrupt, tampered with, or bound to another kid.
  */
 export async function decryptPrivateKey(
   jwe: string,
@@ -36,13 +36,17 @@ export async function decryptPrivateKey(
   try {
     header = decodeProtectedHeader(jwe) as Record<string, unknown>;
   } catch (cause) {
-    throw new StoreError('KEY_DECRYPTION_FAILED', `the stored private key of ${kid} is corrupt`, {
-      cause,
-    });
+    throw new StoreError(
+      'ERR_KEY_DECRYPTION_FAILED',
+      `the stored private key of ${kid} is corrupt`,
+      {
+        cause,
+      },
+    );
   }
   if (header[FINGERPRINT_HEADER] !== kek.fingerprint) {
     throw new StoreError(
-      'KEK_MISMATCH',
+      'ERR_KEK_MISMATCH',
       `signing key ${kid} was encrypted under another key-encryption key (fingerprint ${String(
         header[FINGERPRINT_HEADER],
       )}, given ${kek.fingerprint}); set M2M_AUTH_KEK to the key it was created with`,
@@ -50,7 +54,7 @@ export async function decryptPrivateKey(
   }
   if (header['kid'] !== kid) {
     throw new StoreError(
-      'KEY_DECRYPTION_FAILED',
+      'ERR_KEY_DECRYPTION_FAILED',
       `the stored private key of ${kid} belongs to another kid; the database row was altered`,
     );
   }
@@ -62,7 +66,7 @@ export async function decryptPrivateKey(
     return new TextDecoder().decode(plaintext);
   } catch (cause) {
     throw new StoreError(
-      'KEY_DECRYPTION_FAILED',
+      'ERR_KEY_DECRYPTION_FAILED',
       `the stored private key of ${kid} failed authentication; it is corrupt or was altered`,
       { cause },
     );

@@ -14,7 +14,7 @@ const CONNECT_TIMEOUT_MS = 10_000;
  * Opens Laravel's database from a URL: `mysql://` or `mariadb://` (mysql2), `postgres://` or
  * `postgresql://` (pg), `sqlite:<path>` (better-sqlite3, read-only, the file must exist).
  *
- * @throws {PassportImportError} `SOURCE_URL_INVALID`, `SOURCE_UNREACHABLE` (SQLite file missing).
+ * @throws {PassportImportError} `ERR_SOURCE_URL_INVALID`, `ERR_SOURCE_UNREACHABLE` (SQLite file missing).
  */
 export async function openSourceDatabase(url: string): Promise<SourceDatabase> {
   const scheme = /^([a-z]+):/i.exec(url)?.[1]?.toLowerCase();
@@ -53,7 +53,7 @@ export async function openSourceDatabase(url: string): Promise<SourceDatabase> {
       database = new Database(path, { readonly: true, fileMustExist: true });
     } catch (cause) {
       throw new PassportImportError(
-        'SOURCE_UNREACHABLE',
+        'ERR_SOURCE_UNREACHABLE',
         `cannot open the SQLite database ${path}: ${(cause as Error).message}`,
         { cause },
       );
@@ -79,7 +79,7 @@ function socketOf(url: URL): { socketPath?: string } {
 
 function invalidUrl(): PassportImportError {
   return new PassportImportError(
-    'SOURCE_URL_INVALID',
+    'ERR_SOURCE_URL_INVALID',
     'the Laravel database URL must be mysql://user:pass@host:3306/db (or mariadb://), postgres://user:pass@host:5432/db or sqlite:/path/to/database.sqlite',
   );
 }

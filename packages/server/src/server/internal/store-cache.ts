@@ -422,11 +422,11 @@ export class StoreCache {
 
 /** Store failures that are configuration faults, not outages: they stay 500s. */
 const CONFIGURATION_FAULTS: ReadonlySet<StoreErrorCode> = new Set<StoreErrorCode>([
-  'INVALID_KEK',
-  'KEK_REQUIRED',
-  'KEK_FILE_INSECURE',
-  'KEK_MISMATCH',
-  'KEY_DECRYPTION_FAILED',
+  'ERR_INVALID_KEK',
+  'ERR_KEK_REQUIRED',
+  'ERR_KEK_FILE_INSECURE',
+  'ERR_KEK_MISMATCH',
+  'ERR_KEY_DECRYPTION_FAILED',
 ]);
 
 /**

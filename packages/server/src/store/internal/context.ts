@@ -21,8 +21,8 @@ export interface StoreContext {
    * (a trial decryption of each): what every write of a key uses, so
    * that a missing or wrong key fails before anything is written.
    *
-   * @throws {StoreError} `KEK_MISMATCH` (naming `M2M_AUTH_KEK` and the key file) or
-   *   `KEY_DECRYPTION_FAILED`; the resolution errors of {@link keyEncryptionKey}.
+   * @throws {StoreError} `ERR_KEK_MISMATCH` (naming `M2M_AUTH_KEK` and the key file) or
+   *   `ERR_KEY_DECRYPTION_FAILED`; the resolution errors of {@link keyEncryptionKey}.
    */
   verifiedKeyEncryptionKey(): Promise<KeyEncryptionKey>;
 }

@@ -20,14 +20,14 @@ export function parseDatabaseUrl(url: string, cwd: string = process.cwd()): Data
     let path = trimmed.slice('sqlite:'.length);
     if (path.startsWith('//')) path = path.slice(2);
     if (path === '') {
-      throw new StoreError('INVALID_DATABASE_URL', 'database URL "sqlite:" names no file');
+      throw new StoreError('ERR_INVALID_DATABASE_URL', 'database URL "sqlite:" names no file');
     }
     if (path === ':memory:') return { dialect: 'sqlite', path };
     return { dialect: 'sqlite', path: isAbsolute(path) ? path : resolve(cwd, path) };
   }
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(trimmed)?.[1];
   throw new StoreError(
-    'INVALID_DATABASE_URL',
+    'ERR_INVALID_DATABASE_URL',
     scheme
       ? `unsupported database URL scheme "${scheme}:"; use sqlite:<path> or postgres://…`
       : 'database URL must start with sqlite: or postgres://',

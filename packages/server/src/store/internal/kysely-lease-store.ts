@@ -52,7 +52,7 @@ export function createLeaseStore(ctx: StoreContext): LeaseStore {
         if (Date.now() >= deadline) {
           const who = current.split(':').slice(0, 2).join(':') || 'another process';
           throw new StoreError(
-            'LEASE_BUSY',
+            'ERR_LEASE_BUSY',
             `the lease "${name}" is held by ${who} (waited ${waitSec} s); retry when it is done`,
           );
         }

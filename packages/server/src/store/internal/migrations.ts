@@ -94,7 +94,7 @@ const provider: MigrationProvider = {
  * Brings the schema up to date. Safe when several processes start at once: on PostgreSQL Kysely
  * holds an advisory lock, on SQLite the migration runs in one `BEGIN IMMEDIATE` transaction.
  *
- * @throws {StoreError} `MIGRATION_FAILED`
+ * @throws {StoreError} `ERR_MIGRATION_FAILED`
  */
 export async function migrateToLatest(db: Db): Promise<void> {
   const migrator = new Migrator({
@@ -109,7 +109,7 @@ export async function migrateToLatest(db: Db): Promise<void> {
     const hint = /corrupted migrations/i.test(reason)
       ? ' (the database was created by a newer m2m-auth?)'
       : '';
-    throw new StoreError('MIGRATION_FAILED', `database migration failed: ${reason}${hint}`, {
+    throw new StoreError('ERR_MIGRATION_FAILED', `database migration failed: ${reason}${hint}`, {
       cause: error,
     });
   }

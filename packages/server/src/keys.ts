@@ -1,0 +1,35 @@
+// The `@m2m-auth/server/keys` entry: signing keys (RFC 7517 JWK/JWKS, RFC 7518 algorithms), their
+// lifecycle and rotation, and the public key files receivers read.
+
+export { advanceKeyLifecycle } from './keys/advance-key-lifecycle.js';
+export { buildJwks } from './keys/build-jwks.js';
+export { exportPublicKeyPem } from './keys/export-public-key-pem.js';
+export { generateSigningKeyPair } from './keys/generate-signing-key-pair.js';
+export { importSigningKey } from './keys/import-signing-key.js';
+export type { KeyEncryptionKey } from './keys/key-encryption-key.js';
+export {
+  type KeyFilePublisher,
+  type KeyFilePublisherLogger,
+  PUBLISHED_JWKS_FILE_NAME,
+  PUBLISHED_PEM_FILE_NAME,
+  type PublishKeyFilesOptions,
+  publishKeyFiles,
+} from './keys/publish-key-files.js';
+export { readPrivateKeyPem } from './keys/read-private-key-pem.js';
+export {
+  type KeyRotationLogger,
+  type KeyRotationSchedule,
+  type KeyRotationScheduleOptions,
+  scheduleKeyRotation,
+} from './keys/schedule-key-rotation.js';
+export { SIGNING_ALGS, type SigningKeyPair } from './keys/signing-key-pair.js';
+export type {
+  KeyLifecycleChange,
+  KeyState,
+  KeyStore,
+  RefusedActivation,
+  RotateOptions,
+  SigningAlg,
+  SigningKeyMaterial,
+  SigningKeyRecord,
+} from './store/types.js';
