@@ -22,6 +22,9 @@ export { rotateClientSecret } from './admin/operations/rotate-client-secret.js';
 export { rotateKeys } from './admin/operations/rotate-keys.js';
 export { type ShownClient, showClient } from './admin/operations/show-client.js';
 export { updateClient } from './admin/operations/update-client.js';
+export type { OpenStoreOptions } from './app/open-store.js';
+export { openStore } from './app/open-store.js';
+export type { Store } from './app/store.js';
 // CLI.
 export type {
   AuditEvent,
@@ -53,12 +56,26 @@ export { formatServiceGraphMermaid } from './audit/format-service-graph-mermaid.
 export { serviceGraphToJson } from './audit/service-graph-to-json.js';
 export { unusedGrantsToJson } from './audit/unused-grants-to-json.js';
 export { runCli } from './cli/main.js';
+export type { AssertionJtiStore, JtiConsumption } from './clients/assertion-jti-store.js';
 export type { ClientJwksCacheOptions } from './clients/client-jwks-cache.js';
 export {
   CLIENT_ASSERTION_ALGS,
   MAX_CLIENT_PUBLIC_KEYS,
   normalizeClientPublicKeys,
 } from './clients/client-public-keys.js';
+export type {
+  ClientAssertionAlg,
+  ClientCredentials,
+  ClientImportOutcome,
+  ClientPatch,
+  ClientPublicKeys,
+  ClientRecord,
+  ClientSecretHash,
+  ClientStore,
+  ImportedClient,
+  NewClient,
+  NewClientPublicKeys,
+} from './clients/client-store.js';
 export { generateClientSecret, hashClientSecret } from './clients/hash-client-secret.js';
 export {
   DEFAULT_TOKEN_TTL_SEC,
@@ -103,6 +120,8 @@ export {
   DEFAULT_POSTGRES_REVISION_CHECK_INTERVAL_MS,
   DEFAULT_REQUEST_TIMEOUT_MS,
 } from './http/server-defaults.js';
+export type { RunningServer, StartServerOptions } from './http/start-server.js';
+export { startServer } from './http/start-server.js';
 export { advanceKeyLifecycle } from './keys/advance-key-lifecycle.js';
 export { buildJwks } from './keys/build-jwks.js';
 export { exportPublicKeyPem } from './keys/export-public-key-pem.js';
@@ -115,6 +134,15 @@ export {
   RETIRED_KEY_MARGIN_SEC,
   retiredKeyRemoveAt,
 } from './keys/key-lifecycle-timing.js';
+export type {
+  KeyLifecycleChange,
+  KeyState,
+  KeyStore,
+  RefusedActivation,
+  RotateOptions,
+  SigningKeyMaterial,
+  SigningKeyRecord,
+} from './keys/key-store.js';
 export type {
   KeyFilePublisher,
   KeyFilePublisherLogger,
@@ -179,40 +207,10 @@ export { provisionServices } from './provision/provision-services.js';
 export { readManifest } from './provision/read-manifest.js';
 export type { ReportedFile } from './provision/write-env-files.js';
 export { PUBLIC_KEY_FILE_NAME } from './provision/write-env-files.js';
-export type { RunningServer, StartServerOptions } from './server/start-server.js';
-export { startServer } from './server/start-server.js';
 export type { PostgresPoolOptions } from './store/internal/open-postgres.js';
-export type { OpenStoreOptions } from './store/open-store.js';
-export { openStore } from './store/open-store.js';
+export type { LeaseOptions, LeaseStore } from './store/lease-store.js';
 export type { StoreErrorCode } from './store/store-error.js';
 export { STORE_ERROR_CODES, StoreError } from './store/store-error.js';
-export type {
-  AccessTokenFormat,
-  AssertionJtiStore,
-  ClientAssertionAlg,
-  ClientCredentials,
-  ClientImportOutcome,
-  ClientPatch,
-  ClientPublicKeys,
-  ClientRecord,
-  ClientSecretHash,
-  ClientStore,
-  ImportedClient,
-  JtiConsumption,
-  KeyLifecycleChange,
-  KeyState,
-  KeyStore,
-  LeaseOptions,
-  LeaseStore,
-  NewClient,
-  NewClientPublicKeys,
-  RefusedActivation,
-  RotateOptions,
-  SigningAlg,
-  SigningKeyMaterial,
-  SigningKeyRecord,
-  Store,
-} from './store/types.js';
 export type {
   AccessTokenGrant,
   AccessTokenSigningKey,
@@ -220,3 +218,4 @@ export type {
 } from './tokens/issue-access-token.js';
 export { issueAccessToken } from './tokens/issue-access-token.js';
 export { MAX_ACCESS_TOKEN_LENGTH } from './tokens/max-access-token-length.js';
+export type { AccessTokenFormat, SigningAlg } from './tokens/token-types.js';

@@ -7,8 +7,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../src/audit/audit-event.js';
 import { AuditWriter } from '../src/audit/audit-writer.js';
-import { openStore } from '../src/store/open-store.js';
-import type { Store } from '../src/store/types.js';
+import { openStore } from '../src/app/open-store.js';
+import type { Store } from '../src/app/store.js';
 import {
   createTestDatabase,
   dialectUnavailable,

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { applyProvisionPlan } from '../src/provision/apply-provision-plan.js';
-import { openStore } from '../src/store/open-store.js';
+import { openStore } from '../src/app/open-store.js';
 
 const dirs: string[] = [];
 afterEach(() => {

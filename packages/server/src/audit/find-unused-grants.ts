@@ -1,5 +1,5 @@
+import type { ClientRecord } from '../clients/client-store.js';
 import type { Manifest } from '../provision/parse-manifest.js';
-import type { ClientRecord } from '../store/types.js';
 import type { AuditUsage } from './audit-usage.js';
 
 /** One client's grants that no issued token used in the period, and how to remove them. */

@@ -1,6 +1,6 @@
 import { StoreError } from '../store/store-error.js';
-import type { AccessTokenFormat } from '../store/types.js';
 import { MAX_ACCESS_TOKEN_LENGTH } from '../tokens/max-access-token-length.js';
+import type { AccessTokenFormat } from '../tokens/token-types.js';
 
 /** Default access-token lifetime, seconds: short, so that a revoked client stops within 15 minutes. */
 export const DEFAULT_TOKEN_TTL_SEC = 900;

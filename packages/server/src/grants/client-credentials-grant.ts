@@ -1,5 +1,5 @@
+import type { ClientCredentials, ClientPublicKeys, ClientRecord } from '../clients/client-store.js';
 import { AuthServerError } from '../errors/auth-server-error.js';
-import type { ClientCredentials, ClientPublicKeys, ClientRecord } from '../store/types.js';
 import {
   type AccessTokenSigningKey,
   type IssuedAccessToken,

@@ -1,5 +1,5 @@
 import { compactVerify, importJWK, type JWK } from 'jose';
-import type { TrustedIssuer } from '../store/types.js';
+import type { TrustedIssuer } from '../clients/trust-store.js';
 import { JwsFormatError, parseStrictJws } from './internal/parse-strict-jws.js';
 import { ClientAssertionRefused } from './verify-client-assertion.js';
 

@@ -1,4 +1,5 @@
-import type { KeyLifecycleChange, Store } from '../store/types.js';
+import type { Store } from '../app/store.js';
+import type { KeyLifecycleChange } from './key-store.js';
 
 /**
  * Applies the signing-key transitions that are due at `now`: a `next` key whose `activatesAt` has

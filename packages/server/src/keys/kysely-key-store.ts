@@ -5,15 +5,7 @@ import type { StoreContext } from '../store/internal/context.js';
 import type { SigningKeysTable, Trx } from '../store/internal/database.js';
 import { writeTransaction } from '../store/internal/write-transaction.js';
 import { StoreError } from '../store/store-error.js';
-import type {
-  KeyLifecycleChange,
-  KeyState,
-  KeyStore,
-  RotateOptions,
-  SigningAlg,
-  SigningKeyMaterial,
-  SigningKeyRecord,
-} from '../store/types.js';
+import type { SigningAlg } from '../tokens/token-types.js';
 import { generateSigningKeyPair } from './generate-signing-key-pair.js';
 import { emptyKeyLifecycleChange } from './internal/empty-key-lifecycle-change.js';
 import { decryptPrivateKey, encryptPrivateKey } from './internal/private-key-encryption.js';
@@ -23,6 +15,14 @@ import {
   MAX_PROPAGATION_SEC,
   retiredKeyRemoveAt,
 } from './key-lifecycle-timing.js';
+import type {
+  KeyLifecycleChange,
+  KeyState,
+  KeyStore,
+  RotateOptions,
+  SigningKeyMaterial,
+  SigningKeyRecord,
+} from './key-store.js';
 import { readPrivateKeyPem } from './read-private-key-pem.js';
 import {
   DEFAULT_SIGNING_ALG,

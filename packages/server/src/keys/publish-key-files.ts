@@ -1,9 +1,10 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Store } from '../app/store.js';
 import { writeFileAtomic } from '../provision/internal/write-file-atomic.js';
-import type { SigningKeyRecord, Store } from '../store/types.js';
 import { buildJwks } from './build-jwks.js';
 import { exportPublicKeyPem } from './export-public-key-pem.js';
+import type { SigningKeyRecord } from './key-store.js';
 
 /** File name of the JWK Set that {@link publishKeyFiles} writes: every published key. */
 export const PUBLISHED_JWKS_FILE_NAME = 'jwks.json';

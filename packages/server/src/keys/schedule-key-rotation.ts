@@ -1,7 +1,9 @@
+import type { Store } from '../app/store.js';
 import { StoreError } from '../store/store-error.js';
-import type { KeyLifecycleChange, SigningAlg, SigningKeyRecord, Store } from '../store/types.js';
+import type { SigningAlg } from '../tokens/token-types.js';
 import { emptyKeyLifecycleChange } from './internal/empty-key-lifecycle-change.js';
 import { DEFAULT_PROPAGATION_SEC, MAX_PROPAGATION_SEC } from './key-lifecycle-timing.js';
+import type { KeyLifecycleChange, SigningKeyRecord } from './key-store.js';
 import { isSigningAlg } from './signing-key-pair.js';
 
 /** Where a {@link KeyRotationSchedule} reports what it did (a pino or Fastify logger fits). */

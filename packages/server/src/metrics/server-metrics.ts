@@ -1,8 +1,8 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { Store } from '../app/store.js';
 import type { AuditWriter } from '../audit/audit-writer.js';
 import type { AuthServerError } from '../errors/auth-server-error.js';
-import type { StoreCache } from '../server/internal/store-cache.js';
-import type { Store } from '../store/types.js';
+import type { StoreCache } from '../http/internal/store-cache.js';
 
 /** Options of the server's metrics (`serve --admin-port`; see METRICS.md). */
 export interface ServerMetricsOptions {

@@ -7,7 +7,7 @@ import type {
   RevocationStore,
   RevokedTokenEntry,
   RevokeTokenOptions,
-} from '../store/types.js';
+} from './revocation-store.js';
 
 /**
  * Seconds an entry stays in the revocation feed after the last token it covers expires: covers

@@ -1,7 +1,7 @@
 import { type KeyObject, randomUUID } from 'node:crypto';
 import type { CryptoKey } from 'jose';
-import type { AccessTokenFormat, SigningAlg } from '../store/types.js';
 import { prepareSigner } from './internal/prepare-signer.js';
+import type { AccessTokenFormat, SigningAlg } from './token-types.js';
 
 /**
  * A private signing key imported once (see `importSigningKey` in keys/) and kept for the life of

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { ADMIN_AUDIENCE, ADMIN_SCOPES } from '../../admin/admin-openapi.js';
+import { clientToLines } from '../../admin/client-view.js';
 import { createClient } from '../../admin/operations/create-client.js';
 import { CliError } from '../internal/cli-error.js';
-import { clientToLines } from '../internal/client-view.js';
 import { createOutput, examples } from '../internal/output.js';
 import { parseList, parseSeconds } from '../internal/parse-arguments.js';
 import { addStoreOptions, storeOptionsOf, withStore } from '../internal/store-options.js';

@@ -1,19 +1,20 @@
 import { type Command, Option } from 'commander';
-import { createClient } from '../../admin/operations/create-client.js';
-import { listClients } from '../../admin/operations/list-clients.js';
-import { revokeClient } from '../../admin/operations/revoke-client.js';
-import { rotateClientSecret } from '../../admin/operations/rotate-client-secret.js';
-import { showClient } from '../../admin/operations/show-client.js';
-import { updateClient } from '../../admin/operations/update-client.js';
-import type { AccessTokenFormat, ClientPatch } from '../../store/types.js';
-import { CliError } from '../internal/cli-error.js';
 import {
   clientToJson,
   clientToLines,
   publicKeysToJson,
   publicKeysToLines,
   secretsSummary,
-} from '../internal/client-view.js';
+} from '../../admin/client-view.js';
+import { createClient } from '../../admin/operations/create-client.js';
+import { listClients } from '../../admin/operations/list-clients.js';
+import { revokeClient } from '../../admin/operations/revoke-client.js';
+import { rotateClientSecret } from '../../admin/operations/rotate-client-secret.js';
+import { showClient } from '../../admin/operations/show-client.js';
+import { updateClient } from '../../admin/operations/update-client.js';
+import type { ClientPatch } from '../../clients/client-store.js';
+import type { AccessTokenFormat } from '../../tokens/token-types.js';
+import { CliError } from '../internal/cli-error.js';
 import { createOutput, examples, formatTable, formatTime } from '../internal/output.js';
 import { parseList, parseSeconds } from '../internal/parse-arguments.js';
 import {

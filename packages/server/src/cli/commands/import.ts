@@ -5,7 +5,7 @@ import {
   type PassportImportReport,
 } from '../../passport/import-passport-clients.js';
 import { readManifest } from '../../provision/read-manifest.js';
-import type { AccessTokenFormat } from '../../store/types.js';
+import type { AccessTokenFormat } from '../../tokens/token-types.js';
 import { createOutput, examples, formatTable } from '../internal/output.js';
 import { parseList } from '../internal/parse-arguments.js';
 import { addStoreOptions, storeOptionsOf, withStore } from '../internal/store-options.js';

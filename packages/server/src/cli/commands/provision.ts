@@ -3,7 +3,7 @@ import { formatProvisionReport } from '../../provision/format-provision-report.j
 import { ProvisionError } from '../../provision/provision-error.js';
 import { type ProvisionReport, provisionServices } from '../../provision/provision-services.js';
 import { readManifest } from '../../provision/read-manifest.js';
-import type { SigningAlg } from '../../store/types.js';
+import type { SigningAlg } from '../../tokens/token-types.js';
 import { createOutput, examples } from '../internal/output.js';
 import { parseSeconds } from '../internal/parse-arguments.js';
 import { addStoreOptions, storeOptionsOf, withStore } from '../internal/store-options.js';

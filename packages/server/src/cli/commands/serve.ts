@@ -6,11 +6,11 @@ import {
   DEFAULT_POSTGRES_REVISION_CHECK_INTERVAL_MS,
   DEFAULT_REQUEST_TIMEOUT_MS,
 } from '../../http/server-defaults.js';
+import type { RunningServer } from '../../http/start-server.js';
 import { DEFAULT_PROPAGATION_SEC, retiredKeyRemoveAt } from '../../keys/key-lifecycle-timing.js';
 import { SIGNING_ALGS } from '../../keys/signing-key-pair.js';
 import { DEFAULT_AUTH_FAILURE_LIMITS } from '../../limits/auth-failure-limiter.js';
-import type { RunningServer } from '../../server/start-server.js';
-import type { SigningAlg } from '../../store/types.js';
+import type { SigningAlg } from '../../tokens/token-types.js';
 import { CliError } from '../internal/cli-error.js';
 import { examples } from '../internal/output.js';
 import { parseList, parseSeconds } from '../internal/parse-arguments.js';
@@ -335,7 +335,7 @@ export function registerServeCommand(program: Command): void {
         );
       }
       // Loaded here so that the other commands do not pay for loading Fastify at startup.
-      const { startServer } = await import('../../server/start-server.js');
+      const { startServer } = await import('../../http/start-server.js');
       const { pino } = await import('pino');
       // Asynchronous writes: a request never waits for stdout (a pipe or a file) to accept its
       // audit line; the buffer is flushed at shutdown.

@@ -1,8 +1,8 @@
+import type { ClientRecord } from '../../clients/client-store.js';
 import { hashClientSecret } from '../../clients/hash-client-secret.js';
 import { verifyClientSecret } from '../../clients/verify-client-secret.js';
 import { AuthServerError } from '../../errors/auth-server-error.js';
 import { extractClientCredentials } from '../../grants/internal/extract-client-credentials.js';
-import type { ClientRecord } from '../../store/types.js';
 import type { ServerContext } from './server-context.js';
 
 /** A hash no presented secret can match, compared against for unknown clients (same work). */

@@ -1,8 +1,9 @@
 import { createPublicKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { calculateJwkThumbprint, exportJWK } from 'jose';
+import type { Store } from '../../app/store.js';
+import type { ClientPublicKeys, ClientRecord } from '../../clients/client-store.js';
 import { verifyClientSecret } from '../../clients/verify-client-secret.js';
-import type { ClientPublicKeys, ClientRecord, Store } from '../../store/types.js';
 import type { Manifest } from '../parse-manifest.js';
 import { parseDotenv } from './dotenv.js';
 

@@ -1,16 +1,12 @@
 import type { JSONWebKeySet } from 'jose';
+import type { Store } from '../../app/store.js';
+import type { ClientCredentials, ClientSecretHash } from '../../clients/client-store.js';
 import { AuthServerError } from '../../errors/auth-server-error.js';
 import { buildJwks } from '../../keys/build-jwks.js';
 import { importSigningKey } from '../../keys/import-signing-key.js';
+import type { RefusedActivation, SigningKeyRecord } from '../../keys/key-store.js';
+import type { RevocationList } from '../../revocations/revocation-store.js';
 import { StoreError, type StoreErrorCode } from '../../store/store-error.js';
-import type {
-  ClientCredentials,
-  ClientSecretHash,
-  RefusedActivation,
-  RevocationList,
-  SigningKeyRecord,
-  Store,
-} from '../../store/types.js';
 import type { AccessTokenSigningKey } from '../../tokens/issue-access-token.js';
 
 /** The minimal logger the cache reports reloads and failures to. */

@@ -14,17 +14,17 @@ import {
 } from '../keys/key-encryption-key.js';
 import { createKeyStore } from '../keys/kysely-key-store.js';
 import { createRevocationStore } from '../revocations/kysely-revocation-store.js';
-import type { StoreContext } from './internal/context.js';
-import type { Database } from './internal/database.js';
-import { parseDatabaseUrl } from './internal/database-url.js';
-import { withInProcessLock } from './internal/in-process-lock.js';
-import { createLeaseStore } from './internal/kysely-lease-store.js';
-import { migrateToLatest } from './internal/migrations.js';
-import { openPostgres, type PostgresPoolOptions } from './internal/open-postgres.js';
-import { type OpenedSqlite, openSqlite } from './internal/open-sqlite.js';
-import { sqliteRevisionReader } from './internal/sqlite-revision-reader.js';
-import { StoreError } from './store-error.js';
-import type { Store } from './types.js';
+import type { StoreContext } from '../store/internal/context.js';
+import type { Database } from '../store/internal/database.js';
+import { parseDatabaseUrl } from '../store/internal/database-url.js';
+import { withInProcessLock } from '../store/internal/in-process-lock.js';
+import { createLeaseStore } from '../store/internal/kysely-lease-store.js';
+import { openPostgres, type PostgresPoolOptions } from '../store/internal/open-postgres.js';
+import { type OpenedSqlite, openSqlite } from '../store/internal/open-sqlite.js';
+import { sqliteRevisionReader } from '../store/internal/sqlite-revision-reader.js';
+import { migrateToLatest } from '../store/migrations/migrate-to-latest.js';
+import { StoreError } from '../store/store-error.js';
+import type { Store } from './store.js';
 
 /** Options of {@link openStore}. */
 export interface OpenStoreOptions {
