@@ -1,4 +1,4 @@
-import { formatTime } from '../cli/internal/output.js';
+import { formatTime } from '../internal/format-time.js';
 import type { KeyLifecycleChange, SigningKeyRecord } from '../keys/key-store.js';
 
 /** The key's next state change, if one is planned: `{ state, at }` (at: Unix seconds or null). */

@@ -4,6 +4,7 @@ import { createAuditStore } from '../audit/kysely-audit-store.js';
 import { createAssertionJtiStore } from '../clients/kysely-assertion-jti-store.js';
 import { createClientStore } from '../clients/kysely-client-store.js';
 import { createTrustStore } from '../clients/kysely-trust-store.js';
+import { readMaxClientTokenTtlSec } from '../clients/max-client-token-ttl.js';
 import { decryptPrivateKey } from '../keys/internal/private-key-encryption.js';
 import {
   ephemeralKeyEncryptionKey,
@@ -12,9 +13,9 @@ import {
   loadOrCreateKeyEncryptionKeyFile,
   parseKeyEncryptionKey,
 } from '../keys/key-encryption-key.js';
+import type { KeyStoreContext } from '../keys/key-store-context.js';
 import { createKeyStore } from '../keys/kysely-key-store.js';
 import { createRevocationStore } from '../revocations/kysely-revocation-store.js';
-import type { StoreContext } from '../store/internal/context.js';
 import type { Database } from '../store/internal/database.js';
 import { parseDatabaseUrl } from '../store/internal/database-url.js';
 import { withInProcessLock } from '../store/internal/in-process-lock.js';
@@ -200,12 +201,13 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     });
   };
 
-  const ctx: StoreContext = {
+  const ctx: KeyStoreContext = {
     db,
     dialect: location.dialect,
     now,
     exclusive,
     keyEncryptionKey,
+    maxTokenTtlSec: readMaxClientTokenTtlSec,
     async verifiedKeyEncryptionKey() {
       const kek = await keyEncryptionKey();
       const rows = await db

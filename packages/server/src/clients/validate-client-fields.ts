@@ -2,10 +2,8 @@ import { StoreError } from '../store/store-error.js';
 import { MAX_ACCESS_TOKEN_LENGTH } from '../tokens/max-access-token-length.js';
 import type { AccessTokenFormat } from '../tokens/token-types.js';
 
-/** Default access-token lifetime, seconds: short, so that a revoked client stops within 15 minutes. */
-export const DEFAULT_TOKEN_TTL_SEC = 900;
-/** Longest access-token lifetime a client may have, seconds (one day). */
-export const MAX_TOKEN_TTL_SEC = 86_400;
+export { validateSeconds } from '../internal/validate-seconds.js';
+export { DEFAULT_TOKEN_TTL_SEC, MAX_TOKEN_TTL_SEC } from '../tokens/token-lifetime.js';
 /** Longest grace period for an old secret after rotation, seconds (30 days). */
 export const MAX_SECRET_GRACE_SEC = 30 * 86_400;
 
@@ -100,22 +98,6 @@ export function validateAudiences(audiences: readonly string[]): string[] {
     }
   }
   return [...new Set(audiences)];
-}
-
-/**
- * Checks a whole number of seconds within bounds.
- *
- * @param what how to call it in the message, e.g. `token TTL`
- * @throws {StoreError} `INVALID_DURATION`
- */
-export function validateSeconds(value: number, what: string, min: number, max: number): number {
-  if (!Number.isSafeInteger(value) || value < min || value > max) {
-    throw new StoreError(
-      'INVALID_DURATION',
-      `${what} must be a whole number of seconds from ${min} to ${max}, got ${String(value)}`,
-    );
-  }
-  return value;
 }
 
 /**

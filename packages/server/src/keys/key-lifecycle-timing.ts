@@ -1,4 +1,4 @@
-import { DEFAULT_TOKEN_TTL_SEC } from '../clients/validate-client-fields.js';
+import { DEFAULT_TOKEN_TTL_SEC } from '../tokens/token-lifetime.js';
 
 /**
  * Default delay between publishing a `next` key and signing with it, seconds. It must be at least

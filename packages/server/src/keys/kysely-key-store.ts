@@ -1,7 +1,6 @@
 import type { JWK } from 'jose';
-import { validateSeconds } from '../clients/validate-client-fields.js';
+import { validateSeconds } from '../internal/validate-seconds.js';
 import { isUniqueViolation } from '../store/internal/constraint-error.js';
-import type { StoreContext } from '../store/internal/context.js';
 import type { SigningKeysTable, Trx } from '../store/internal/database.js';
 import { writeTransaction } from '../store/internal/write-transaction.js';
 import { StoreError } from '../store/store-error.js';
@@ -23,6 +22,7 @@ import type {
   SigningKeyMaterial,
   SigningKeyRecord,
 } from './key-store.js';
+import type { KeyStoreContext } from './key-store-context.js';
 import { readPrivateKeyPem } from './read-private-key-pem.js';
 import {
   DEFAULT_SIGNING_ALG,
@@ -36,7 +36,7 @@ import {
  * Lifecycle changes run in serialized transactions guarded by the database (a unique index allows
  * one `active` key), so concurrent CLI runs and server instances cannot both act.
  */
-export function createKeyStore(ctx: StoreContext): KeyStore {
+export function createKeyStore(ctx: KeyStoreContext): KeyStore {
   const { db } = ctx;
 
   /** Encrypts a new key under the key-encryption key, once it is proven to decrypt the stored keys. */
@@ -116,14 +116,6 @@ export function createKeyStore(ctx: StoreContext): KeyStore {
     }
   }
 
-  async function maxTokenTtl(trx: Trx): Promise<number> {
-    const row = await trx
-      .selectFrom('m2m_clients')
-      .select((eb) => eb.fn.max('token_ttl_sec').as('max_ttl'))
-      .executeTakeFirst();
-    return Number(row?.max_ttl ?? 0);
-  }
-
   /** Retires the active key (if any) at `now`; returns the retired record. */
   async function retireActive(trx: Trx, now: number): Promise<SigningKeyRecord | undefined> {
     const active = await activeRow(trx);
@@ -132,7 +124,7 @@ export function createKeyStore(ctx: StoreContext): KeyStore {
       ...active,
       state: 'retired',
       retired_at: now,
-      remove_at: retiredKeyRemoveAt(now, await maxTokenTtl(trx)),
+      remove_at: retiredKeyRemoveAt(now, await ctx.maxTokenTtlSec(trx)),
     };
     await trx
       .updateTable('m2m_signing_keys')
@@ -529,7 +521,7 @@ function isRotationDue(
   return since + options.ifActiveOlderThanSec <= now;
 }
 
-async function getRow(executor: Trx | StoreContext['db'], kid: string) {
+async function getRow(executor: Trx | KeyStoreContext['db'], kid: string) {
   return executor
     .selectFrom('m2m_signing_keys')
     .selectAll()
@@ -537,7 +529,7 @@ async function getRow(executor: Trx | StoreContext['db'], kid: string) {
     .executeTakeFirst();
 }
 
-async function activeRow(executor: Trx | StoreContext['db']) {
+async function activeRow(executor: Trx | KeyStoreContext['db']) {
   return executor
     .selectFrom('m2m_signing_keys')
     .selectAll()

@@ -1,9 +1,8 @@
-import type { Store } from '../app/store.js';
 import { StoreError } from '../store/store-error.js';
 import type { SigningAlg } from '../tokens/token-types.js';
 import { emptyKeyLifecycleChange } from './internal/empty-key-lifecycle-change.js';
 import { DEFAULT_PROPAGATION_SEC, MAX_PROPAGATION_SEC } from './key-lifecycle-timing.js';
-import type { KeyLifecycleChange, SigningKeyRecord } from './key-store.js';
+import type { KeyLifecycleChange, KeyStore, SigningKeyRecord } from './key-store.js';
 import { isSigningAlg } from './signing-key-pair.js';
 
 /** Where a {@link KeyRotationSchedule} reports what it did (a pino or Fastify logger fits). */
@@ -90,7 +89,7 @@ const RETRY_AFTER_FAILURE_MS = 10_000;
  * @see RFC 7517 §5 (JWK Set), RFC 7515 §4.1.4 (kid): keys are published before they sign.
  */
 export function scheduleKeyRotation(
-  store: Store,
+  store: { readonly keys: KeyStore },
   options: KeyRotationScheduleOptions,
 ): KeyRotationSchedule {
   const settings = checkOptions(options);

@@ -1,7 +1,7 @@
-import { MAX_TOKEN_TTL_SEC } from '../clients/validate-client-fields.js';
 import type { StoreContext } from '../store/internal/context.js';
 import { writeTransaction } from '../store/internal/write-transaction.js';
 import { StoreError } from '../store/store-error.js';
+import { MAX_TOKEN_TTL_SEC } from '../tokens/token-lifetime.js';
 import type {
   RevocationList,
   RevocationStore,
