@@ -1,10 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Store } from '../app/store.js';
-import { writeFileAtomic } from '../provision/internal/write-file-atomic.js';
+import { writeFileAtomic } from '../internal/write-file-atomic.js';
 import { buildJwks } from './build-jwks.js';
 import { exportPublicKeyPem } from './export-public-key-pem.js';
-import type { SigningKeyRecord } from './key-store.js';
+import type { KeyStore, SigningKeyRecord } from './key-store.js';
 
 /** File name of the JWK Set that {@link publishKeyFiles} writes: every published key. */
 export const PUBLISHED_JWKS_FILE_NAME = 'jwks.json';
@@ -61,7 +60,7 @@ export interface KeyFilePublisher {
  * @see RFC 7517 §5 (JWK Set)
  */
 export async function publishKeyFiles(
-  store: Store,
+  store: { readonly keys: KeyStore; revision(): Promise<number> },
   options: PublishKeyFilesOptions,
 ): Promise<KeyFilePublisher> {
   const { dir, logger } = options;

@@ -128,7 +128,7 @@ export function registerKeysCommand(program: Command): void {
           process.stdout.write(jwks);
           return;
         }
-        writeFileAtomic(opts.out, jwks, 0o644);
+        await writeFileAtomic(opts.out, jwks, 0o644);
         out.data({ file: opts.out, kids });
         out.text(`Wrote ${kids.length} published key(s) as a JWKS to ${opts.out}.`);
         return;
@@ -142,7 +142,7 @@ export function registerKeysCommand(program: Command): void {
         else process.stdout.write(pem.endsWith('\n') ? pem : `${pem}\n`);
         return;
       }
-      writeFileAtomic(opts.out, pem.endsWith('\n') ? pem : `${pem}\n`, 0o644);
+      await writeFileAtomic(opts.out, pem.endsWith('\n') ? pem : `${pem}\n`, 0o644);
       out.data({ file: opts.out, kid: key.kid, alg: key.alg });
       out.text(`Wrote the public key of ${key.kid} (${key.alg}, ${key.state}) to ${opts.out}.`);
     });
