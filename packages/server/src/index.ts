@@ -133,7 +133,7 @@ export {
   MAX_PROPAGATION_SEC,
   RETIRED_KEY_MARGIN_SEC,
   retiredKeyRemoveAt,
-} from './keys/key-lifecycle-timing.js';
+} from './keys/key-lifecycle.js';
 export type {
   KeyLifecycleChange,
   KeyState,

@@ -13,6 +13,7 @@ import {
   DEFAULT_CLIENT_ASSERTION_SETTINGS,
 } from '../grants/verify-client-assertion.js';
 import { rejectUnknownOptions } from '../internal/reject-unknown-options.js';
+import { DueKeyTransitions } from '../keys/due-key-transitions.js';
 import {
   AuthFailureLimiter,
   type AuthFailureLimitOptions,
@@ -224,6 +225,8 @@ export function createServerApp(options: BuildServerOptions): {
   const cache = new StoreCache(options.store, {
     revisionCheckIntervalMs: settings.revisionCheckIntervalMs,
     logger: app.log,
+    // The cache only reads; due key transitions are applied here, by the keys' own runner.
+    keyTransitions: new DueKeyTransitions(options.store.keys, app.log),
   });
   const auditWriter =
     options.auditStore === undefined || options.auditStore === false
