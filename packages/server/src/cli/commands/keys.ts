@@ -6,7 +6,7 @@ import { revokeKey } from '../../admin/operations/revoke-key.js';
 import { rotateKeys } from '../../admin/operations/rotate-keys.js';
 import type { Store } from '../../app/store.js';
 import { buildJwks } from '../../keys/build-jwks.js';
-import { DEFAULT_PROPAGATION_SEC } from '../../keys/key-lifecycle-timing.js';
+import { DEFAULT_PROPAGATION_SEC } from '../../keys/key-lifecycle.js';
 import type { RefusedActivation, SigningKeyRecord } from '../../keys/key-store.js';
 import { SIGNING_ALGS } from '../../keys/signing-key-pair.js';
 import { StoreError } from '../../store/store-error.js';
