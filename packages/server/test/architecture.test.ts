@@ -85,6 +85,43 @@ const FORBIDDEN: readonly (readonly [string, string, string])[] = [
 ];
 
 /**
+ * The folder that owns each table: only it queries the table (migrations and the Kysely schema
+ * type in store/ name them all). Another folder that needs the data asks the owner, wired by the
+ * composition root (e.g. the key store gets the clients' longest TTL from clients/).
+ */
+const TABLE_OWNERS: Readonly<Record<string, string>> = {
+  m2m_store_state: 'store',
+  m2m_leases: 'store',
+  m2m_clients: 'clients',
+  m2m_client_secrets: 'clients',
+  m2m_client_keys: 'clients',
+  m2m_trusted_issuers: 'clients',
+  m2m_federated_subjects: 'clients',
+  m2m_assertion_jtis: 'clients',
+  m2m_signing_keys: 'keys',
+  m2m_audit_events: 'audit',
+  m2m_revoked_tokens: 'revocations',
+};
+
+/** Files allowed to name every table: the migrations and the schema type. */
+const SCHEMA_FILES = /^store\/(migrations\/|internal\/database\.ts$)/;
+
+/** Every file of packages/server/src that names a table its folder does not own, one line each. */
+function tableViolations(files: ReadonlyMap<string, string>): string[] {
+  const violations: string[] = [];
+  for (const [file, text] of files) {
+    if (SCHEMA_FILES.test(file)) continue;
+    for (const [, table] of text.matchAll(/['"`](m2m_[a-z_]+)['"`. ]/g)) {
+      const owner = table === undefined ? undefined : TABLE_OWNERS[table];
+      if (owner !== undefined && owner !== folderOf(file)) {
+        violations.push(`${file} queries ${table}, a table of ${owner}/`);
+      }
+    }
+  }
+  return [...new Set(violations)].sort();
+}
+
+/**
  * File cycles known and owned elsewhere, each listed as its sorted files. The client package's
  * options circle is being removed on another branch; this entry goes when that lands.
  */
@@ -203,6 +240,20 @@ describe('architecture', () => {
 
   it('keeps the folders of packages/server/src in the directions the layer table allows', () => {
     expect(layerViolations(importGraph(readSources('server')))).toEqual([]);
+  });
+
+  it('queries each table only from the folder that owns it', () => {
+    expect(tableViolations(readSources('server'))).toEqual([]);
+  });
+
+  it('rejects a key store that reads the clients table', () => {
+    const files = new Map([
+      ['keys/kysely-key-store.ts', "await trx.selectFrom('m2m_clients').select('token_ttl_sec')"],
+      ['clients/max-client-token-ttl.ts', "await trx.selectFrom('m2m_clients')"],
+    ]);
+    expect(tableViolations(files)).toEqual([
+      'keys/kysely-key-store.ts queries m2m_clients, a table of clients/',
+    ]);
   });
 
   it('has a layer table without a cycle between folders, naming every folder of src/', () => {

@@ -1,10 +1,11 @@
 import { existsSync, realpathSync } from 'node:fs';
-import { Kysely, NoResultError, sql } from 'kysely';
+import { Kysely, sql } from 'kysely';
 import { createAuditStore } from '../audit/kysely-audit-store.js';
 import { createAssertionJtiStore } from '../clients/kysely-assertion-jti-store.js';
 import { createClientStore } from '../clients/kysely-client-store.js';
 import { createTrustStore } from '../clients/kysely-trust-store.js';
 import { readMaxClientTokenTtlSec } from '../clients/max-client-token-ttl.js';
+import { readClientsRevokedSince } from '../clients/read-revoked-clients.js';
 import {
   createKeyEncryptionKeySource,
   explicitKeyEncryptionKey,
@@ -14,11 +15,12 @@ import { createKeyStore } from '../keys/kysely-key-store.js';
 import { createRevocationStore } from '../revocations/kysely-revocation-store.js';
 import type { Database } from '../store/internal/database.js';
 import { parseDatabaseUrl } from '../store/internal/database-url.js';
+import { hasPostgresStoreSchema } from '../store/internal/has-store-schema.js';
 import { withInProcessLock } from '../store/internal/in-process-lock.js';
 import { createLeaseStore } from '../store/internal/kysely-lease-store.js';
 import { openPostgres, type PostgresPoolOptions } from '../store/internal/open-postgres.js';
 import { type OpenedSqlite, openSqlite } from '../store/internal/open-sqlite.js';
-import { sqliteRevisionReader } from '../store/internal/sqlite-revision-reader.js';
+import { createRevisionReader } from '../store/internal/revision-reader.js';
 import { migrateToLatest } from '../store/migrations/migrate-to-latest.js';
 import { StoreError } from '../store/store-error.js';
 import type { Store } from './store.js';
@@ -121,10 +123,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     throw databaseError(location, cause);
   }
   if (options.mustExist === true && location.dialect === 'postgres') {
-    const { rows } = await sql<{
-      found: string | null;
-    }>`select to_regclass('m2m_store_state')::text as found`.execute(db);
-    if (rows[0]?.found == null) {
+    if (!(await hasPostgresStoreSchema(db))) {
       await db.destroy().catch(() => {});
       throw new StoreError(
         'DATABASE_NOT_FOUND',
@@ -165,11 +164,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     maxTokenTtlSec: readMaxClientTokenTtlSec,
   };
 
-  // The token endpoint reads the revision before every request on SQLite. Compiled once: building
-  // the query each time cost about half of the read (bench, issue 9).
-  const revisionSelect = db.selectFrom('m2m_store_state').select('revision').where('id', '=', 1);
-  const revisionQuery = revisionSelect.compile();
-  const readRevisionNow = sqliteDatabase && sqliteRevisionReader(sqliteDatabase, revisionQuery);
+  const readRevision = createRevisionReader(db, sqliteDatabase);
 
   let closed = false;
   return {
@@ -180,16 +175,11 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     leases: createLeaseStore(ctx),
     assertionJtis: createAssertionJtiStore(ctx),
     trust: createTrustStore(ctx),
-    revocations: createRevocationStore(ctx),
-    async revision() {
-      // Straight from the prepared statement unless a transaction of this process is open on the
-      // one SQLite connection: then Kysely's connection lock makes the read wait for its end.
-      const fast = readRevisionNow?.();
-      if (fast !== undefined) return fast;
-      const [row] = (await db.executeQuery(revisionQuery)).rows;
-      if (row === undefined) throw new NoResultError(revisionSelect.toOperationNode());
-      return Number(row.revision);
-    },
+    revocations: createRevocationStore({
+      ...ctx,
+      clientsRevokedSince: (since) => readClientsRevokedSince(db, since),
+    }),
+    revision: readRevision,
     async close() {
       if (closed) return;
       closed = true;
