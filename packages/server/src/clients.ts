@@ -1,6 +1,7 @@
 // The `@m2m-auth/server/clients` entry: the client registry's types, its rules, client secrets
 // (RFC 6749 §2.3.1) and client public keys (private_key_jwt, RFC 7523 §2.2).
 
+export type { AssertionJtiStore, JtiConsumption } from './clients/assertion-jti-store.js';
 export {
   CLIENT_ASSERTION_ALGS,
   normalizeClientPublicKeys,
@@ -12,11 +13,7 @@ export {
   MAX_CLIENT_SCOPES_LENGTH,
   MAX_TOKEN_TTL_SEC,
 } from './clients/client-rules.js';
-export { generateClientSecret, hashClientSecret } from './clients/hash-client-secret.js';
-export { verifyClientSecret } from './clients/verify-client-secret.js';
 export type {
-  AccessTokenFormat,
-  AssertionJtiStore,
   ClientAssertionAlg,
   ClientCredentials,
   ClientImportOutcome,
@@ -26,7 +23,9 @@ export type {
   ClientSecretHash,
   ClientStore,
   ImportedClient,
-  JtiConsumption,
   NewClient,
   NewClientPublicKeys,
-} from './store/types.js';
+} from './clients/client-store.js';
+export { generateClientSecret, hashClientSecret } from './clients/hash-client-secret.js';
+export { verifyClientSecret } from './clients/verify-client-secret.js';
+export type { AccessTokenFormat } from './tokens/token-types.js';

@@ -3,6 +3,8 @@
 // else has its own subpath: ./clients, ./keys, ./tokens, ./audit, ./provision, ./passport,
 // ./admin, ./http, ./errors, ./cli.
 
+export { type OpenStoreOptions, openStore } from './app/open-store.js';
+export type { Store } from './app/store.js';
 export type { AuditStoreOptions } from './audit/audit-writer.js';
 export type { ClientJwksCacheOptions } from './clients/client-jwks-cache.js';
 export { M2mAuthError } from './errors/m2m-auth-error.js';
@@ -13,8 +15,6 @@ export {
   buildServer,
   type ServerLoggerOptions,
 } from './http/build-server.js';
+export { type RunningServer, type StartServerOptions, startServer } from './http/start-server.js';
 export type { AuthFailureLimitOptions } from './limits/auth-failure-limiter.js';
 export type { ServerMetricsOptions } from './metrics/server-metrics.js';
-export { type RunningServer, type StartServerOptions, startServer } from './server/start-server.js';
-export { type OpenStoreOptions, openStore } from './store/open-store.js';
-export type { Store } from './store/types.js';

@@ -7,6 +7,15 @@ export { exportPublicKeyPem } from './keys/export-public-key-pem.js';
 export { generateSigningKeyPair } from './keys/generate-signing-key-pair.js';
 export { importSigningKey } from './keys/import-signing-key.js';
 export type { KeyEncryptionKey } from './keys/key-encryption-key.js';
+export type {
+  KeyLifecycleChange,
+  KeyState,
+  KeyStore,
+  RefusedActivation,
+  RotateOptions,
+  SigningKeyMaterial,
+  SigningKeyRecord,
+} from './keys/key-store.js';
 export {
   type KeyFilePublisher,
   type KeyFilePublisherLogger,
@@ -23,13 +32,4 @@ export {
   scheduleKeyRotation,
 } from './keys/schedule-key-rotation.js';
 export { SIGNING_ALGS, type SigningKeyPair } from './keys/signing-key-pair.js';
-export type {
-  KeyLifecycleChange,
-  KeyState,
-  KeyStore,
-  RefusedActivation,
-  RotateOptions,
-  SigningAlg,
-  SigningKeyMaterial,
-  SigningKeyRecord,
-} from './store/types.js';
+export type { SigningAlg } from './tokens/token-types.js';

@@ -13,4 +13,4 @@ export {
 } from './provision/provision-services.js';
 export { readManifest } from './provision/read-manifest.js';
 export { PUBLIC_KEY_FILE_NAME, type ReportedFile } from './provision/write-env-files.js';
-export type { LeaseOptions, LeaseStore } from './store/types.js';
+export type { LeaseOptions, LeaseStore } from './store/lease-store.js';

@@ -5,10 +5,10 @@
  * the token endpoint refuses control characters before they reach an audit event at all.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { openStore } from '../src/app/open-store.js';
+import type { Store } from '../src/app/store.js';
 import type { AuditEvent } from '../src/audit/audit-event.js';
 import { AuditWriter } from '../src/audit/audit-writer.js';
-import { openStore } from '../src/store/open-store.js';
-import type { Store } from '../src/store/types.js';
 import {
   createTestDatabase,
   dialectUnavailable,

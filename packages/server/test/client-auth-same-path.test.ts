@@ -8,11 +8,11 @@ import { randomUUID } from 'node:crypto';
 import { buildServer, openStore, type Store } from '@m2m-auth/server';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
+import { openStore as openSrcStore } from '../src/app/open-store.js';
 import { verifyClientSecret } from '../src/clients/verify-client-secret.js';
 import { grantClientCredentials } from '../src/grants/client-credentials-grant.js';
+import { StoreCache } from '../src/http/internal/store-cache.js';
 import { createTokenGrantContext } from '../src/http/routes/token-route.js';
-import { StoreCache } from '../src/server/internal/store-cache.js';
-import { openStore as openSrcStore } from '../src/store/open-store.js';
 import { basicAuth } from './helpers/auth-server.js';
 import {
   createTestDatabase,

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { openStore } from '../src/app/open-store.js';
 import { applyProvisionPlan } from '../src/provision/apply-provision-plan.js';
-import { openStore } from '../src/store/open-store.js';
 
 const dirs: string[] = [];
 afterEach(() => {

@@ -1,4 +1,4 @@
-import type { ClientRecord } from '../store/types.js';
+import type { ClientRecord } from '../clients/client-store.js';
 import type { AuditUsage } from './audit-usage.js';
 
 /** A service in {@link ServiceGraph}: a registered client, an audience, or both (same name). */

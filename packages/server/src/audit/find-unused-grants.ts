@@ -1,5 +1,4 @@
-import type { Manifest } from '../provision/parse-manifest.js';
-import type { ClientRecord } from '../store/types.js';
+import type { ClientRecord } from '../clients/client-store.js';
 import type { AuditUsage } from './audit-usage.js';
 
 /** One client's grants that no issued token used in the period, and how to remove them. */
@@ -72,7 +71,7 @@ export interface UnusedGrantsReport {
 export function findUnusedGrants(
   usage: AuditUsage,
   clients: readonly ClientRecord[],
-  options: { manifest?: Pick<Manifest, 'services'> } = {},
+  options: { manifest?: DeclaredServices } = {},
 ): UnusedGrantsReport {
   const services = new Map(options.manifest?.services.map((service) => [service.name, service]));
   const used = new Map<string, { tokens: number; audiences: Set<string>; scopes: Set<string> }>();
@@ -158,9 +157,24 @@ function genericManifestChanges(
   ];
 }
 
+/**
+ * What {@link findUnusedGrants} reads of a provision manifest (a `Manifest` fits): each service's
+ * name, the scopes it receives and the services it calls with the scopes it asks for.
+ */
+export interface DeclaredServices {
+  services: readonly DeclaredService[];
+}
+
+/** One service of {@link DeclaredServices}. */
+export interface DeclaredService {
+  name: string;
+  scopes: readonly string[];
+  calls: readonly { service: string; scopes: readonly string[] }[];
+}
+
 /** Exact manifest edits: the `calls` entries to drop, then the scopes to drop from the others. */
 function manifestChanges(
-  service: Manifest['services'][number] | undefined,
+  service: DeclaredService | undefined,
   idle: boolean,
   unusedAudiences: readonly string[],
   unusedScopes: readonly string[],

@@ -1,7 +1,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, importJWK, type JWK } from 'jose';
 import { StoreError } from '../store/store-error.js';
-import type { ClientAssertionAlg, ClientPublicKeys, NewClientPublicKeys } from '../store/types.js';
+import type { ClientAssertionAlg, ClientPublicKeys, NewClientPublicKeys } from './client-store.js';
 
 /** Algorithms accepted for client assertions (RFC 7518 §3.1/§3.5, RFC 8037): no `none`, no HMAC. */
 export const CLIENT_ASSERTION_ALGS: readonly ClientAssertionAlg[] = [

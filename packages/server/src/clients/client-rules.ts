@@ -5,13 +5,11 @@
  * follow the field's name ("services.x.token_ttl_sec: must be …").
  */
 import { z } from 'zod';
+import { MAX_TOKEN_TTL_SEC } from '../tokens/token-lifetime.js';
 
-/** Default access-token lifetime, seconds: short, so that a revoked client stops within 15 minutes. */
-export const DEFAULT_TOKEN_TTL_SEC = 900;
+export { DEFAULT_TOKEN_TTL_SEC, MAX_TOKEN_TTL_SEC } from '../tokens/token-lifetime.js';
 /** Shortest access-token lifetime a client may have, seconds. */
 export const MIN_TOKEN_TTL_SEC = 1;
-/** Longest access-token lifetime a client may have, seconds (one day). */
-export const MAX_TOKEN_TTL_SEC = 86_400;
 /** Longest grace period for an old secret after rotation, seconds (30 days). */
 export const MAX_SECRET_GRACE_SEC = 30 * 86_400;
 /** Longest scope-token, characters. */

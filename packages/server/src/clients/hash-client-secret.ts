@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { ClientSecretHash } from '../store/types.js';
+import type { ClientSecretHash } from './client-store.js';
 
 /** Bytes of randomness in a generated client secret: 256 bits. */
 export const CLIENT_SECRET_BYTES = 32;

@@ -1,5 +1,5 @@
 import type { StoreContext } from '../store/internal/context.js';
-import type { AssertionJtiStore, JtiConsumption } from '../store/types.js';
+import type { AssertionJtiStore, JtiConsumption } from './assertion-jti-store.js';
 
 /**
  * The used-`jti` register of client assertions over the store's database (table

@@ -4,8 +4,9 @@ import type { StoreContext } from '../store/internal/context.js';
 import type { ClientsTable, Trx } from '../store/internal/database.js';
 import { writeTransaction } from '../store/internal/write-transaction.js';
 import { StoreError } from '../store/store-error.js';
+import type { AccessTokenFormat } from '../tokens/token-types.js';
+import { normalizeClientPublicKeys } from './client-public-keys.js';
 import type {
-  AccessTokenFormat,
   ClientAssertionAlg,
   ClientCredentials,
   ClientImportOutcome,
@@ -17,8 +18,7 @@ import type {
   ImportedClient,
   NewClient,
   NewClientPublicKeys,
-} from '../store/types.js';
-import { normalizeClientPublicKeys } from './client-public-keys.js';
+} from './client-store.js';
 import {
   CLIENT_SECRET_SCHEME,
   generateClientSecret,

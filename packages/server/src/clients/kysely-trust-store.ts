@@ -4,9 +4,9 @@ import type { StoreContext } from '../store/internal/context.js';
 import type { TrustedIssuersTable } from '../store/internal/database.js';
 import { writeTransaction } from '../store/internal/write-transaction.js';
 import { StoreError } from '../store/store-error.js';
-import type { NewTrustedIssuer, TrustedIssuer, TrustStore } from '../store/types.js';
 import { normalizeClientPublicKeys, validateJwksUri } from './client-public-keys.js';
 import { insertClient } from './kysely-client-store.js';
+import type { NewTrustedIssuer, TrustedIssuer, TrustStore } from './trust-store.js';
 
 /** Default of `maxLifetimeSec`: an hour, the kubelet's default projected-token lifetime. */
 export const DEFAULT_TRUST_MAX_LIFETIME_SEC = 3600;

@@ -1,6 +1,6 @@
 import { verify as verifyArgon2 } from '@node-rs/argon2';
 import bcrypt from 'bcryptjs';
-import type { ClientSecretHash } from '../store/types.js';
+import type { ClientSecretHash } from './client-store.js';
 
 /** Scheme of an adopted bcrypt hash (PHP's `$2y$`, stored as the identical `$2b$`). */
 export const BCRYPT_SCHEME = 'bcrypt';

@@ -1,6 +1,6 @@
 import { StoreError } from '../store/store-error.js';
-import type { AccessTokenFormat } from '../store/types.js';
 import { MAX_ACCESS_TOKEN_LENGTH } from '../tokens/max-access-token-length.js';
+import type { AccessTokenFormat } from '../tokens/token-types.js';
 import {
   audienceSchema,
   clientNameSchema,
@@ -13,6 +13,7 @@ import {
   tokenTtlSecSchema,
 } from './client-rules.js';
 
+export { validateSeconds } from '../internal/validate-seconds.js';
 export {
   DEFAULT_TOKEN_TTL_SEC,
   MAX_CLIENT_SCOPES,
@@ -94,22 +95,6 @@ export function validateAudiences(audiences: readonly string[]): string[] {
     }
   }
   return [...new Set(audiences)];
-}
-
-/**
- * Checks a whole number of seconds within bounds.
- *
- * @param what how to call it in the message, e.g. `token TTL`
- * @throws {StoreError} `ERR_INVALID_DURATION`
- */
-export function validateSeconds(value: number, what: string, min: number, max: number): number {
-  if (!Number.isSafeInteger(value) || value < min || value > max) {
-    throw new StoreError(
-      'ERR_INVALID_DURATION',
-      `${what} must be a whole number of seconds from ${min} to ${max}, got ${String(value)}`,
-    );
-  }
-  return value;
 }
 
 /**

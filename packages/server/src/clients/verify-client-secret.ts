@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { ClientSecretHash } from '../store/types.js';
+import type { ClientSecretHash } from './client-store.js';
 import { CLIENT_SECRET_SCHEME } from './hash-client-secret.js';
 
 /**

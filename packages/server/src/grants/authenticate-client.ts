@@ -1,28 +1,15 @@
+import type { ClientCredentials, ClientRecord } from '../clients/client-store.js';
 import { AuthServerError } from '../errors/auth-server-error.js';
-import type { ClientCredentials, ClientRecord } from '../store/types.js';
 import { ClientAssertionRefused } from './client-assertion-refused.js';
-import type { ClientCredentialsGrantContext, TokenRequest } from './client-credentials-grant.js';
 import { hasControlCharacters } from './internal/control-characters.js';
 import {
   extractClientCredentials,
   type PresentedClientCredentials,
 } from './internal/extract-client-credentials.js';
 import { parseStrictJws } from './internal/parse-strict-jws.js';
+import type { ClientAuthenticationContext, TokenRequest } from './token-request.js';
 
-/**
- * What client authentication needs from the server: the client lookup, the secret check (fast
- * hashes and legacy Passport ones), the `private_key_jwt` and trusted-issuer checks, and the failure
- * limits. The token endpoint's grant context is one; introspection and revocation use the same.
- */
-export type ClientAuthenticationContext = Pick<
-  ClientCredentialsGrantContext,
-  | 'findClient'
-  | 'verifySecret'
-  | 'verifyAssertion'
-  | 'findFederated'
-  | 'admitClient'
-  | 'clientAuthenticated'
->;
+export type { ClientAuthenticationContext } from './token-request.js';
 
 /** A client that authenticated, and how. */
 export interface AuthenticatedClient {

@@ -1,5 +1,6 @@
 import { compactVerify, importJWK, type JWK } from 'jose';
-import type { ClientPublicKeys, JtiConsumption } from '../store/types.js';
+import type { JtiConsumption } from '../clients/assertion-jti-store.js';
+import type { ClientPublicKeys } from '../clients/client-store.js';
 import { ClientAssertionRefused } from './client-assertion-refused.js';
 import { parseStrictJws } from './internal/parse-strict-jws.js';
 

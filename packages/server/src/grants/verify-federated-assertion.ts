@@ -1,5 +1,5 @@
 import { compactVerify, importJWK, type JWK } from 'jose';
-import type { TrustedIssuer } from '../store/types.js';
+import type { TrustedIssuer } from '../clients/trust-store.js';
 import { ClientAssertionRefused } from './client-assertion-refused.js';
 import { parseStrictJws } from './internal/parse-strict-jws.js';
 

@@ -6,8 +6,8 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import { AdminApiError } from '../admin/admin-api-error.js';
+import type { Store } from '../app/store.js';
 import { AuthServerError } from '../errors/auth-server-error.js';
-import type { Store } from '../store/types.js';
 import { handleClientError } from './internal/handle-client-error.js';
 import { SECURITY_HEADERS } from './internal/security-headers.js';
 import { sendAuthServerError } from './internal/send-auth-server-error.js';

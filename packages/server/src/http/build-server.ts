@@ -4,6 +4,7 @@ import Fastify, {
   type FastifyServerOptions,
   LogController,
 } from 'fastify';
+import type { Store } from '../app/store.js';
 import { type AuditStoreOptions, AuditWriter } from '../audit/audit-writer.js';
 import { ClientJwksCache } from '../clients/client-jwks-cache.js';
 import { AuthServerError } from '../errors/auth-server-error.js';
@@ -12,18 +13,18 @@ import {
   DEFAULT_CLIENT_ASSERTION_SETTINGS,
 } from '../grants/verify-client-assertion.js';
 import { rejectUnknownOptions } from '../internal/reject-unknown-options.js';
+import { DueKeyTransitions } from '../keys/due-key-transitions.js';
 import {
   AuthFailureLimiter,
   type AuthFailureLimitOptions,
 } from '../limits/auth-failure-limiter.js';
 import { ServerMetrics, type ServerMetricsOptions } from '../metrics/server-metrics.js';
-import { StoreCache } from '../server/internal/store-cache.js';
-import type { Store } from '../store/types.js';
 import { handleClientError } from './internal/handle-client-error.js';
 import { registerBodyParsers } from './internal/register-body-parsers.js';
 import { SECURITY_HEADERS, STRICT_TRANSPORT_SECURITY } from './internal/security-headers.js';
 import { sendAuthServerError } from './internal/send-auth-server-error.js';
 import type { ServerContext } from './internal/server-context.js';
+import { StoreCache } from './internal/store-cache.js';
 import { toAuthServerError } from './internal/to-auth-server-error.js';
 import { createTokenAudit } from './internal/token-audit.js';
 import { registerHealthRoute } from './routes/health-route.js';
@@ -224,6 +225,8 @@ export function createServerApp(options: BuildServerOptions): {
   const cache = new StoreCache(options.store, {
     revisionCheckIntervalMs: settings.revisionCheckIntervalMs,
     logger: app.log,
+    // The cache only reads; due key transitions are applied here, by the keys' own runner.
+    keyTransitions: new DueKeyTransitions(options.store.keys, app.log),
   });
   const auditWriter =
     options.auditStore === undefined || options.auditStore === false

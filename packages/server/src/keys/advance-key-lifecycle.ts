@@ -1,4 +1,4 @@
-import type { KeyLifecycleChange, Store } from '../store/types.js';
+import type { KeyLifecycleChange, KeyStore } from './key-store.js';
 
 /**
  * Applies the signing-key transitions that are due at `now`: a `next` key whose `activatesAt` has
@@ -23,6 +23,9 @@ import type { KeyLifecycleChange, Store } from '../store/types.js';
  * }, 5_000).unref();
  * ```
  */
-export function advanceKeyLifecycle(store: Store, now?: number): Promise<KeyLifecycleChange> {
+export function advanceKeyLifecycle(
+  store: { readonly keys: KeyStore },
+  now?: number,
+): Promise<KeyLifecycleChange> {
   return store.keys.advance(now);
 }

@@ -1,5 +1,5 @@
 import type { JSONWebKeySet } from 'jose';
-import type { SigningKeyRecord } from '../store/types.js';
+import type { SigningKeyRecord } from './key-store.js';
 
 const ORDER = { active: 0, next: 1, retired: 2, revoked: 3 } as const;
 

@@ -1,6 +1,6 @@
 import { exportJWK, exportPKCS8, generateKeyPair } from 'jose';
 import { StoreError } from '../store/store-error.js';
-import type { SigningAlg } from '../store/types.js';
+import type { SigningAlg } from '../tokens/token-types.js';
 import { toPublicSigningJwk } from './internal/public-jwk.js';
 import { isSigningAlg, SIGNING_ALGS, type SigningKeyPair } from './signing-key-pair.js';
 

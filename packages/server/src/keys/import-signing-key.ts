@@ -1,5 +1,5 @@
 import { type CryptoKey, importPKCS8 } from 'jose';
-import type { SigningKeyMaterial } from '../store/types.js';
+import type { SigningKeyMaterial } from './key-store.js';
 
 /**
  * The private key of a signing key as a non-extractable `CryptoKey` (jose `importPKCS8`), for

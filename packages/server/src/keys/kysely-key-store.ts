@@ -1,28 +1,33 @@
 import type { JWK } from 'jose';
-import { validateSeconds } from '../clients/validate-client-fields.js';
+import { validateSeconds } from '../internal/validate-seconds.js';
 import { isUniqueViolation } from '../store/internal/constraint-error.js';
-import type { StoreContext } from '../store/internal/context.js';
 import type { SigningKeysTable, Trx } from '../store/internal/database.js';
 import { writeTransaction } from '../store/internal/write-transaction.js';
 import { StoreError } from '../store/store-error.js';
+import type { SigningAlg } from '../tokens/token-types.js';
+import { generateSigningKeyPair } from './generate-signing-key-pair.js';
+import { emptyKeyLifecycleChange } from './internal/empty-key-lifecycle-change.js';
+import { createKeySealing } from './internal/key-sealing.js';
+import type { KeyEncryptionKey } from './key-encryption-key.js';
+import {
+  DEFAULT_PROPAGATION_SEC,
+  dueTransitions,
+  isGuardedRotationDue,
+  isPublished,
+  MAX_PROPAGATION_SEC,
+  oldestNext,
+  pendingRotationError,
+  retiredKeyRemoveAt,
+} from './key-lifecycle.js';
 import type {
   KeyLifecycleChange,
   KeyState,
   KeyStore,
   RotateOptions,
-  SigningAlg,
   SigningKeyMaterial,
   SigningKeyRecord,
-} from '../store/types.js';
-import { generateSigningKeyPair } from './generate-signing-key-pair.js';
-import { emptyKeyLifecycleChange } from './internal/empty-key-lifecycle-change.js';
-import { decryptPrivateKey, encryptPrivateKey } from './internal/private-key-encryption.js';
-import type { KeyEncryptionKey } from './key-encryption-key.js';
-import {
-  DEFAULT_PROPAGATION_SEC,
-  MAX_PROPAGATION_SEC,
-  retiredKeyRemoveAt,
-} from './key-lifecycle-timing.js';
+} from './key-store.js';
+import type { KeyStoreContext } from './key-store-context.js';
 import { readPrivateKeyPem } from './read-private-key-pem.js';
 import {
   DEFAULT_SIGNING_ALG,
@@ -32,32 +37,17 @@ import {
 } from './signing-key-pair.js';
 
 /**
- * Signing keys over the store's database, private parts encrypted under the key-encryption key.
- * Lifecycle changes run in serialized transactions guarded by the database (a unique index allows
- * one `active` key), so concurrent CLI runs and server instances cannot both act.
+ * Signing keys over the store's database, private parts encrypted under the key-encryption key
+ * (internal/key-sealing.ts). What is due when is decided by the lifecycle rules (key-lifecycle.ts);
+ * this persists their decisions. Lifecycle changes run in serialized transactions guarded by the
+ * database (a unique index allows one `active` key), so concurrent CLI runs and server instances
+ * cannot both act.
  */
-export function createKeyStore(ctx: StoreContext): KeyStore {
+export function createKeyStore(ctx: KeyStoreContext): KeyStore {
   const { db } = ctx;
-
-  /** Encrypts a new key under the key-encryption key, once it is proven to decrypt the stored keys. */
-  async function encryptPair(pair: SigningKeyPair, kek?: KeyEncryptionKey): Promise<string> {
-    return encryptPrivateKey(
-      pair.privateKeyPem,
-      pair.kid,
-      kek ?? (await ctx.verifiedKeyEncryptionKey()),
-    );
-  }
-
-  /**
-   * Throws unless `row`'s private key decrypts under `kek`: a key this process could not decrypt
-   * must not become active (nothing would sign any more).
-   */
-  async function assertDecryptable(row: SigningKeysTable, kek: KeyEncryptionKey): Promise<void> {
-    if (row.private_key_jwe === null) {
-      throw new StoreError('ERR_KEY_DECRYPTION_FAILED', `key ${row.kid} has no private key`);
-    }
-    await decryptPrivateKey(row.private_key_jwe, row.kid, kek);
-  }
+  const sealing = createKeySealing(ctx);
+  const encryptPair = sealing.seal;
+  const assertDecryptable = sealing.assertDecryptable;
 
   /** Inserts a key; `generate` and `import` share the state rules. */
   async function insertKey(
@@ -116,14 +106,6 @@ export function createKeyStore(ctx: StoreContext): KeyStore {
     }
   }
 
-  async function maxTokenTtl(trx: Trx): Promise<number> {
-    const row = await trx
-      .selectFrom('m2m_clients')
-      .select((eb) => eb.fn.max('token_ttl_sec').as('max_ttl'))
-      .executeTakeFirst();
-    return Number(row?.max_ttl ?? 0);
-  }
-
   /** Retires the active key (if any) at `now`; returns the retired record. */
   async function retireActive(trx: Trx, now: number): Promise<SigningKeyRecord | undefined> {
     const active = await activeRow(trx);
@@ -132,7 +114,7 @@ export function createKeyStore(ctx: StoreContext): KeyStore {
       ...active,
       state: 'retired',
       retired_at: now,
-      remove_at: retiredKeyRemoveAt(now, await maxTokenTtl(trx)),
+      remove_at: retiredKeyRemoveAt(now, await ctx.maxTokenTtlSec(trx)),
     };
     await trx
       .updateTable('m2m_signing_keys')
@@ -180,36 +162,16 @@ export function createKeyStore(ctx: StoreContext): KeyStore {
       const rows = await db
         .selectFrom('m2m_signing_keys')
         .selectAll()
-        .where((eb) =>
-          eb.or([
-            eb('state', 'in', ['next', 'active']),
-            eb.and([
-              eb('state', '=', 'retired'),
-              eb.or([eb('remove_at', 'is', null), eb('remove_at', '>', now)]),
-            ]),
-          ]),
-        )
         .orderBy('created_at')
         .orderBy('kid')
         .execute();
-      return rows.map(toRecord);
+      return rows.map(toRecord).filter((key) => isPublished(key, now));
     },
 
     async active(): Promise<SigningKeyMaterial | undefined> {
       const row = await activeRow(db);
       if (row === undefined) return undefined;
-      if (row.private_key_jwe === null) {
-        throw new StoreError(
-          'ERR_KEY_DECRYPTION_FAILED',
-          `active key ${row.kid} has no private key`,
-        );
-      }
-      const privateKeyPem = await decryptPrivateKey(
-        row.private_key_jwe,
-        row.kid,
-        await ctx.keyEncryptionKey(),
-      );
-      return { ...toRecord(row), privateKeyPem };
+      return { ...toRecord(row), privateKeyPem: await sealing.open(row) };
     },
 
     async get(kid: string) {
@@ -241,11 +203,14 @@ export function createKeyStore(ctx: StoreContext): KeyStore {
       // A cheap look outside the transaction decides whether a key must be generated (RSA takes
       // a moment; scheduled rotation asks often); the transaction re-checks everything.
       const before = await db.selectFrom('m2m_signing_keys').selectAll().execute();
-      if (!isRotationDue(before, options, startedAt)) return { ...change, skipped: true };
+      const beforeKeys = before.map(toRecord);
+      if (!isGuardedRotationDue(beforeKeys, options.ifActiveOlderThanSec, startedAt)) {
+        return { ...change, skipped: true };
+      }
       const beforeActive = before.find((row) => row.state === 'active');
       const pending = before.some((row) => row.state === 'next');
       // A rotation already under way is refused before the key-encryption key is even read.
-      const nextBefore = oldestNext(before);
+      const nextBefore = oldestNext(beforeKeys);
       if (nextBefore !== undefined) {
         const pendingError = pendingRotationError(
           nextBefore,
@@ -267,13 +232,17 @@ export function createKeyStore(ctx: StoreContext): KeyStore {
         // must count from the moment the key is published, not from when the call started.
         const now = options.now ?? ctx.now();
         const rows = await trx.selectFrom('m2m_signing_keys').selectAll().execute();
-        if (!isRotationDue(rows, options, now)) return { ...change, skipped: true };
+        const keys = rows.map(toRecord);
+        if (!isGuardedRotationDue(keys, options.ifActiveOlderThanSec, now)) {
+          return { ...change, skipped: true };
+        }
         const active = rows.find((row) => row.state === 'active');
-        const next = oldestNext(rows);
+        const nextKey = oldestNext(keys);
+        const next = rows.find((row) => row.kid === nextKey?.kid);
         const activateNow = options.immediately === true || active === undefined;
 
-        if (next !== undefined) {
-          const pendingError = pendingRotationError(next, options, activateNow);
+        if (next !== undefined && nextKey !== undefined) {
+          const pendingError = pendingRotationError(nextKey, options, activateNow);
           if (pendingError !== undefined) throw pendingError;
           if (activateNow) {
             await assertDecryptable(next, kek);
@@ -394,27 +363,10 @@ export function createKeyStore(ctx: StoreContext): KeyStore {
     async advance(now = ctx.now()): Promise<KeyLifecycleChange> {
       // A key about to become active must decrypt under this process's key-encryption key: resolve
       // it before the transaction (resolving may read the database), and only when a key is due.
-      const dueBefore = await db
-        .selectFrom('m2m_signing_keys')
-        .select('kid')
-        .where('state', '=', 'next')
-        .where((eb) =>
-          eb.or([
-            eb('activates_at', '<=', now),
-            eb.not(
-              eb.exists(
-                eb
-                  .selectFrom('m2m_signing_keys as a')
-                  .select('a.kid')
-                  .where('a.state', '=', 'active'),
-              ),
-            ),
-          ]),
-        )
-        .executeTakeFirst();
+      const before = await db.selectFrom('m2m_signing_keys').selectAll().execute();
       let kek: KeyEncryptionKey | undefined;
       let kekError: unknown;
-      if (dueBefore !== undefined) {
+      if (dueTransitions(before.map(toRecord), now).activate.length > 0) {
         try {
           kek = await ctx.keyEncryptionKey();
         } catch (err) {
@@ -423,47 +375,26 @@ export function createKeyStore(ctx: StoreContext): KeyStore {
       }
       return writeTransaction(ctx, async (trx, changed) => {
         const change = emptyKeyLifecycleChange();
-        const expired = await trx
-          .selectFrom('m2m_signing_keys')
-          .select('kid')
-          .where('state', '=', 'retired')
-          .where('remove_at', '<=', now)
-          .execute();
-        if (expired.length > 0) {
-          await trx
-            .deleteFrom('m2m_signing_keys')
-            .where(
-              'kid',
-              'in',
-              expired.map((row) => row.kid),
-            )
-            .execute();
-          change.removed.push(...expired.map((row) => row.kid));
+        const rows = await trx.selectFrom('m2m_signing_keys').selectAll().execute();
+        const due = dueTransitions(rows.map(toRecord), now);
+        if (due.remove.length > 0) {
+          await trx.deleteFrom('m2m_signing_keys').where('kid', 'in', due.remove).execute();
+          change.removed.push(...due.remove);
         }
-        const active = await activeRow(trx);
-        const dueKeys = await trx
-          .selectFrom('m2m_signing_keys')
-          .selectAll()
-          .where('state', '=', 'next')
-          .where((eb) =>
-            // With no active key at all, any waiting key is due: something must sign.
-            active === undefined ? eb.lit(true) : eb('activates_at', '<=', now),
-          )
-          .orderBy('activates_at')
-          .orderBy('created_at')
-          .execute();
-        for (const due of dueKeys) {
+        for (const candidate of due.activate) {
           // Became due after the look above (no key-encryption key was resolved for it): leave it
           // to the next call rather than refuse it without a reason.
           if (kek === undefined && kekError === undefined) break;
-          const problem = await activationProblem(due, kek, kekError);
+          const row = rows.find((r) => r.kid === candidate.kid);
+          if (row === undefined) continue;
+          const problem = await sealing.activationProblem(row, kek, kekError);
           if (problem !== undefined) {
-            change.refused.push({ kid: due.kid, code: problem.code, message: problem.message });
+            change.refused.push({ kid: row.kid, code: problem.code, message: problem.message });
             continue;
           }
           const retired = await retireActive(trx, now);
           if (retired) change.retired.push(retired);
-          change.activated.push(await activate(trx, due, now));
+          change.activated.push(await activate(trx, row, now));
           break;
         }
         if (change.removed.length > 0 || change.activated.length > 0) changed();
@@ -471,71 +402,9 @@ export function createKeyStore(ctx: StoreContext): KeyStore {
       });
     },
   };
-
-  /** Why `row` cannot be activated by this process (its private key does not decrypt), if so. */
-  async function activationProblem(
-    row: SigningKeysTable,
-    kek: KeyEncryptionKey | undefined,
-    kekError: unknown,
-  ): Promise<{ code: string; message: string } | undefined> {
-    try {
-      if (kek === undefined) throw kekError;
-      await assertDecryptable(row, kek);
-      return undefined;
-    } catch (err) {
-      const code = err instanceof StoreError ? err.code : 'ERR_KEY_DECRYPTION_FAILED';
-      const reason = err instanceof Error ? err.message : String(err);
-      return {
-        code,
-        message: `signing key ${row.kid} is due to become active but this process cannot decrypt it (${reason}); the current key keeps signing`,
-      };
-    }
-  }
 }
 
-/** The `next` key created first, if any. */
-function oldestNext(rows: readonly SigningKeysTable[]): SigningKeysTable | undefined {
-  return rows
-    .filter((row) => row.state === 'next')
-    .sort((a, b) => Number(a.created_at) - Number(b.created_at))[0];
-}
-
-/** Why a rotation cannot go ahead while `next` waits, if it cannot. */
-function pendingRotationError(
-  next: SigningKeysTable,
-  options: RotateOptions,
-  activateNow: boolean,
-): StoreError | undefined {
-  if (options.alg !== undefined && options.alg !== next.alg) {
-    return new StoreError(
-      'ERR_ROTATION_PENDING',
-      `key ${next.kid} (${next.alg}) is already waiting to become active; revoke it first to rotate to ${options.alg}`,
-    );
-  }
-  if (!activateNow && next.activates_at !== null) {
-    return new StoreError(
-      'ERR_ROTATION_PENDING',
-      `key ${next.kid} already becomes active at ${new Date(Number(next.activates_at) * 1000).toISOString().replace('.000Z', 'Z')}; use --now to activate it at once`,
-    );
-  }
-  return undefined;
-}
-
-/** Whether a rotation should go ahead given the keys and the scheduling guard. */
-function isRotationDue(
-  rows: readonly SigningKeysTable[],
-  options: RotateOptions,
-  now: number,
-): boolean {
-  if (options.ifActiveOlderThanSec === undefined) return true;
-  if (rows.some((row) => row.state === 'next')) return false; // a rotation is already under way
-  const active = rows.find((row) => row.state === 'active');
-  if (active === undefined) return true;
-  const since = Number(active.activated_at ?? active.created_at);
-  return since + options.ifActiveOlderThanSec <= now;
-}
-
-async function getRow(executor: Trx | StoreContext['db'], kid: string) {
+async function getRow(executor: Trx | KeyStoreContext['db'], kid: string) {
   return executor
     .selectFrom('m2m_signing_keys')
     .selectAll()
@@ -543,7 +412,7 @@ async function getRow(executor: Trx | StoreContext['db'], kid: string) {
     .executeTakeFirst();
 }
 
-async function activeRow(executor: Trx | StoreContext['db']) {
+async function activeRow(executor: Trx | KeyStoreContext['db']) {
   return executor
     .selectFrom('m2m_signing_keys')
     .selectAll()

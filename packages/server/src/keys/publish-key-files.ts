@@ -1,9 +1,10 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../provision/internal/write-file-atomic.js';
-import type { SigningKeyRecord, Store } from '../store/types.js';
+import { writeFileAtomic } from '../internal/write-file-atomic.js';
 import { buildJwks } from './build-jwks.js';
 import { exportPublicKeyPem } from './export-public-key-pem.js';
+import { nextPublishedChangeAt } from './key-lifecycle.js';
+import type { KeyStore } from './key-store.js';
 
 /** File name of the JWK Set that {@link publishKeyFiles} writes: every published key. */
 export const PUBLISHED_JWKS_FILE_NAME = 'jwks.json';
@@ -60,7 +61,7 @@ export interface KeyFilePublisher {
  * @see RFC 7517 §5 (JWK Set)
  */
 export async function publishKeyFiles(
-  store: Store,
+  store: { readonly keys: KeyStore; revision(): Promise<number> },
   options: PublishKeyFilesOptions,
 ): Promise<KeyFilePublisher> {
   const { dir, logger } = options;
@@ -84,7 +85,7 @@ export async function publishKeyFiles(
     if (nowSec >= dueAtSec) await store.keys.advance(nowSec);
     const published = await store.keys.published(nowSec);
     lastRevision = await store.revision();
-    dueAtSec = nextTimeChange(published, nowSec);
+    dueAtSec = nextPublishedChangeAt(published, nowSec);
     const jwks = `${JSON.stringify(buildJwks(published), null, 2)}\n`;
     const active = published.find((key) => key.state === 'active');
     const pem = active === undefined ? undefined : await exportPublicKeyPem(active.publicJwk);
@@ -140,15 +141,4 @@ export async function publishKeyFiles(
       await running;
     },
   };
-}
-
-/** The earliest future time (Unix s) at which time alone changes the keys: an activation, a removal. */
-function nextTimeChange(keys: readonly SigningKeyRecord[], nowSec: number): number {
-  let next = Number.POSITIVE_INFINITY;
-  for (const key of keys) {
-    for (const at of [key.activatesAt, key.removeAt]) {
-      if (at !== null && at > nowSec && at < next) next = at;
-    }
-  }
-  return next;
 }

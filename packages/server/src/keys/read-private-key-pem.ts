@@ -1,7 +1,7 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { exportJWK, exportPKCS8, importPKCS8 } from 'jose';
 import { StoreError } from '../store/store-error.js';
-import type { SigningAlg } from '../store/types.js';
+import type { SigningAlg } from '../tokens/token-types.js';
 import { toPublicSigningJwk } from './internal/public-jwk.js';
 import type { SigningKeyPair } from './signing-key-pair.js';
 

@@ -1,7 +1,14 @@
 import { StoreError } from '../store/store-error.js';
-import type { KeyLifecycleChange, SigningAlg, SigningKeyRecord, Store } from '../store/types.js';
+import type { SigningAlg } from '../tokens/token-types.js';
 import { emptyKeyLifecycleChange } from './internal/empty-key-lifecycle-change.js';
-import { DEFAULT_PROPAGATION_SEC, MAX_PROPAGATION_SEC } from './key-lifecycle-timing.js';
+import {
+  DEFAULT_PROPAGATION_SEC,
+  isTransitionDue,
+  MAX_PROPAGATION_SEC,
+  nextTransitionAt,
+  scheduledRotationDue,
+} from './key-lifecycle.js';
+import type { KeyLifecycleChange, KeyStore, SigningKeyRecord } from './key-store.js';
 import { isSigningAlg } from './signing-key-pair.js';
 
 /** Where a {@link KeyRotationSchedule} reports what it did (a pino or Fastify logger fits). */
@@ -88,7 +95,7 @@ const RETRY_AFTER_FAILURE_MS = 10_000;
  * @see RFC 7517 §5 (JWK Set), RFC 7515 §4.1.4 (kid): keys are published before they sign.
  */
 export function scheduleKeyRotation(
-  store: Store,
+  store: { readonly keys: KeyStore },
   options: KeyRotationScheduleOptions,
 ): KeyRotationSchedule {
   const settings = checkOptions(options);
@@ -115,12 +122,12 @@ export function scheduleKeyRotation(
     const change = emptyKeyLifecycleChange();
     let keys = await store.keys.list();
 
-    if (isAdvanceDue(keys, now, refusedKids)) {
+    if (isTransitionDue(keys, now, refusedKids)) {
       addChange(change, await store.keys.advance());
       keys = await store.keys.list();
     }
 
-    const rotation = rotationDue(keys, rotateEverySec, now);
+    const rotation = scheduledRotationDue(keys, rotateEverySec, now);
     if (rotation === 'rotate') {
       const rotated = await store.keys.rotate({
         ifActiveOlderThanSec: rotateEverySec,
@@ -143,7 +150,7 @@ export function scheduleKeyRotation(
     }
 
     // With a zero propagation delay the key just published is due at once.
-    if (isAdvanceDue(keys, clock(), refusedKids)) {
+    if (isTransitionDue(keys, clock(), refusedKids)) {
       addChange(change, await store.keys.advance());
       keys = await store.keys.list();
     }
@@ -156,7 +163,7 @@ export function scheduleKeyRotation(
         'scheduled key rotation: activation refused, this instance cannot decrypt the key (check M2M_AUTH_KEK); the current key keeps signing',
       );
     }
-    return { change, nextDueSec: nextDue(keys, rotateEverySec, refusedKids) };
+    return { change, nextDueSec: nextTransitionAt(keys, { rotateEverySec, refused: refusedKids }) };
   }
 
   function warnUndated(keys: readonly SigningKeyRecord[]): void {
@@ -294,66 +301,6 @@ function checkOptions(options: KeyRotationScheduleOptions) {
     logger: options.logger,
     onChange: options.onChange,
   };
-}
-
-/**
- * Whether `advance` has something to do: a next key whose time has come (unless this instance
- * refused it), or an expired retired key.
- */
-function isAdvanceDue(
-  keys: readonly SigningKeyRecord[],
-  now: number,
-  refused: ReadonlySet<string>,
-): boolean {
-  const hasActive = keys.some((key) => key.state === 'active');
-  return keys.some(
-    (key) =>
-      (key.state === 'next' &&
-        !refused.has(key.kid) &&
-        ((key.activatesAt !== null && key.activatesAt <= now) || !hasActive)) ||
-      (key.state === 'retired' && key.removeAt !== null && key.removeAt <= now),
-  );
-}
-
-/**
- * Whether a rotation is due: `'rotate'` (start one, guarded), `'schedule'` (give the waiting
- * undated `next` key its activation time), or undefined (not yet, or a rotation is under way).
- */
-function rotationDue(
-  keys: readonly SigningKeyRecord[],
-  rotateEverySec: number,
-  now: number,
-): 'rotate' | 'schedule' | undefined {
-  const next = keys.filter((key) => key.state === 'next');
-  if (next.some((key) => key.activatesAt !== null)) return undefined;
-  const active = keys.find((key) => key.state === 'active');
-  if (active !== undefined && activeSince(active) + rotateEverySec > now) return undefined;
-  if (next.length > 0) return active === undefined ? undefined : 'schedule';
-  return 'rotate';
-}
-
-/** The next time (Unix s) at which a step is due, or undefined when nothing is scheduled. */
-function nextDue(
-  keys: readonly SigningKeyRecord[],
-  rotateEverySec: number,
-  refused: ReadonlySet<string>,
-): number | undefined {
-  let due = Number.POSITIVE_INFINITY;
-  let pending = false;
-  for (const key of keys) {
-    if (key.state === 'next' && key.activatesAt !== null) {
-      pending = true;
-      if (!refused.has(key.kid)) due = Math.min(due, key.activatesAt);
-    }
-    if (key.state === 'retired' && key.removeAt !== null) due = Math.min(due, key.removeAt);
-  }
-  const active = keys.find((key) => key.state === 'active');
-  if (!pending && active !== undefined) due = Math.min(due, activeSince(active) + rotateEverySec);
-  return Number.isFinite(due) ? due : undefined;
-}
-
-function activeSince(key: SigningKeyRecord): number {
-  return key.activatedAt ?? key.createdAt;
 }
 
 /**

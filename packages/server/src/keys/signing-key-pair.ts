@@ -1,5 +1,5 @@
 import type { JWK } from 'jose';
-import type { SigningAlg } from '../store/types.js';
+import type { SigningAlg } from '../tokens/token-types.js';
 
 /** A signing key pair ready to be stored: public JWK (with kid) and the private key as PKCS#8 PEM. */
 export interface SigningKeyPair {

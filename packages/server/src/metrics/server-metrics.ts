@@ -1,8 +1,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { Store } from '../app/store.js';
 import type { AuditWriter } from '../audit/audit-writer.js';
 import type { AuthServerError } from '../errors/auth-server-error.js';
-import type { StoreCache } from '../server/internal/store-cache.js';
-import type { Store } from '../store/types.js';
 
 /** Options of the server's metrics (`serve --admin-port`; see METRICS.md). */
 export interface ServerMetricsOptions {
@@ -89,6 +88,14 @@ const TOKEN_DURATION_BUCKETS = [
   0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
 ];
 
+/** What the metrics read of the HTTP layer's in-memory view of the store (its cache). */
+export interface StoreViewHealth {
+  /** Revision checks that failed since start. */
+  readonly failedChecks: number;
+  /** Milliseconds since the view last matched the database. */
+  viewAgeMs(): number;
+}
+
 /**
  * The authorization server's Prometheus metrics in a registry of their own (several servers may
  * share a process). Labels have bounded values: outcomes, RFC 6749 error values, auth methods,
@@ -106,7 +113,7 @@ export class ServerMetrics {
   readonly #databaseErrors: Counter<string>;
 
   constructor(
-    sources: { store: Store; cache: StoreCache; auditWriter: AuditWriter | undefined },
+    sources: { store: Store; cache: StoreViewHealth; auditWriter: AuditWriter | undefined },
     options: ServerMetricsOptions = {},
   ) {
     const registers = [this.registry];

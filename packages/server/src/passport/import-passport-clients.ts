@@ -1,15 +1,15 @@
+import type { Store } from '../app/store.js';
+import type {
+  ClientImportOutcome,
+  ClientSecretHash,
+  ImportedClient,
+} from '../clients/client-store.js';
 import { hashClientSecret } from '../clients/hash-client-secret.js';
 import { parseLegacySecretHash } from '../clients/legacy-secret-hash.js';
 import { validateClientName } from '../clients/validate-client-fields.js';
 import type { Manifest, ManifestService } from '../provision/parse-manifest.js';
 import { StoreError } from '../store/store-error.js';
-import type {
-  AccessTokenFormat,
-  ClientImportOutcome,
-  ClientSecretHash,
-  ImportedClient,
-  Store,
-} from '../store/types.js';
+import type { AccessTokenFormat } from '../tokens/token-types.js';
 import { PassportImportError } from './passport-import-error.js';
 import {
   type PassportClientRow,

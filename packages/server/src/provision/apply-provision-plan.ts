@@ -1,5 +1,7 @@
+import type { Store } from '../app/store.js';
+import type { SigningKeyRecord } from '../keys/key-store.js';
 import { StoreError } from '../store/store-error.js';
-import type { SigningAlg, SigningKeyRecord, Store } from '../store/types.js';
+import type { SigningAlg } from '../tokens/token-types.js';
 import type { ProvisionPlan } from './compute-provision-plan.js';
 import type { EnvCredentials } from './internal/find-env-secrets.js';
 import { generateClientKeyPair } from './internal/generate-client-key-pair.js';

@@ -1,4 +1,4 @@
-import type { ClientRecord } from '../store/types.js';
+import type { ClientRecord } from '../clients/client-store.js';
 import type { Manifest } from './parse-manifest.js';
 import { ProvisionError } from './provision-error.js';
 

@@ -1,7 +1,8 @@
 import { constants } from 'node:fs';
 import { access, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { SigningAlg, Store } from '../store/types.js';
+import type { Store } from '../app/store.js';
+import type { SigningAlg } from '../tokens/token-types.js';
 import { applyProvisionPlan } from './apply-provision-plan.js';
 import {
   type ClientFieldChange,

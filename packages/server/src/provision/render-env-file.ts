@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { type DotenvLine, renderDotenv } from './internal/dotenv.js';
+import { type DotenvLine, renderDotenv } from './internal/render-dotenv.js';
 import type { ManifestService } from './parse-manifest.js';
 import type { ProvisionEndpoints } from './resolve-endpoints.js';
 

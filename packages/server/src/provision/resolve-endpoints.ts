@@ -1,5 +1,4 @@
-import { JWKS_PATH } from '../http/routes/jwks-route.js';
-import { TOKEN_PATH } from '../http/routes/token-route.js';
+import { JWKS_PATH, TOKEN_PATH } from '../http/endpoint-paths.js';
 import { normalizeUrl } from './internal/normalize-url.js';
 import type { Manifest } from './parse-manifest.js';
 import { ProvisionError } from './provision-error.js';

@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../internal/write-file-atomic.js';
 import { buildJwks } from '../keys/build-jwks.js';
 import { exportPublicKeyPem } from '../keys/export-public-key-pem.js';
-import type { SigningKeyRecord } from '../store/types.js';
+import type { SigningKeyRecord } from '../keys/key-store.js';
 import type { ProvisionPlan } from './compute-provision-plan.js';
 import type { EnvCredentials } from './internal/find-env-secrets.js';
-import { writeFileAtomic } from './internal/write-file-atomic.js';
 import type { Manifest } from './parse-manifest.js';
 import { renderEnvFile } from './render-env-file.js';
 import type { ProvisionEndpoints } from './resolve-endpoints.js';

@@ -1,13 +1,13 @@
-import { MAX_TOKEN_TTL_SEC } from '../clients/validate-client-fields.js';
 import type { StoreContext } from '../store/internal/context.js';
 import { writeTransaction } from '../store/internal/write-transaction.js';
 import { StoreError } from '../store/store-error.js';
+import { MAX_TOKEN_TTL_SEC } from '../tokens/token-lifetime.js';
 import type {
   RevocationList,
   RevocationStore,
   RevokedTokenEntry,
   RevokeTokenOptions,
-} from '../store/types.js';
+} from './revocation-store.js';
 
 /**
  * Seconds an entry stays in the revocation feed after the last token it covers expires: covers
@@ -18,11 +18,18 @@ export const REVOCATION_LEEWAY_SEC = 60;
 /** Longest accepted jti; the server's are UUIDs (36 characters). */
 const MAX_JTI_LENGTH = 255;
 
+/** What the revocation store needs besides the database: the revoked clients, from their owner. */
+export interface RevocationStoreContext extends StoreContext {
+  /** Clients revoked after `since` (Unix seconds), ordered by client_id. */
+  clientsRevokedSince(since: number): Promise<{ clientId: string; revokedAt: number }[]>;
+}
+
 /**
  * The revocation store over Kysely (SQLite and PostgreSQL): revoked token ids in
- * `m2m_revoked_tokens`, revoked clients read from `m2m_clients.revoked_at`.
+ * `m2m_revoked_tokens`; revoked clients come from the client registry (the composition root
+ * passes them in).
  */
-export function createRevocationStore(ctx: StoreContext): RevocationStore {
+export function createRevocationStore(ctx: RevocationStoreContext): RevocationStore {
   return {
     async revokeToken(jti: string, options: RevokeTokenOptions = {}): Promise<RevokedTokenEntry> {
       if (
@@ -65,24 +72,18 @@ export function createRevocationStore(ctx: StoreContext): RevocationStore {
         .where('expires_at', '>', now)
         .orderBy('jti')
         .execute();
-      const clients = await ctx.db
-        .selectFrom('m2m_clients')
-        .select(['client_id', 'revoked_at'])
-        // Not the client's current TTL: it may have been shortened after tokens with the longer
-        // one were issued. The longest TTL any client can have is a bound.
-        .where('revoked_at', '>', now - MAX_TOKEN_TTL_SEC - REVOCATION_LEEWAY_SEC)
-        .orderBy('client_id')
-        .execute();
+      // Not the client's current TTL: it may have been shortened after tokens with the longer
+      // one were issued. The longest TTL any client can have is a bound.
+      const clients = await ctx.clientsRevokedSince(
+        now - MAX_TOKEN_TTL_SEC - REVOCATION_LEEWAY_SEC,
+      );
       return {
         clients: clients
-          .map((row) => {
-            const revokedAt = Number(row.revoked_at);
-            return {
-              clientId: row.client_id,
-              revokedAt,
-              expiresAt: revokedAt + MAX_TOKEN_TTL_SEC + REVOCATION_LEEWAY_SEC,
-            };
-          })
+          .map(({ clientId, revokedAt }) => ({
+            clientId,
+            revokedAt,
+            expiresAt: revokedAt + MAX_TOKEN_TTL_SEC + REVOCATION_LEEWAY_SEC,
+          }))
           .filter((entry) => entry.expiresAt > now),
         tokens: tokens.map(toEntry),
       };

@@ -1,24 +1,8 @@
-import { type KeyObject, randomUUID } from 'node:crypto';
-import type { CryptoKey } from 'jose';
-import type { AccessTokenFormat, SigningAlg } from '../store/types.js';
+import { randomUUID } from 'node:crypto';
 import { prepareSigner } from './internal/prepare-signer.js';
+import type { AccessTokenFormat, AccessTokenSigningKey } from './token-types.js';
 
-/**
- * A private signing key imported once (see `importSigningKey` in keys/) and kept for the life of
- * the server, so the token endpoint never parses PEM per request.
- */
-export interface AccessTokenSigningKey {
-  /** Key ID written into the JWS header (RFC 7515 §4.1.4). */
-  readonly kid: string;
-  /** JWS algorithm (RFC 7518 §3.1; RFC 8037 for EdDSA). */
-  readonly alg: SigningAlg;
-  /**
-   * The private key: a node:crypto `KeyObject`, or a `CryptoKey` as jose's `importPKCS8` (and
-   * `importSigningKey`) returns it. Signatures are made with node:crypto's synchronous `sign` on
-   * the key's `KeyObject`; its type must fit `alg` (RSA, P-256 EC, Ed25519).
-   */
-  readonly key: KeyObject | CryptoKey;
-}
+export type { AccessTokenSigningKey };
 
 /**
  * Largest `exp`/`iat` written: 9999-12-31T23:59:59Z, the bound `@m2m-auth/verifier` accepts for a

@@ -1,5 +1,6 @@
-import { clientToJson } from '../../cli/internal/client-view.js';
-import type { ClientRecord, NewClient, Store } from '../../store/types.js';
+import type { Store } from '../../app/store.js';
+import type { ClientRecord, NewClient } from '../../clients/client-store.js';
+import { clientToJson } from '../client-view.js';
 
 /** A created client and its secret, which exists only in this result. */
 export interface CreatedClient {

@@ -1,5 +1,6 @@
-import { clientToJson } from '../../cli/internal/client-view.js';
-import type { ClientRecord, Store } from '../../store/types.js';
+import type { Store } from '../../app/store.js';
+import type { ClientRecord } from '../../clients/client-store.js';
+import { clientToJson } from '../client-view.js';
 
 /**
  * Every client, revoked ones included, and as JSON (`client_id`, `name`, `scopes`, `audiences`,

@@ -1,5 +1,6 @@
-import { keyToJson } from '../../cli/internal/key-view.js';
-import type { RefusedActivation, SigningKeyRecord, Store } from '../../store/types.js';
+import type { Store } from '../../app/store.js';
+import type { RefusedActivation, SigningKeyRecord } from '../../keys/key-store.js';
+import { keyToJson } from '../key-view.js';
 
 /**
  * Applies due key transitions, then lists every signing key with its state and next change

@@ -1,6 +1,6 @@
+import type { Store } from '../../app/store.js';
 import type { StoredAuditEvent } from '../../audit/audit-event.js';
 import { auditEventToJson } from '../../audit/audit-event.js';
-import type { Store } from '../../store/types.js';
 
 /** What {@link readAudit} selects. */
 export interface AuditReadQuery {

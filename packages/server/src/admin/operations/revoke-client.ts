@@ -1,5 +1,6 @@
-import { clientToJson } from '../../cli/internal/client-view.js';
-import type { ClientRecord, Store } from '../../store/types.js';
+import type { Store } from '../../app/store.js';
+import type { ClientRecord } from '../../clients/client-store.js';
+import { clientToJson } from '../client-view.js';
 
 /**
  * Revokes a client: its next token request fails (tokens it holds live out their lifetime).

@@ -1,5 +1,6 @@
-import { changeToJson } from '../../cli/internal/key-view.js';
-import type { KeyLifecycleChange, Store } from '../../store/types.js';
+import type { Store } from '../../app/store.js';
+import type { KeyLifecycleChange } from '../../keys/key-store.js';
+import { changeToJson } from '../key-view.js';
 
 /**
  * Revokes a signing key at once (compromise): it leaves the JWKS; an active key is replaced so

@@ -1,5 +1,6 @@
-import { clientToJson } from '../../cli/internal/client-view.js';
-import type { ClientRecord, Store } from '../../store/types.js';
+import type { Store } from '../../app/store.js';
+import type { ClientRecord } from '../../clients/client-store.js';
+import { clientToJson } from '../client-view.js';
 
 /**
  * Issues a new secret; the previous one stays accepted for `graceSec` seconds (0: rejected at

@@ -1,10 +1,6 @@
-import { changeToJson } from '../../cli/internal/key-view.js';
-import type {
-  KeyLifecycleChange,
-  RefusedActivation,
-  RotateOptions,
-  Store,
-} from '../../store/types.js';
+import type { Store } from '../../app/store.js';
+import type { KeyLifecycleChange, RefusedActivation, RotateOptions } from '../../keys/key-store.js';
+import { changeToJson } from '../key-view.js';
 
 /**
  * Applies due key transitions, then starts a rotation: a next key, active after the propagation

@@ -1,12 +1,12 @@
-import { clientToJson, publicKeysToJson } from '../../cli/internal/client-view.js';
-import { StoreError } from '../../store/store-error.js';
+import type { Store } from '../../app/store.js';
 import type {
   ClientPublicKeys,
   ClientRecord,
   ClientSecretHash,
-  FederatedSubject,
-  Store,
-} from '../../store/types.js';
+} from '../../clients/client-store.js';
+import type { FederatedSubject } from '../../clients/trust-store.js';
+import { StoreError } from '../../store/store-error.js';
+import { clientToJson, publicKeysToJson } from '../client-view.js';
 
 /**
  * One client, when each accepted secret expires (never the secrets or their hashes), its public

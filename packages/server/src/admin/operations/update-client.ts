@@ -1,12 +1,12 @@
-import { clientToJson, publicKeysToJson } from '../../cli/internal/client-view.js';
+import type { Store } from '../../app/store.js';
 import { normalizeClientPublicKeys } from '../../clients/client-public-keys.js';
 import type {
   ClientPatch,
   ClientPublicKeys,
   ClientRecord,
   NewClientPublicKeys,
-  Store,
-} from '../../store/types.js';
+} from '../../clients/client-store.js';
+import { clientToJson, publicKeysToJson } from '../client-view.js';
 
 /**
  * Replaces a client's scopes, audiences, token lifetime or token format (each one given), and its

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { ADMIN_AUDIENCE, ADMIN_SCOPES } from '../../admin/admin-openapi.js';
+import { clientToLines } from '../../admin/client-view.js';
 import { createClient } from '../../admin/operations/create-client.js';
 import { CliError } from '../internal/cli-error.js';
-import { clientToLines } from '../internal/client-view.js';
 import { commandAction } from '../internal/command-action.js';
 import { parseList, parseSeconds } from '../internal/option-parsers.js';
 import { examples } from '../internal/output.js';

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Command, CommanderError, Option } from 'commander';
 import { readAudit } from '../../admin/operations/read-audit.js';
+import type { Store } from '../../app/store.js';
 import { type AuditEvent, auditEventToJson } from '../../audit/audit-event.js';
 import { AuditFollower, FOLLOW_LOOKBACK_MS } from '../../audit/audit-follower.js';
 import type { AuditUsage } from '../../audit/audit-usage.js';
@@ -11,7 +12,6 @@ import { formatServiceGraphMermaid } from '../../audit/format-service-graph-merm
 import { serviceGraphToJson } from '../../audit/service-graph-to-json.js';
 import { unusedGrantsToJson } from '../../audit/unused-grants-to-json.js';
 import { readManifest } from '../../provision/read-manifest.js';
-import type { Store } from '../../store/types.js';
 import { CLI_EXIT_CODES } from '../exit-codes.js';
 import { CliError } from '../internal/cli-error.js';
 import { type CommandContext, commandAction } from '../internal/command-action.js';

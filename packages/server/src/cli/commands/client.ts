@@ -1,4 +1,11 @@
 import { type Command, Option } from 'commander';
+import {
+  clientToJson,
+  clientToLines,
+  publicKeysToJson,
+  publicKeysToLines,
+  secretsSummary,
+} from '../../admin/client-view.js';
 import { createClient } from '../../admin/operations/create-client.js';
 import { listClients } from '../../admin/operations/list-clients.js';
 import { revokeClient } from '../../admin/operations/revoke-client.js';
@@ -6,15 +13,9 @@ import { rotateClientSecret } from '../../admin/operations/rotate-client-secret.
 import { showClient } from '../../admin/operations/show-client.js';
 import { updateClient } from '../../admin/operations/update-client.js';
 import { ACCESS_TOKEN_FORMATS } from '../../clients/client-rules.js';
-import type { AccessTokenFormat, ClientPatch } from '../../store/types.js';
+import type { ClientPatch } from '../../clients/client-store.js';
+import type { AccessTokenFormat } from '../../tokens/token-types.js';
 import { CliError } from '../internal/cli-error.js';
-import {
-  clientToJson,
-  clientToLines,
-  publicKeysToJson,
-  publicKeysToLines,
-  secretsSummary,
-} from '../internal/client-view.js';
 import { commandAction } from '../internal/command-action.js';
 import { parseList, parseSeconds } from '../internal/option-parsers.js';
 import { examples, formatTable, formatTime } from '../internal/output.js';

@@ -5,7 +5,7 @@ import {
   type PassportImportReport,
 } from '../../passport/import-passport-clients.js';
 import { readManifest } from '../../provision/read-manifest.js';
-import type { AccessTokenFormat } from '../../store/types.js';
+import type { AccessTokenFormat } from '../../tokens/token-types.js';
 import { commandAction } from '../internal/command-action.js';
 import { collectRename, parseList } from '../internal/option-parsers.js';
 import { examples, formatTable } from '../internal/output.js';

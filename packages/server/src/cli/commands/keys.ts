@@ -1,16 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
+import { changeToLines, describeNextChange, keyToJson } from '../../admin/key-view.js';
 import { listKeys } from '../../admin/operations/list-keys.js';
 import { revokeKey } from '../../admin/operations/revoke-key.js';
 import { rotateKeys } from '../../admin/operations/rotate-keys.js';
+import type { Store } from '../../app/store.js';
 import { buildJwks } from '../../keys/build-jwks.js';
-import { DEFAULT_PROPAGATION_SEC } from '../../keys/key-lifecycle-timing.js';
+import { DEFAULT_PROPAGATION_SEC } from '../../keys/key-lifecycle.js';
+import type { RefusedActivation, SigningKeyRecord } from '../../keys/key-store.js';
 import { SIGNING_ALGS } from '../../keys/signing-key-pair.js';
 import { StoreError } from '../../store/store-error.js';
-import type { RefusedActivation, SigningAlg, SigningKeyRecord, Store } from '../../store/types.js';
+import type { SigningAlg } from '../../tokens/token-types.js';
 import { CliError } from '../internal/cli-error.js';
 import { commandAction } from '../internal/command-action.js';
-import { changeToLines, describeNextChange, keyToJson } from '../internal/key-view.js';
 import { parseSeconds } from '../internal/option-parsers.js';
 import { examples, formatTable, formatTime } from '../internal/output.js';
 import { addStoreOptions } from '../internal/store-options.js';
@@ -126,7 +128,7 @@ export function registerKeysCommand(program: Command): void {
               process.stdout.write(jwks);
               return;
             }
-            writeFileAtomic(opts.out, jwks, 0o644);
+            await writeFileAtomic(opts.out, jwks, 0o644);
             out.data({ file: opts.out, kids });
             out.text(`Wrote ${kids.length} published key(s) as a JWKS to ${opts.out}.`);
             return;
@@ -140,7 +142,7 @@ export function registerKeysCommand(program: Command): void {
             else process.stdout.write(pem.endsWith('\n') ? pem : `${pem}\n`);
             return;
           }
-          writeFileAtomic(opts.out, pem.endsWith('\n') ? pem : `${pem}\n`, 0o644);
+          await writeFileAtomic(opts.out, pem.endsWith('\n') ? pem : `${pem}\n`, 0o644);
           out.data({ file: opts.out, kid: key.kid, alg: key.alg });
           out.text(`Wrote the public key of ${key.kid} (${key.alg}, ${key.state}) to ${opts.out}.`);
         },

@@ -2,7 +2,7 @@ import { type Command, Option } from 'commander';
 import { formatProvisionReport } from '../../provision/format-provision-report.js';
 import { provisionServices } from '../../provision/provision-services.js';
 import { readManifest } from '../../provision/read-manifest.js';
-import type { SigningAlg } from '../../store/types.js';
+import type { SigningAlg } from '../../tokens/token-types.js';
 import { CLI_EXIT_CODES } from '../exit-codes.js';
 import { commandAction } from '../internal/command-action.js';
 import { collectServiceName, parseSeconds } from '../internal/option-parsers.js';

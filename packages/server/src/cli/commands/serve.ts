@@ -6,11 +6,10 @@ import {
   DEFAULT_POSTGRES_REVISION_CHECK_INTERVAL_MS,
   DEFAULT_REQUEST_TIMEOUT_MS,
 } from '../../http/server-defaults.js';
-import { DEFAULT_PROPAGATION_SEC, retiredKeyRemoveAt } from '../../keys/key-lifecycle-timing.js';
+import { DEFAULT_PROPAGATION_SEC, propagationPolicy } from '../../keys/key-lifecycle.js';
 import { SIGNING_ALGS } from '../../keys/signing-key-pair.js';
 import { DEFAULT_AUTH_FAILURE_LIMITS } from '../../limits/auth-failure-limiter.js';
-import type { RunningServer } from '../../server/start-server.js';
-import type { SigningAlg } from '../../store/types.js';
+import type { SigningAlg } from '../../tokens/token-types.js';
 import { CliError } from '../internal/cli-error.js';
 import { parseDuration, parseList, parseSeconds } from '../internal/option-parsers.js';
 import { examples } from '../internal/output.js';
@@ -310,31 +309,21 @@ export function registerServeCommand(program: Command): void {
           '--propagation applies to --rotate-every (for a one-off rotation: m2m-auth keys rotate --propagation <sec>)',
         );
       }
-      // Verifiers may hold the JWKS for its max-age: the next key must be published that long
-      // before it signs. Twice that leaves room for a verifier's fetch that started just before.
-      const propagationSec =
-        opts.propagation ?? Math.max(DEFAULT_PROPAGATION_SEC, 2 * opts.jwksMaxAge);
-      if (opts.rotateEvery !== undefined && propagationSec < opts.jwksMaxAge) {
-        say(
-          `warning: --propagation ${propagationSec} is shorter than --jwks-max-age ${opts.jwksMaxAge}: verifiers may see tokens signed by a key they have not fetched yet`,
-        );
-      }
-      // A retired key stays published until every token it signed has expired (at least the
-      // default token lifetime plus a margin): rotating faster than that grows the JWKS.
-      const retiredForSec = retiredKeyRemoveAt(0, 0);
-      if (opts.rotateEvery !== undefined && opts.rotateEvery < retiredForSec) {
-        const published = 2 + Math.ceil(retiredForSec / opts.rotateEvery);
-        say(
-          `warning: --rotate-every ${opts.rotateEvery} s is shorter than the ${retiredForSec} s or more a retired key stays published: the JWKS will hold about ${published} keys (@m2m-auth/verifier reads at most 100); outside tests, rotate every few days or weeks`,
-        );
-      }
+      const { propagationSec, warnings } = propagationPolicy({
+        ...(opts.rotateEvery === undefined ? {} : { rotateEverySec: opts.rotateEvery }),
+        ...(opts.propagation === undefined ? {} : { propagationSec: opts.propagation }),
+        jwksMaxAgeSec: opts.jwksMaxAge,
+      });
+      for (const warning of warnings) say(`warning: ${warning}`);
       if (opts.issuer === undefined && (opts.host === '0.0.0.0' || opts.host === '::')) {
         say(
           `warning: binding ${opts.host} without --issuer; tokens will carry iss http://${opts.host}:…; pass --issuer with the URL callers use`,
         );
       }
       // Loaded here so that the other commands do not pay for loading Fastify at startup.
-      const { startServer } = await import('../../server/start-server.js');
+      const { startServer } = await import('../../http/start-server.js');
+      const { startBackgroundJobs } = await import('../../http/start-background-jobs.js');
+      const { shutdownOnSignal } = await import('../../http/shutdown-on-signal.js');
       const { pino } = await import('pino');
       // Asynchronous writes: a request never waits for stdout (a pipe or a file) to accept its
       // audit line; the buffer is flushed at shutdown.
@@ -384,54 +373,22 @@ export function registerServeCommand(program: Command): void {
         }),
       );
       if (createdFile !== undefined) say(`created a new SQLite database at ${createdFile}`);
-      const { generatedKey } = server;
-      if (generatedKey !== undefined) {
-        server.app.log.info(
-          { kid: generatedKey.kid, alg: generatedKey.alg, state: generatedKey.state },
-          'the database had no signing key: generated one',
-        );
-        say(
-          `no signing key in the database: generated ${generatedKey.alg} key ${generatedKey.kid} (${generatedKey.state}); export its public key with: m2m-auth keys export-public`,
-        );
-      }
-      // Every instance runs the schedule; each step is one database transaction that re-checks
-      // the keys, so with several instances exactly one performs it.
-      let rotation: { stop(): Promise<void> } | undefined;
-      if (opts.rotateEvery !== undefined) {
-        const { scheduleKeyRotation } = await import('../../keys/schedule-key-rotation.js');
-        rotation = scheduleKeyRotation(server.store, {
-          rotateEverySec: opts.rotateEvery,
+      let jobs: { stop(): Promise<void> };
+      try {
+        jobs = await startBackgroundJobs(server, {
+          ...(opts.rotateEvery === undefined ? {} : { rotateEverySec: opts.rotateEvery }),
           propagationSec,
-          logger: server.app.log,
+          ...(opts.publishKeys === undefined ? {} : { publishKeysDir: opts.publishKeys }),
+          say,
         });
-        server.app.log.info(
-          { rotateEverySec: opts.rotateEvery, propagationSec },
-          'scheduled key rotation on',
-        );
-        say(
-          `rotating the signing key every ${opts.rotateEvery} s (published ${propagationSec} s before it signs)`,
-        );
-      }
-      let publisher: { stop(): Promise<void> } | undefined;
-      if (opts.publishKeys !== undefined) {
-        const { publishKeyFiles } = await import('../../keys/publish-key-files.js');
-        try {
-          publisher = await publishKeyFiles(server.store, {
-            dir: opts.publishKeys,
-            logger: server.app.log,
-          });
-        } catch (err) {
-          await rotation?.stop();
-          await server.close();
-          const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-          throw new CliError(
-            'ERR_CLI_FILE_UNWRITABLE',
-            `--publish-keys: cannot write the key files in ${opts.publishKeys}: ${reason}`,
-            { cause: err },
-          );
-        }
-        say(
-          `publishing the keys to ${opts.publishKeys}/jwks.json (every published key) and ${opts.publishKeys}/oauth-public.key (the active key) on every change`,
+      } catch (err) {
+        // Only writing the key files fails at this point (the server is then closed).
+        if (opts.publishKeys === undefined) throw err;
+        const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+        throw new CliError(
+          'ERR_CLI_FILE_UNWRITABLE',
+          `--publish-keys: cannot write the key files in ${opts.publishKeys}: ${reason}`,
+          { cause: err },
         );
       }
       server.app.log.info({ url: server.url, issuer: server.issuer }, 'm2m-auth serving');
@@ -440,9 +397,10 @@ export function registerServeCommand(program: Command): void {
         server.app.log.info({ adminUrl: server.adminUrl }, 'm2m-auth admin listener');
         say(`admin endpoints (/livez, /readyz, /metrics, /admin/v1) on ${server.adminUrl}`);
       }
-      await untilSignal(server, opts.shutdownTimeout, opts.drainDelay, async () => {
-        await rotation?.stop();
-        await publisher?.stop();
+      await shutdownOnSignal(server, {
+        shutdownTimeoutMs: opts.shutdownTimeout,
+        drainDelayMs: opts.drainDelay,
+        beforeClose: () => jobs.stop(),
       });
       await new Promise<void>((resolve) => destination.flush(() => resolve()));
       say('stopped');
@@ -515,51 +473,6 @@ async function listenOrExplain<T>(
     }
     throw err;
   }
-}
-
-/**
- * Resolves after SIGINT or SIGTERM has closed the server; a second signal kills the process.
- * `beforeClose` stops background work that uses the store (scheduled rotation) before it closes.
- */
-function untilSignal(
-  server: RunningServer,
-  shutdownTimeoutMs: number,
-  drainDelayMs: number,
-  beforeClose: () => Promise<void> | undefined = () => undefined,
-): Promise<void> {
-  return new Promise((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      // Once removed, a second signal gets Node's default behaviour: immediate termination.
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      // Not ready from now on, so load balancers stop sending before the listener closes.
-      server.drain();
-      server.app.log.info({ signal, drainDelayMs }, 'shutting down: draining');
-      let force: NodeJS.Timeout | undefined;
-      new Promise((wait) => setTimeout(wait, drainDelayMs))
-        .then(() => {
-          server.app.log.info('shutting down: finishing in-flight requests');
-          force = setTimeout(() => {
-            server.app.log.warn(
-              { shutdownTimeoutMs },
-              'shutdown timeout: closing open connections',
-            );
-            server.app.server.closeAllConnections();
-            server.adminApp?.server.closeAllConnections();
-          }, shutdownTimeoutMs);
-          force.unref();
-          return beforeClose();
-        })
-        .then(() => server.close())
-        .catch((err: unknown) => server.app.log.error({ err }, 'error while shutting down'))
-        .finally(() => {
-          clearTimeout(force);
-          resolve();
-        });
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
 }
 
 function parsePort(value: string): number {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import { DEFAULT_TRUST_MAX_LIFETIME_SEC } from '../../clients/kysely-trust-store.js';
-import type { TrustedIssuer } from '../../store/types.js';
+import type { TrustedIssuer } from '../../clients/trust-store.js';
 import { CliError } from '../internal/cli-error.js';
 import { commandAction } from '../internal/command-action.js';
 import { parseSeconds } from '../internal/option-parsers.js';

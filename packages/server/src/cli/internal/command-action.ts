@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { Store } from '../../store/types.js';
+import type { Store } from '../../app/store.js';
 import { createOutput, type Output } from './output.js';
 import {
   type StoreAccess,

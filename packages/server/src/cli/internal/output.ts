@@ -19,11 +19,7 @@ export function createOutput(json: boolean): Output {
   };
 }
 
-/** Unix seconds as an ISO 8601 UTC time without milliseconds, or `-`. */
-export function formatTime(sec: number | null | undefined): string {
-  if (sec === null || sec === undefined) return '-';
-  return new Date(sec * 1000).toISOString().replace('.000Z', 'Z');
-}
+export { formatTime } from '../../internal/format-time.js';
 
 /** Rows as aligned columns, the first row being the header. */
 export function formatTable(rows: readonly (readonly string[])[]): string[] {

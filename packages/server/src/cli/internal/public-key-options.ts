@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import { CLIENT_ASSERTION_ALGS } from '../../clients/client-public-keys.js';
-import type { ClientAssertionAlg, NewClientPublicKeys } from '../../store/types.js';
+import type { ClientAssertionAlg, NewClientPublicKeys } from '../../clients/client-store.js';
 import { CliError } from './cli-error.js';
 
 /** The flags that register a `private_key_jwt` client's keys. */

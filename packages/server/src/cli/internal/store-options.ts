@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
+import type { Store } from '../../app/store.js';
 import { parseDatabaseUrl } from '../../store/internal/database-url.js';
 import { StoreError } from '../../store/store-error.js';
-import type { Store } from '../../store/types.js';
 
 /** Database used when neither `--database` nor `DATABASE_URL` is given. */
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/m2m-auth.db';
@@ -64,7 +64,7 @@ export async function withStore<T>(
   access: StoreAccess = 'create',
 ): Promise<T> {
   // Loaded on demand so that --help and usage errors answer without loading the database stack.
-  const { openStore } = await import('../../store/open-store.js');
+  const { openStore } = await import('../../app/open-store.js');
   const newFile = newSqliteFile(options.databaseUrl);
   let store: Store;
   try {

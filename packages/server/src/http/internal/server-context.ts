@@ -1,11 +1,13 @@
 import type { FastifyRequest } from 'fastify';
+import type { Store } from '../../app/store.js';
+import type { AssertionJtiStore } from '../../clients/assertion-jti-store.js';
 import type { ClientJwksCache } from '../../clients/client-jwks-cache.js';
+import type { TrustStore } from '../../clients/trust-store.js';
 import type { TokenRequestFacts } from '../../grants/client-credentials-grant.js';
 import type { ClientAssertionSettings } from '../../grants/verify-client-assertion.js';
 import type { AuthFailureLimiter } from '../../limits/auth-failure-limiter.js';
 import type { ServerMetrics } from '../../metrics/server-metrics.js';
-import type { StoreCache } from '../../server/internal/store-cache.js';
-import type { AssertionJtiStore, Store, TrustStore } from '../../store/types.js';
+import type { StoreCache } from './store-cache.js';
 import type { TokenAudit } from './token-audit.js';
 
 /** What the routes share: the store view and the settings resolved by buildServer. */

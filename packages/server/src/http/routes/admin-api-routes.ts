@@ -19,8 +19,9 @@ import { rotateClientSecret } from '../../admin/operations/rotate-client-secret.
 import { rotateKeys } from '../../admin/operations/rotate-keys.js';
 import { showClient } from '../../admin/operations/show-client.js';
 import { updateClient } from '../../admin/operations/update-client.js';
+import type { Store } from '../../app/store.js';
 import { SIGNING_ALGS } from '../../keys/signing-key-pair.js';
-import type { SigningAlg, Store } from '../../store/types.js';
+import type { SigningAlg } from '../../tokens/token-types.js';
 import type { ServerContext } from '../internal/server-context.js';
 
 /** Path of the admin API's OpenAPI document (admin listener). */

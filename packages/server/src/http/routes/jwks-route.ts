@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
+import { JWKS_PATH } from '../endpoint-paths.js';
 import type { ServerContext } from '../internal/server-context.js';
 
-/** Path of the JWK Set (RFC 7517 §5), advertised as `jwks_uri` (RFC 8414 §2). */
-export const JWKS_PATH = '/.well-known/jwks.json';
+export { JWKS_PATH };
 
 /**
  * Registers `GET /.well-known/jwks.json`: every published key (next, active, and retired ones

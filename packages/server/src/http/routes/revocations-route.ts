@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import type { RevocationList } from '../../store/types.js';
+import type { RevocationList } from '../../revocations/revocation-store.js';
 import type { ServerContext } from '../internal/server-context.js';
 
 /** Path of the revocation feed (an m2m-auth extension; RFC 8414 has no member for it). */

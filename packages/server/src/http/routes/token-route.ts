@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { ClientCredentials } from '../../clients/client-store.js';
 import { hashClientSecret } from '../../clients/hash-client-secret.js';
 import { isLegacySecretHash, verifyLegacySecret } from '../../clients/legacy-secret-hash.js';
 import { verifyClientSecret } from '../../clients/verify-client-secret.js';
@@ -11,11 +12,10 @@ import {
 import { parseStrictJws } from '../../grants/internal/parse-strict-jws.js';
 import { verifyClientAssertion } from '../../grants/verify-client-assertion.js';
 import { verifyFederatedAssertion } from '../../grants/verify-federated-assertion.js';
-import type { ClientCredentials } from '../../store/types.js';
+import { TOKEN_PATH } from '../endpoint-paths.js';
 import { issuerBase, type ServerContext } from '../internal/server-context.js';
 
-/** Path of the token endpoint (RFC 6749 §3.2). */
-export const TOKEN_PATH = '/oauth/token';
+export { TOKEN_PATH };
 
 /**
  * A hash no presented secret can match (its preimage is thrown away), compared against when the

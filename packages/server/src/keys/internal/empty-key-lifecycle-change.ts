@@ -1,4 +1,4 @@
-import type { KeyLifecycleChange } from '../../store/types.js';
+import type { KeyLifecycleChange } from '../key-store.js';
 
 /** A fresh lifecycle change with nothing in it (the store and the rotation schedule fill it in). */
 export function emptyKeyLifecycleChange(): KeyLifecycleChange {

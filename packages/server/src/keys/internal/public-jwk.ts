@@ -1,5 +1,5 @@
 import { calculateJwkThumbprint, type JWK } from 'jose';
-import type { SigningAlg } from '../../store/types.js';
+import type { SigningAlg } from '../../tokens/token-types.js';
 
 /** Members of a public JWK per key type (RFC 7518 §6.2.1, §6.3.1; RFC 8037 §2). */
 const PUBLIC_MEMBERS: Record<string, readonly string[]> = {

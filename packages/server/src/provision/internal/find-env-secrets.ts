@@ -1,10 +1,11 @@
 import { createPublicKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { parseEnv } from 'node:util';
 import { calculateJwkThumbprint, exportJWK } from 'jose';
+import type { Store } from '../../app/store.js';
+import type { ClientPublicKeys, ClientRecord } from '../../clients/client-store.js';
 import { verifyClientSecret } from '../../clients/verify-client-secret.js';
-import type { ClientPublicKeys, ClientRecord, Store } from '../../store/types.js';
 import type { Manifest } from '../parse-manifest.js';
-import { parseDotenv } from './dotenv.js';
 
 /** A client's credentials as a caller's `.env` holds them. */
 export interface EnvCredentials {
@@ -33,11 +34,11 @@ async function readCredentials(path: string): Promise<Partial<EnvCredentials> | 
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
-  const vars = parseDotenv(text);
-  const keyPath = vars.get('OAUTH_CLIENT_KEY_PATH');
+  const vars = parseEnv(text);
+  const keyPath = vars['OAUTH_CLIENT_KEY_PATH'];
   return {
-    clientId: vars.get('OAUTH_CLIENT_ID'),
-    clientSecret: vars.get('OAUTH_CLIENT_SECRET'),
+    clientId: vars['OAUTH_CLIENT_ID'],
+    clientSecret: vars['OAUTH_CLIENT_SECRET'],
     ...(keyPath === undefined ? {} : { privateKeyPath: keyPath }),
   };
 }

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { LeaseOptions, LeaseStore } from '../lease-store.js';
 import { StoreError } from '../store-error.js';
-import type { LeaseOptions, LeaseStore } from '../types.js';
 import type { StoreContext } from './context.js';
 
 const DEFAULT_TTL_SEC = 60;

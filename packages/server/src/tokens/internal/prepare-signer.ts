@@ -1,6 +1,5 @@
 import { constants, KeyObject, type SignKeyObjectInput, sign } from 'node:crypto';
-import type { SigningAlg } from '../../store/types.js';
-import type { AccessTokenSigningKey } from '../issue-access-token.js';
+import type { AccessTokenSigningKey, SigningAlg } from '../token-types.js';
 
 /** Signs the claims of one access token with one key: returns the compact JWS. */
 export interface PreparedSigner {

@@ -1,5 +1,5 @@
-import type { KeyLifecycleChange, SigningKeyRecord } from '../../store/types.js';
-import { formatTime } from './output.js';
+import { formatTime } from '../internal/format-time.js';
+import type { KeyLifecycleChange, SigningKeyRecord } from '../keys/key-store.js';
 
 /** The key's next state change, if one is planned: `{ state, at }` (at: Unix seconds or null). */
 export function nextChangeOf(

@@ -6,12 +6,16 @@ import { basename, dirname, join } from 'node:path';
 export type FileWriteResult = 'created' | 'updated' | 'unchanged';
 
 /**
- * Writes `content` to `path` atomically: a temp file in the same folder, created with `mode`
- * (exclusive, so never through a planted symlink), flushed, then renamed over the target. Readers see
- * the old file or the new one, never half of it. A file already holding `content` with `mode` is left
+ * Writes `content` to `path` atomically and durably: a temp file in the same folder, created with
+ * `mode` (exclusive, so never through a planted symlink), flushed to disk (fsync), renamed over the
+ * target, then the folder flushed so that the rename survives a crash. Readers see the old file or
+ * the new one, never half of it. Used for every key, env and JWKS file m2m-auth writes. A file already holding `content` with `mode` is left
  * untouched, so re-running provisioning does not churn files.
  *
  * @param mode - Permission bits; default 0o600 (owner read/write only).
+ * @returns `created`, `updated`, or `unchanged` (the file already held `content` with `mode`).
+ * @throws the file system's error (`EACCES`, `ENOENT` for a missing folder, …); the target is
+ *   then as it was.
  */
 export async function writeFileAtomic(
   path: string,
@@ -41,5 +45,26 @@ export async function writeFileAtomic(
     await rm(temp, { force: true });
     throw err;
   }
+  await syncDirectory(dirname(path));
   return existing ? 'updated' : 'created';
+}
+
+/** Flushes a folder's entries (the rename) to disk; a platform that cannot open folders skips it. */
+async function syncDirectory(dir: string): Promise<void> {
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(dir, 'r');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EISDIR' || code === 'EPERM' || code === 'EACCES') return;
+    throw err;
+  }
+  try {
+    await handle.sync();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EINVAL' && code !== 'EPERM' && code !== 'EBADF') throw err;
+  } finally {
+    await handle.close();
+  }
 }

@@ -1,30 +1,29 @@
 import { existsSync, realpathSync } from 'node:fs';
-import { Kysely, NoResultError, sql } from 'kysely';
+import { Kysely, sql } from 'kysely';
 import { createAuditStore } from '../audit/kysely-audit-store.js';
 import { createAssertionJtiStore } from '../clients/kysely-assertion-jti-store.js';
 import { createClientStore } from '../clients/kysely-client-store.js';
 import { createTrustStore } from '../clients/kysely-trust-store.js';
-import { decryptPrivateKey } from '../keys/internal/private-key-encryption.js';
+import { readMaxClientTokenTtlSec } from '../clients/max-client-token-ttl.js';
+import { readClientsRevokedSince } from '../clients/read-revoked-clients.js';
 import {
-  ephemeralKeyEncryptionKey,
-  type KeyEncryptionKey,
-  keyEncryptionKeyFromBytes,
-  loadOrCreateKeyEncryptionKeyFile,
-  parseKeyEncryptionKey,
-} from '../keys/key-encryption-key.js';
+  createKeyEncryptionKeySource,
+  explicitKeyEncryptionKey,
+} from '../keys/key-encryption-key-source.js';
+import type { KeyStoreContext } from '../keys/key-store-context.js';
 import { createKeyStore } from '../keys/kysely-key-store.js';
 import { createRevocationStore } from '../revocations/kysely-revocation-store.js';
-import type { StoreContext } from './internal/context.js';
-import type { Database } from './internal/database.js';
-import { parseDatabaseUrl } from './internal/database-url.js';
-import { withInProcessLock } from './internal/in-process-lock.js';
-import { createLeaseStore } from './internal/kysely-lease-store.js';
-import { migrateToLatest } from './internal/migrations.js';
-import { openPostgres, type PostgresPoolOptions } from './internal/open-postgres.js';
-import { type OpenedSqlite, openSqlite } from './internal/open-sqlite.js';
-import { sqliteRevisionReader } from './internal/sqlite-revision-reader.js';
-import { StoreError } from './store-error.js';
-import type { Store } from './types.js';
+import type { Database } from '../store/internal/database.js';
+import { parseDatabaseUrl } from '../store/internal/database-url.js';
+import { hasPostgresStoreSchema } from '../store/internal/has-store-schema.js';
+import { withInProcessLock } from '../store/internal/in-process-lock.js';
+import { createLeaseStore } from '../store/internal/kysely-lease-store.js';
+import { openPostgres, type PostgresPoolOptions } from '../store/internal/open-postgres.js';
+import { type OpenedSqlite, openSqlite } from '../store/internal/open-sqlite.js';
+import { createRevisionReader } from '../store/internal/revision-reader.js';
+import { migrateToLatest } from '../store/migrations/migrate-to-latest.js';
+import { StoreError } from '../store/store-error.js';
+import type { Store } from './store.js';
 
 /** Options of {@link openStore}. */
 export interface OpenStoreOptions {
@@ -86,14 +85,8 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     options.warn ?? ((message: string) => process.stderr.write(`m2m-auth: warning: ${message}\n`));
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
 
-  let explicitKek: KeyEncryptionKey | undefined;
-  if (options.kek instanceof Uint8Array) {
-    explicitKek = keyEncryptionKeyFromBytes(options.kek, 'option');
-  } else if (typeof options.kek === 'string') {
-    explicitKek = parseKeyEncryptionKey(options.kek, 'the kek option', 'option');
-  } else if (env['M2M_AUTH_KEK']) {
-    explicitKek = parseKeyEncryptionKey(env['M2M_AUTH_KEK'], 'M2M_AUTH_KEK', 'env');
-  }
+  // A malformed M2M_AUTH_KEK fails here, at open, not at first use.
+  const explicitKek = explicitKeyEncryptionKey(options.kek, env);
 
   if (
     options.mustExist === true &&
@@ -133,10 +126,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     throw databaseError(location, cause);
   }
   if (options.mustExist === true && location.dialect === 'postgres') {
-    const { rows } = await sql<{
-      found: string | null;
-    }>`select to_regclass('m2m_store_state')::text as found`.execute(db);
-    if (rows[0]?.found == null) {
+    if (!(await hasPostgresStoreSchema(db))) {
       await db.destroy().catch(() => {});
       throw new StoreError(
         'ERR_DATABASE_NOT_FOUND',
@@ -160,84 +150,24 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     }
   }
 
-  const kekFile =
-    location.dialect === 'sqlite' && location.path !== ':memory:'
-      ? `${location.path}.kek`
-      : undefined;
-
-  let kekPromise: Promise<KeyEncryptionKey> | undefined;
-  const resolveKek = async (): Promise<KeyEncryptionKey> => {
-    if (explicitKek) return explicitKek;
-    if (location.dialect === 'postgres') {
-      throw new StoreError(
-        'ERR_KEK_REQUIRED',
-        'M2M_AUTH_KEK is required with PostgreSQL (32 bytes, base64; generate one with: openssl rand -base64 32)',
-      );
-    }
-    if (kekFile === undefined) return ephemeralKeyEncryptionKey();
-    // A new key file is only right for a database that holds no encrypted key yet: otherwise the
-    // keys were encrypted under M2M_AUTH_KEK or a key file that is missing here (a command run
-    // without the variable, a backup restored without its .kek), and a new file would make every
-    // key written from now on unusable to the servers that have the right one.
-    if (!existsSync(kekFile)) {
-      const stored = await db
-        .selectFrom('m2m_signing_keys')
-        .select('kid')
-        .where('private_key_jwe', 'is not', null)
-        .executeTakeFirst();
-      if (stored !== undefined) {
-        throw new StoreError(
-          'ERR_KEK_REQUIRED',
-          `the signing keys in ${location.path} are encrypted, but M2M_AUTH_KEK is not set and the key file ${kekFile} does not exist; set M2M_AUTH_KEK to the key they were encrypted with, or put their key file back at ${kekFile} (nothing was written)`,
-        );
-      }
-    }
-    return loadOrCreateKeyEncryptionKeyFile(kekFile, warn);
-  };
-  const keyEncryptionKey = (): Promise<KeyEncryptionKey> => {
-    kekPromise ??= resolveKek();
-    // A failed resolution is not cached, so that the next call reports it again.
-    return kekPromise.catch((err: unknown) => {
-      kekPromise = undefined;
-      throw err;
-    });
-  };
-
-  const ctx: StoreContext = {
+  const kek = createKeyEncryptionKeySource({
+    db,
+    dialect: location.dialect,
+    ...(location.dialect === 'sqlite' ? { sqlitePath: location.path } : {}),
+    explicitKek,
+    warn,
+  });
+  const ctx: KeyStoreContext = {
     db,
     dialect: location.dialect,
     now,
     exclusive,
-    keyEncryptionKey,
-    async verifiedKeyEncryptionKey() {
-      const kek = await keyEncryptionKey();
-      const rows = await db
-        .selectFrom('m2m_signing_keys')
-        .select(['kid', 'state', 'private_key_jwe'])
-        .where('private_key_jwe', 'is not', null)
-        .execute();
-      for (const row of rows) {
-        if (row.private_key_jwe === null) continue;
-        try {
-          await decryptPrivateKey(row.private_key_jwe, row.kid, kek);
-        } catch (err) {
-          if (!(err instanceof StoreError) || err.code !== 'ERR_KEK_MISMATCH') throw err;
-          throw new StoreError(
-            'ERR_KEK_MISMATCH',
-            `${describeKekSource(kek, kekFile)} does not decrypt the ${row.state} signing key ${row.kid} already stored; set M2M_AUTH_KEK to the key the stored keys were encrypted with${kekFile === undefined ? '' : ` (or unset it if they were encrypted under the key file ${kekFile})`}, or revoke that key (nothing was written)`,
-            { cause: err },
-          );
-        }
-      }
-      return kek;
-    },
+    keyEncryptionKey: kek.keyEncryptionKey,
+    verifiedKeyEncryptionKey: kek.verifiedKeyEncryptionKey,
+    maxTokenTtlSec: readMaxClientTokenTtlSec,
   };
 
-  // The token endpoint reads the revision before every request on SQLite. Compiled once: building
-  // the query each time cost about half of the read (bench, issue 9).
-  const revisionSelect = db.selectFrom('m2m_store_state').select('revision').where('id', '=', 1);
-  const revisionQuery = revisionSelect.compile();
-  const readRevisionNow = sqliteDatabase && sqliteRevisionReader(sqliteDatabase, revisionQuery);
+  const readRevision = createRevisionReader(db, sqliteDatabase);
 
   let closed = false;
   return {
@@ -248,36 +178,17 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     leases: createLeaseStore(ctx),
     assertionJtis: createAssertionJtiStore(ctx),
     trust: createTrustStore(ctx),
-    revocations: createRevocationStore(ctx),
-    async revision() {
-      // Straight from the prepared statement unless a transaction of this process is open on the
-      // one SQLite connection: then Kysely's connection lock makes the read wait for its end.
-      const fast = readRevisionNow?.();
-      if (fast !== undefined) return fast;
-      const [row] = (await db.executeQuery(revisionQuery)).rows;
-      if (row === undefined) throw new NoResultError(revisionSelect.toOperationNode());
-      return Number(row.revision);
-    },
+    revocations: createRevocationStore({
+      ...ctx,
+      clientsRevokedSince: (since) => readClientsRevokedSince(db, since),
+    }),
+    revision: readRevision,
     async close() {
       if (closed) return;
       closed = true;
       await db.destroy();
     },
   };
-}
-
-/** How a key-encryption key is named in messages: by the variable, option or file it came from. */
-function describeKekSource(kek: KeyEncryptionKey, kekFile: string | undefined): string {
-  switch (kek.source) {
-    case 'env':
-      return 'M2M_AUTH_KEK';
-    case 'option':
-      return 'the kek option';
-    case 'file':
-      return `the key file ${kekFile} (used because M2M_AUTH_KEK is not set)`;
-    default:
-      return 'the in-memory key-encryption key';
-  }
 }
 
 function databaseError(location: ReturnType<typeof parseDatabaseUrl>, cause: unknown): StoreError {

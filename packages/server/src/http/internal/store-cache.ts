@@ -1,16 +1,14 @@
 import type { JSONWebKeySet } from 'jose';
+import type { Store } from '../../app/store.js';
+import type { ClientCredentials, ClientSecretHash } from '../../clients/client-store.js';
 import { AuthServerError } from '../../errors/auth-server-error.js';
 import { buildJwks } from '../../keys/build-jwks.js';
+import type { DueKeyTransitions } from '../../keys/due-key-transitions.js';
 import { importSigningKey } from '../../keys/import-signing-key.js';
+import { nextPublishedChangeAt } from '../../keys/key-lifecycle.js';
+import type { RefusedActivation } from '../../keys/key-store.js';
+import type { RevocationList } from '../../revocations/revocation-store.js';
 import { StoreError, type StoreErrorCode } from '../../store/store-error.js';
-import type {
-  ClientCredentials,
-  ClientSecretHash,
-  RefusedActivation,
-  RevocationList,
-  SigningKeyRecord,
-  Store,
-} from '../../store/types.js';
 import type { AccessTokenSigningKey } from '../../tokens/issue-access-token.js';
 
 /** The minimal logger the cache reports reloads and failures to. */
@@ -37,6 +35,12 @@ export interface StoreCacheOptions {
    */
   maxStaleMs?: number;
   logger: CacheLogger;
+  /**
+   * What applies due key transitions (the composition root's {@link DueKeyTransitions}): asked to
+   * run before keys are loaded at start and whenever time alone ends a key snapshot. Without it
+   * the cache reads the keys as they are (another process advances them).
+   */
+  keyTransitions?: Pick<DueKeyTransitions, 'apply' | 'settle' | 'refused'>;
 }
 
 /** Default of {@link StoreCacheOptions.maxStaleMs}, milliseconds. */
@@ -87,10 +91,8 @@ export class StoreCache {
   #checking: Promise<void> | undefined;
   #nextCheck: Promise<void> | undefined;
   #timer: NodeJS.Timeout | undefined;
-  /** Set at start and when time alone ends a key snapshot: apply due key transitions first. */
-  #advanceDue = true;
-  /** Due `next` keys this instance refused to activate (it cannot decrypt them), by kid. */
-  #refused = new Map<string, RefusedActivation>();
+  /** Set at start and when time alone ends a key snapshot: have due key transitions applied first. */
+  #transitionsDue = true;
 
   constructor(store: Store, options: StoreCacheOptions) {
     this.#store = store;
@@ -237,7 +239,7 @@ export class StoreCache {
    * under another key-encryption key), as of the last key load; empty when all is well.
    */
   refusedActivations(): RefusedActivation[] {
-    return [...this.#refused.values()];
+    return this.#options.keyTransitions?.refused() ?? [];
   }
 
   /** The JWK Set of every published key (RFC 7517 §5). */
@@ -301,7 +303,7 @@ export class StoreCache {
       if (nowSec < snapshot.validUntilSec) return snapshot;
       if (generation.keys === loading) {
         generation.keys = undefined;
-        this.#advanceDue = true;
+        this.#transitionsDue = true;
       }
     }
     loading = generation.keys;
@@ -316,46 +318,17 @@ export class StoreCache {
   }
 
   async #loadKeys(nowSec: number): Promise<KeySnapshot> {
-    if (this.#advanceDue) {
-      this.#advanceDue = false;
-      try {
-        // A `next` key whose activation time has come becomes active, expired retired keys leave:
-        // a long-running server must apply these itself (the CLI does before each command). Writes
-        // only when a step is due, i.e. at a key's transition time, never per token.
-        const change = await this.#store.keys.advance(nowSec);
-        for (const refused of change.refused) {
-          if (!this.#refused.has(refused.kid)) {
-            this.#options.logger.error(
-              { kid: refused.kid, code: refused.code, reason: refused.message },
-              'signing key activation refused: this instance cannot decrypt the key (check M2M_AUTH_KEK); the current key keeps signing',
-            );
-          }
-          this.#refused.set(refused.kid, refused);
-        }
-        if (change.activated.length > 0 || change.removed.length > 0) {
-          this.#options.logger.info(
-            {
-              activated: change.activated.map((key) => key.kid),
-              retired: change.retired.map((key) => key.kid),
-              removed: change.removed,
-            },
-            'signing key lifecycle advanced',
-          );
-        }
-      } catch (err) {
-        this.#options.logger.error({ err }, 'applying due signing-key transitions failed');
-      }
+    if (this.#transitionsDue) {
+      this.#transitionsDue = false;
+      // A long-running server must apply due transitions itself (the CLI does before each
+      // command); the composition root decides how, this only asks at the right moment.
+      await this.#options.keyTransitions?.apply(nowSec);
     }
     const [published, material] = await Promise.all([
       this.#store.keys.published(nowSec),
       this.#store.keys.active(),
     ]).catch(storeUnavailable);
-    // A refusal lasts while the key waits as `next`: revoked, or activated elsewhere, it is over.
-    for (const kid of this.#refused.keys()) {
-      if (!published.some((key) => key.kid === kid && key.state === 'next')) {
-        this.#refused.delete(kid);
-      }
-    }
+    this.#options.keyTransitions?.settle(published);
     let signingKey: AccessTokenSigningKey | undefined;
     if (material !== undefined) {
       let imported = this.#imported.get(material.kid);
@@ -378,7 +351,7 @@ export class StoreCache {
     return {
       signingKey,
       jwks: buildJwks(published),
-      validUntilSec: nextKeyChange(published, nowSec),
+      validUntilSec: nextPublishedChangeAt(published, nowSec),
     };
   }
 
@@ -447,15 +420,4 @@ function newGeneration(revision: number): Generation {
     scopes: undefined,
     revocations: undefined,
   };
-}
-
-/** The earliest future time at which the published set or the active key changes by time alone. */
-function nextKeyChange(keys: readonly SigningKeyRecord[], nowSec: number): number {
-  let next = Number.POSITIVE_INFINITY;
-  for (const key of keys) {
-    for (const at of [key.removeAt, key.activatesAt]) {
-      if (at !== null && at > nowSec && at < next) next = at;
-    }
-  }
-  return next;
 }

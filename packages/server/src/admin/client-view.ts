@@ -1,5 +1,5 @@
-import type { ClientPublicKeys, ClientRecord, ClientSecretHash } from '../../store/types.js';
-import { formatTime } from './output.js';
+import type { ClientPublicKeys, ClientRecord, ClientSecretHash } from '../clients/client-store.js';
+import { formatTime } from '../internal/format-time.js';
 
 /** A client as CLI JSON (snake_case, as OAuth writes it). Never carries secret material. */
 export function clientToJson(client: ClientRecord): Record<string, unknown> {

@@ -1,20 +1,22 @@
 import type { FastifyInstance } from 'fastify';
-import { createAdminApp } from '../http/build-admin-server.js';
+import { type OpenStoreOptions, openStore } from '../app/open-store.js';
+import type { Store } from '../app/store.js';
+import { rejectUnknownOptions } from '../internal/reject-unknown-options.js';
+import type { SigningKeyRecord } from '../keys/key-store.js';
+import {
+  checkPostgresPoolOptions,
+  type PostgresPoolOptions,
+} from '../store/internal/open-postgres.js';
+import { StoreError } from '../store/store-error.js';
+import type { SigningAlg } from '../tokens/token-types.js';
+import { createAdminApp } from './build-admin-server.js';
 import {
   BUILD_SERVER_OPTION_NAMES,
   type BuildServerOptions,
   createServerApp,
   validateIssuer,
-} from '../http/build-server.js';
-import { DEFAULT_REQUEST_TIMEOUT_MS } from '../http/server-defaults.js';
-import { rejectUnknownOptions } from '../internal/reject-unknown-options.js';
-import {
-  checkPostgresPoolOptions,
-  type PostgresPoolOptions,
-} from '../store/internal/open-postgres.js';
-import { type OpenStoreOptions, openStore } from '../store/open-store.js';
-import { StoreError } from '../store/store-error.js';
-import type { SigningAlg, SigningKeyRecord, Store } from '../store/types.js';
+} from './build-server.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS } from './server-defaults.js';
 
 /** Options of {@link startServer}: buildServer's, plus where to listen and which store to use. */
 export interface StartServerOptions extends Omit<BuildServerOptions, 'store' | 'issuer'> {
