@@ -6,6 +6,7 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import { AdminApiError } from '../admin/admin-api-error.js';
+import { registerConsoleRoutes } from '../console/register-console-routes.js';
 import { AuthServerError } from '../errors/auth-server-error.js';
 import type { Store } from '../store/types.js';
 import { handleClientError } from './internal/handle-client-error.js';
@@ -80,6 +81,7 @@ export function createAdminApp(context: ServerContext, options: AdminAppOptions)
   };
   registerProbeRoutes(app, context);
   registerAdminApiRoutes(app, context, options.store);
+  registerConsoleRoutes(app, context);
   const { metrics } = context;
   if (metrics !== undefined) {
     app.get('/metrics', async (_request, reply) => {
