@@ -161,10 +161,17 @@ function say(text) {
   $('status').textContent = text;
 }
 
+/** Set by a navigation: the next page heading takes the focus, so a screen reader reads it. */
+let focusHeading = false;
+
 function setPage(title, ...content) {
   const heading = h('h1', { tabindex: '-1', id: 'page-title' }, title);
+  // A page drawn in two steps (loading, then loaded) keeps the focus on its heading.
+  const refocus = focusHeading || document.activeElement?.id === 'page-title';
+  focusHeading = false;
   $('page').replaceChildren(heading, ...content);
   document.title = `${title} — m2m-auth console`;
+  if (refocus) heading.focus();
   return heading;
 }
 
@@ -190,14 +197,14 @@ function confirmAction(title, text, confirmLabel) {
   dialog.returnValue = '';
   const opener = document.activeElement;
   return new Promise((resolve) => {
-    dialog.addEventListener(
-      'close',
-      () => {
-        opener?.focus?.();
-        resolve(dialog.returnValue === 'confirm');
-      },
-      { once: true },
-    );
+    const onClose = () => {
+      // The close event is queued: one left over from an earlier opening must not answer this one.
+      if (dialog.open) return;
+      dialog.removeEventListener('close', onClose);
+      opener?.focus?.();
+      resolve(dialog.returnValue === 'confirm');
+    };
+    dialog.addEventListener('close', onClose);
     dialog.showModal();
     // The safe choice has the focus: Enter on an open dialog does not revoke anything.
     $('confirm-cancel').focus();
@@ -210,16 +217,15 @@ function showSecret(clientId, secret) {
   $('secret-client-id').value = clientId;
   $('secret-value').value = secret;
   return new Promise((resolve) => {
-    dialog.addEventListener(
-      'close',
-      () => {
-        // The secret leaves the page as soon as the dialog closes.
-        $('secret-value').value = '';
-        $('secret-client-id').value = '';
-        resolve();
-      },
-      { once: true },
-    );
+    const onClose = () => {
+      if (dialog.open) return;
+      dialog.removeEventListener('close', onClose);
+      // The secret leaves the page as soon as the dialog closes.
+      $('secret-value').value = '';
+      $('secret-client-id').value = '';
+      resolve();
+    };
+    dialog.addEventListener('close', onClose);
     dialog.showModal();
     $('secret-value').select();
   });
@@ -283,11 +289,25 @@ async function graphPage(gen) {
     holder,
     updated,
   );
+  let lastShape;
   async function load() {
     try {
       const graph = await api('GET', `/audit/graph?since_sec=${graphPeriod}`);
       if (gen !== generation) return;
-      holder.replaceChildren(...renderGraph(graph));
+      // Redrawn only when the calls changed, and the focus stays on the node that had it.
+      const shape = JSON.stringify([graph.nodes, graph.edges, graph.unattributed_refusals]);
+      if (shape !== lastShape) {
+        lastShape = shape;
+        const focusedHref = holder.contains(document.activeElement)
+          ? document.activeElement.getAttribute('href')
+          : null;
+        holder.replaceChildren(...renderGraph(graph));
+        if (focusedHref !== null) {
+          for (const link of holder.querySelectorAll('a')) {
+            if (link.getAttribute('href') === focusedHref) link.focus();
+          }
+        }
+      }
       updated.textContent = `Updated ${when(Date.now(), 'ms')}: ${graph.totals.issued} tokens issued, ${graph.totals.refused} requests refused in the period.`;
     } catch (err) {
       if (gen === generation) holder.replaceChildren(failure(err));
@@ -346,9 +366,26 @@ function layout(graph) {
     columns[column].push(node);
   }
   const filled = columns.filter((column) => column !== undefined);
+  // Fewer crossings: each column after the first is ordered by the mean row of its callers.
+  const row = new Map();
+  filled.forEach((column, x) => {
+    if (x > 0) {
+      const mean = (node) => {
+        const rows = graph.edges
+          .filter((edge) => edge.to === node.id && row.has(edge.from))
+          .map((edge) => row.get(edge.from));
+        return rows.length === 0
+          ? Number.MAX_SAFE_INTEGER
+          : rows.reduce((a, b) => a + b, 0) / rows.length;
+      };
+      const means = new Map(column.map((node) => [node.id, mean(node)]));
+      column.sort((a, b) => means.get(a.id) - means.get(b.id) || (a.id < b.id ? -1 : 1));
+    }
+    for (const [y, node] of column.entries()) row.set(node.id, y);
+  });
   const rows = Math.max(1, ...filled.map((column) => column.length));
-  const width = Math.max(640, filled.length * 300);
-  const height = Math.max(240, rows * 110 + 40);
+  const width = Math.max(900, filled.length * 340);
+  const height = Math.max(260, rows * 100 + 60);
   const positions = new Map();
   filled.forEach((column, x) => {
     column.forEach((node, y) => {
@@ -401,9 +438,11 @@ function renderGraph(graph) {
     // A slight bend, so that calls both ways between two services do not overlap.
     const bend = 18;
     const control = { x: (start.x + end.x) / 2 - uy * bend, y: (start.y + end.y) / 2 + ux * bend };
+    // The label sits at t = 0.7 of the curve, nearer the callee, where fanned-out calls are apart.
+    const t = 0.7;
     const label = {
-      x: 0.25 * start.x + 0.5 * control.x + 0.25 * end.x,
-      y: 0.25 * start.y + 0.5 * control.y + 0.25 * end.y,
+      x: (1 - t) ** 2 * start.x + 2 * (1 - t) * t * control.x + t ** 2 * end.x,
+      y: (1 - t) ** 2 * start.y + 2 * (1 - t) * t * control.y + t ** 2 * end.y,
     };
     const refused = edge.refusals > 0;
     const reasons = edge.refusal_reasons.map((r) => `${r.reason} ×${r.count}`).join(', ');
@@ -617,12 +656,11 @@ async function clientPage(gen, idOrName) {
     return;
   }
   if (gen !== generation) return;
-  const heading = setPage(
+  setPage(
     `Client ${client.name}`,
     h('p', {}, h('a', { href: '#/clients' }, '← All clients')),
     holder,
   );
-  heading.focus();
   const revoked = client.revoked_at !== null;
   const method = client.token_endpoint_auth_method ?? 'client_secret_basic';
   const secretBased = method === 'client_secret_basic';
@@ -652,7 +690,7 @@ async function clientPage(gen, idOrName) {
     h('dd', {}, list(client.audiences)),
     h('dt', {}, 'Scopes'),
     h('dd', {}, list(client.scopes)),
-    h('dt', {}, client.token_endpoint_auth_method ? 'Keys' : 'Secret'),
+    h('dt', {}, secretBased ? 'Secret' : 'Keys'),
     h('dd', { id: 'credential-status' }, credentialStatus),
     h('dt', {}, 'Token lifetime'),
     h('dd', {}, `${client.token_ttl_sec} s (${client.token_format})`),
@@ -701,8 +739,8 @@ async function clientPage(gen, idOrName) {
     try {
       await api('POST', `/clients/${encodeURIComponent(client.client_id)}/revoke`);
       say(`Revoked ${client.name}.`);
+      focusHeading = true;
       await route();
-      $('page-title')?.focus();
     } catch (err) {
       say(`Not revoked: ${err.message}`);
     }
@@ -918,8 +956,8 @@ async function signInWithCredentials(event) {
     $('client-secret').value = '';
     storeToken(json.access_token);
     say(`Signed in (scopes: ${json.scope || 'none'}).`);
+    focusHeading = true;
     render();
-    $('page-title')?.focus();
   } catch (err) {
     say(`Not signed in: ${err.message}`);
   }
@@ -935,15 +973,16 @@ function signInWithToken(event) {
   $('access-token').value = '';
   storeToken(token);
   say('Signed in with the token.');
+  focusHeading = true;
   render();
 }
 
 $('sign-in-credentials').addEventListener('submit', signInWithCredentials);
 $('sign-in-token').addEventListener('submit', signInWithToken);
 $('sign-out').addEventListener('click', () => signOut('Signed out.'));
-window.addEventListener('hashchange', async () => {
+window.addEventListener('hashchange', () => {
   if (readToken() === undefined) return render();
-  await route();
-  $('page-title')?.focus();
+  focusHeading = true;
+  void route();
 });
 render();
