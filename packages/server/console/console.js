@@ -424,26 +424,42 @@ function renderGraph(graph) {
         markerHeight: 8,
         orient: 'auto-start-reverse',
       },
-      svg('path', { d: 'M 0 0 L 10 5 L 0 10 z' }),
+      svg('path', {
+        d: 'M 0 0 L 10 5 L 0 10 z',
+        class: `arrow-head${id === 'arrow-refused' ? ' refused' : ''}`,
+      }),
     );
   const edges = graph.edges.map((edge) => {
     const a = positions.get(edge.from);
     const b = positions.get(edge.to);
-    const dx = b.x - a.x;
-    const dy = b.y - a.y;
-    const length = Math.hypot(dx, dy) || 1;
-    const [ux, uy] = [dx / length, dy / length];
-    const start = { x: a.x + ux * NODE_RADIUS, y: a.y + uy * NODE_RADIUS };
-    const end = { x: b.x - ux * (NODE_RADIUS + 2), y: b.y - uy * (NODE_RADIUS + 2) };
-    // A slight bend, so that calls both ways between two services do not overlap.
-    const bend = 18;
-    const control = { x: (start.x + end.x) / 2 - uy * bend, y: (start.y + end.y) / 2 + ux * bend };
-    // The label sits at t = 0.7 of the curve, nearer the callee, where fanned-out calls are apart.
-    const t = 0.7;
-    const label = {
-      x: (1 - t) ** 2 * start.x + 2 * (1 - t) * t * control.x + t ** 2 * end.x,
-      y: (1 - t) ** 2 * start.y + 2 * (1 - t) * t * control.y + t ** 2 * end.y,
-    };
+    let d;
+    let label;
+    if (edge.from === edge.to) {
+      // A service calling itself (e.g. the admin client calling the admin API): a loop above it.
+      const top = a.y - NODE_RADIUS;
+      d = `M ${a.x - 12} ${top + 2} C ${a.x - 45} ${top - 55}, ${a.x + 45} ${top - 55}, ${a.x + 12} ${top + 1}`;
+      label = { x: a.x, y: top - 50 };
+    } else {
+      const dx = b.x - a.x;
+      const dy = b.y - a.y;
+      const length = Math.hypot(dx, dy) || 1;
+      const [ux, uy] = [dx / length, dy / length];
+      const start = { x: a.x + ux * NODE_RADIUS, y: a.y + uy * NODE_RADIUS };
+      const end = { x: b.x - ux * (NODE_RADIUS + 2), y: b.y - uy * (NODE_RADIUS + 2) };
+      // A slight bend, so that calls both ways between two services do not overlap.
+      const bend = 18;
+      const control = {
+        x: (start.x + end.x) / 2 - uy * bend,
+        y: (start.y + end.y) / 2 + ux * bend,
+      };
+      d = `M ${start.x} ${start.y} Q ${control.x} ${control.y} ${end.x} ${end.y}`;
+      // The label sits at t = 0.7 of the curve, nearer the callee, where fanned-out calls are apart.
+      const t = 0.7;
+      label = {
+        x: (1 - t) ** 2 * start.x + 2 * (1 - t) * t * control.x + t ** 2 * end.x,
+        y: (1 - t) ** 2 * start.y + 2 * (1 - t) * t * control.y + t ** 2 * end.y,
+      };
+    }
     const refused = edge.refusals > 0;
     const reasons = edge.refusal_reasons.map((r) => `${r.reason} ×${r.count}`).join(', ');
     const scopes = edge.scopes.map((s) => s.scope).join(' ');
@@ -457,7 +473,7 @@ function renderGraph(graph) {
       },
       svg('title', {}, description),
       svg('path', {
-        d: `M ${start.x} ${start.y} Q ${control.x} ${control.y} ${end.x} ${end.y}`,
+        d,
         'marker-end': `url(#${refused ? 'arrow-refused' : 'arrow'})`,
       }),
       svg(

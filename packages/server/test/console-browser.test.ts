@@ -182,9 +182,11 @@ describe.skipIf(chromiumSkipped())('the console in headless Chromium', { timeout
     const page = await openConsole();
     await expect(page.title()).resolves.toBe('Sign in — m2m-auth console');
     await signIn(page);
-    // The audit table is written about once a second: the graph refreshes until all five show.
-    const edges = await drawnEdges(page, 5);
+    // The audit table is written about once a second: the graph refreshes until all show. The
+    // console's own sign-in is a call too: the admin client's token for the admin API.
+    const edges = await drawnEdges(page, 6);
     expect(edges.sort()).toEqual([
+      'm2m-auth-admin -> m2m-auth-admin',
       'ms_admin -> ms_college',
       'ms_admin -> ms_doctor',
       'ms_admin -> ms_lab',
@@ -197,7 +199,7 @@ describe.skipIf(chromiumSkipped())('the console in headless Chromium', { timeout
     await expect(refused.getAttribute('data-from')).resolves.toBe('ms_appointment');
     await expect(refused.locator('text.refusals').textContent()).resolves.toBe('✕ 1 refused');
     const callsTable = page.getByRole('table', { name: /Calls/ });
-    await expect(callsTable.getByRole('row').count()).resolves.toBe(6);
+    await expect(callsTable.getByRole('row').count()).resolves.toBe(7);
     await expect(callsTable.textContent()).resolves.toContain('ERR_SCOPE_NOT_ALLOWED ×1');
     // The token lives in this tab's sessionStorage, never in the URL or localStorage.
     expect(page.url()).toBe(`${adminUrl}/console/`);
@@ -215,7 +217,7 @@ describe.skipIf(chromiumSkipped())('the console in headless Chromium', { timeout
   it("shows a client's grants, unused grants, last token and refusals, and the keys", async () => {
     const page = await openConsole();
     await signIn(page);
-    await drawnEdges(page, 5);
+    await drawnEdges(page, 6);
     await page.getByRole('link', { name: 'ms_appointment: open its client page' }).click();
     await page.getByRole('heading', { level: 1, name: 'Client ms_appointment' }).waitFor();
     await page.locator('#client-refusals table').waitFor();
@@ -308,7 +310,7 @@ describe.skipIf(chromiumSkipped())('the console in headless Chromium', { timeout
     await page.keyboard.type(admin.client_secret);
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { level: 1, name: 'Service graph' }).waitFor();
-    await drawnEdges(page, 5);
+    await drawnEdges(page, 6);
 
     // The nav links, then a client's node in the graph, are reachable by Tab.
     await page.locator('body').focus();
