@@ -7,14 +7,19 @@
  * none may leave loopback, and the page may log no error. With `M2M_AUTH_SCREENSHOTS=<dir>` it
  * also writes the documentation's screenshots (`npm run docs:screenshots`).
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basicAuth } from './helpers/auth-server.js';
-import { chromiumSkipped, isLoopbackUrl, launchChromium } from './helpers/chromium.js';
+import {
+  CHROMIUM_PATH,
+  chromiumSkipped,
+  isLoopbackUrl,
+  launchChromium,
+} from './helpers/chromium.js';
 import { HOSPITAL_MANIFEST } from './helpers/provision-fixture.js';
 import { runCliProcess } from './helpers/run-cli.js';
 import { runCliJson, type ServeProcess, startServeProcess } from './helpers/serve-process.js';
@@ -125,8 +130,15 @@ async function tabTo(page: Page, pattern: RegExp, max = 40): Promise<number> {
   throw new Error(`Tab never reached ${pattern} (last: ${await focused(page)})`);
 }
 
+// Under CI a missing Chromium is a failed test, not a skipped one.
+it.runIf(process.env['CI'] === 'true')('finds Chromium under CI', () => {
+  expect(existsSync(CHROMIUM_PATH), `${CHROMIUM_PATH} (.ci/run installs chromium)`).toBe(true);
+});
+
 describe.skipIf(chromiumSkipped())('the console in headless Chromium', { timeout: 120_000 }, () => {
   beforeAll(async () => {
+    // First, so that a missing Chromium fails at once.
+    browser = await launchChromium();
     database = await createTestDatabase('sqlite');
     dir = mkdtempSync(join(tmpdir(), 'm2m-auth-console-'));
     const env = {
@@ -162,7 +174,6 @@ describe.skipIf(chromiumSkipped())('the console in headless Chromium', { timeout
         expect(res.status, `${client} -> ${audience} ${scope}`).toBe(status);
       }
     }
-    browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
     // Record every request; anything outside loopback is refused and counted.
     await context.route('**/*', (route) => {
