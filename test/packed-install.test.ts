@@ -149,6 +149,12 @@ describe('the packed packages, installed outside the repository', { timeout: 900
       for (const path of files) {
         expect(path, pack.name).not.toMatch(/tsbuildinfo|(^|\/)test\//);
       }
+      if (pack.name === '@m2m-auth/server') {
+        // The console's static files, found by the built code next to dist/.
+        for (const name of ['index.html', 'console.js', 'console.css', 'favicon.svg']) {
+          expect(files.has(`console/${name}`), `packs console/${name}`).toBe(true);
+        }
+      }
       for (const range of Object.values(manifest.dependencies ?? {})) {
         expect(range, `${pack.name}: dependencies come from the registry`).not.toMatch(
           /^(file:|link:|workspace:|\.)/,
@@ -195,7 +201,7 @@ describe('the packed packages, installed outside the repository', { timeout: 900
       ).stdout,
     ) as { client_id: string; client_secret: string };
 
-    const child = spawn(NPX, ['--no', 'm2m-auth', 'serve', '--port', '0'], {
+    const child = spawn(NPX, ['--no', 'm2m-auth', 'serve', '--port', '0', '--admin-port', '0'], {
       cwd: app,
       env,
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -208,7 +214,7 @@ describe('the packed packages, installed outside the repository', { timeout: 900
       child.stderr?.on('data', (chunk: Buffer) => {
         stderr += chunk.toString('utf8');
         const match = /listening on (http:\/\/\S+)/.exec(stderr);
-        if (match?.[1]) {
+        if (match?.[1] && /admin endpoints .* on http/.test(stderr)) {
           clearTimeout(timer);
           resolve(match[1]);
         }
@@ -218,6 +224,14 @@ describe('the packed packages, installed outside the repository', { timeout: 900
         reject(new Error(`serve exited with ${code}:\n${stderr}`));
       });
     });
+
+    // The installed package serves the console's files from its own folder.
+    const admin = /admin endpoints .* on (http:\/\/\S+)/.exec(stderr)?.[1];
+    for (const path of ['/console/', '/console/console.js']) {
+      const res = await fetch(`${admin}${path}`);
+      expect(res.status, path).toBe(200);
+      expect(res.headers.get('content-security-policy')).toMatch(/^default-src 'self'/);
+    }
 
     const script = `
 import { createTokenClient } from '@m2m-auth/client';

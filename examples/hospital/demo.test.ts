@@ -162,6 +162,16 @@ describe('npm run demo', () => {
     expect(result.stdout).toMatch(/401 ok +ms_appointment's next token request: invalid_client/);
   });
 
+  it('ends with the graph of exactly its calls and the grants it never used', () => {
+    expect(result.stdout).toMatch(/ok +audit graph: exactly the calls this run made/);
+    expect(result.stdout).toMatch(
+      /ok +audit unused: exactly the services that asked for no token \(ms_billing, ms_doctor, ms_lab, ms_patient, ms_pharmacy, ms_records\)/,
+    );
+    expect(result.stdout).toMatch(
+      /audit +m2m-auth audit unused: 24 grants this run never used, in 6 clients/,
+    );
+  });
+
   it('prints no client secret, no token and no private key', () => {
     const output = result.stdout + result.stderr;
     const secrets = provisionedSecrets(dataDir);

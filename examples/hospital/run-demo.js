@@ -296,6 +296,21 @@ async function main() {
     'audit',
     `m2m-auth audit unused: ${unused.unused_count} grants this run never used, in ${unused.clients.length} clients`,
   );
+  // ms_admin used every grant it holds and ms_appointment is revoked: the others asked for nothing.
+  const idle = unused.clients.map((client) => `${client.name}${client.idle ? '' : ' (not idle)'}`);
+  check(
+    JSON.stringify(idle) ===
+      JSON.stringify([
+        'ms_billing',
+        'ms_doctor',
+        'ms_lab',
+        'ms_patient',
+        'ms_pharmacy',
+        'ms_records',
+      ]),
+    { body: idle },
+    `audit unused: exactly the services that asked for no token (${idle.join(', ')})`,
+  );
 
   console.log(
     failures === 0

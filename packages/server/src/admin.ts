@@ -12,6 +12,8 @@ export { type CreatedClient, createClient } from './admin/operations/create-clie
 export { listClients } from './admin/operations/list-clients.js';
 export { listKeys } from './admin/operations/list-keys.js';
 export { type AuditReadQuery, readAudit } from './admin/operations/read-audit.js';
+export { readServiceGraph } from './admin/operations/read-service-graph.js';
+export { readUnusedGrants } from './admin/operations/read-unused-grants.js';
 export { revokeClient } from './admin/operations/revoke-client.js';
 export { revokeKey } from './admin/operations/revoke-key.js';
 export { rotateClientSecret } from './admin/operations/rotate-client-secret.js';

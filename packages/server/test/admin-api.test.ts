@@ -252,6 +252,56 @@ describe('the admin API', { timeout: 120_000 }, () => {
     expect((await call('GET', '/admin/v1/audit', { token: readOnlyToken })).status).toBe(403);
   });
 
+  it('reads refusals only, the service graph and the unused grants from the audit table', async () => {
+    // A refused request of the read-only client (it may not call this audience), then poll until
+    // the audit table holds it.
+    expect((await token(bootstrap, 'ms_nowhere')).status).toBe(400);
+    let refused: { outcome: string; reason: string | null }[] = [];
+    const stored = () => refused.some((event) => event.reason === 'ERR_AUDIENCE_NOT_ALLOWED');
+    for (let attempt = 0; attempt < 50 && !stored(); attempt++) {
+      const read = await call('GET', '/admin/v1/audit?outcome=refused&limit=10', {
+        token: adminToken,
+      });
+      refused = read.body['events'] as typeof refused;
+      if (!stored()) await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(refused.length).toBeGreaterThan(0);
+    expect(refused.every((event) => event.outcome === 'refused')).toBe(true);
+    expect(refused.map((event) => event.reason)).toContain('ERR_AUDIENCE_NOT_ALLOWED');
+    expect((await call('GET', '/admin/v1/audit?outcome=maybe', { token: adminToken })).status).toBe(
+      400,
+    );
+
+    const graph = await call('GET', '/admin/v1/audit/graph?since_sec=3600', { token: adminToken });
+    expect(graph.status).toBe(200);
+    const edges = graph.body['edges'] as { from: string; to: string; refusals: number }[];
+    expect(edges).toContainEqual(
+      expect.objectContaining({ from: 'm2m-auth-admin', to: 'ms_nowhere', refusals: 1 }),
+    );
+    expect(edges).toContainEqual(
+      expect.objectContaining({ from: 'm2m-auth-admin', to: 'm2m-auth-admin', refusals: 0 }),
+    );
+    // A client that never asks for a token is idle; one that used all it holds is not listed.
+    await call('POST', '/admin/v1/clients', {
+      token: adminToken,
+      body: { name: 'ms_idle', audiences: ['ms_doctor'], scopes: ['doctors:read'] },
+    });
+    const unused = await call('GET', '/admin/v1/audit/unused', { token: adminToken });
+    expect(unused.status).toBe(200);
+    const clients = unused.body['clients'] as { name: string; idle: boolean; command: string }[];
+    expect(clients.find((c) => c.name === 'ms_new')).toBeUndefined();
+    expect(clients.find((c) => c.name === 'ms_idle')).toMatchObject({
+      idle: true,
+      command: 'm2m-auth client revoke ms_idle',
+    });
+    expect((await call('GET', '/admin/v1/audit/graph?limit=3', { token: adminToken })).status).toBe(
+      400,
+    );
+    expect((await call('GET', '/admin/v1/audit/unused', { token: readOnlyToken })).status).toBe(
+      403,
+    );
+  });
+
   it('refuses requests without a usable admin token, with RFC 6750 challenges', async () => {
     const missing = await call('GET', '/admin/v1/clients');
     expect(missing.status).toBe(401);

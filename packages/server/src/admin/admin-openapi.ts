@@ -27,6 +27,18 @@ const strings = { type: 'array', items: str } as const;
 const seconds = { type: 'integer', minimum: 0 } as const;
 const secondsOrNull = { type: ['integer', 'null'], minimum: 0 } as const;
 const stringOrNull = { type: ['string', 'null'] } as const;
+const count = { type: 'integer', minimum: 0 } as const;
+const dateTime = { type: 'string', format: 'date-time' } as const;
+const dateTimeOrNull = { type: ['string', 'null'], format: 'date-time' } as const;
+const reasonCounts = {
+  type: 'array',
+  items: {
+    type: 'object',
+    properties: { reason: str, count },
+    required: ['reason', 'count'],
+    additionalProperties: false,
+  },
+} as const;
 
 const clientProperties = {
   client_id: str,
@@ -281,6 +293,160 @@ export const ADMIN_SCHEMAS = {
     required: ['events'],
     additionalProperties: false,
   },
+  ServiceGraph: {
+    type: 'object',
+    description:
+      'Who called whom in the period (m2m-auth audit graph --format json): services as nodes, client → audience edges with the scopes their tokens carried, token counts and refusals.',
+    properties: {
+      since: dateTime,
+      until: dateTime,
+      first_event: dateTimeOrNull,
+      nodes: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: {
+            id: str,
+            client_id: stringOrNull,
+            registered: { type: 'boolean' },
+            revoked: { type: 'boolean' },
+            tokens_issued: count,
+            tokens_received: count,
+            refusals: count,
+            refusals_without_audience: count,
+          },
+          required: [
+            'id',
+            'client_id',
+            'registered',
+            'revoked',
+            'tokens_issued',
+            'tokens_received',
+            'refusals',
+            'refusals_without_audience',
+          ],
+          additionalProperties: false,
+        },
+      },
+      edges: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: {
+            from: str,
+            to: str,
+            client_id: str,
+            tokens: count,
+            scopes: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: { scope: str, tokens: count },
+                required: ['scope', 'tokens'],
+                additionalProperties: false,
+              },
+            },
+            refusals: count,
+            refusal_reasons: reasonCounts,
+            last_issued: dateTimeOrNull,
+            last_refused: dateTimeOrNull,
+          },
+          required: [
+            'from',
+            'to',
+            'client_id',
+            'tokens',
+            'scopes',
+            'refusals',
+            'refusal_reasons',
+            'last_issued',
+            'last_refused',
+          ],
+          additionalProperties: false,
+        },
+      },
+      unattributed_refusals: reasonCounts,
+      totals: {
+        type: 'object',
+        properties: { issued: count, refused: count },
+        required: ['issued', 'refused'],
+        additionalProperties: false,
+      },
+      truncated: {
+        type: 'object',
+        properties: { issued: { type: 'boolean' }, refused: { type: 'boolean' } },
+        required: ['issued', 'refused'],
+        additionalProperties: false,
+      },
+    },
+    required: [
+      'since',
+      'until',
+      'first_event',
+      'nodes',
+      'edges',
+      'unattributed_refusals',
+      'totals',
+      'truncated',
+    ],
+    additionalProperties: false,
+  },
+  UnusedGrants: {
+    type: 'object',
+    description:
+      'Grants no issued token used in the period, and clients that got no token (m2m-auth audit unused --json), each with the CLI command that removes them.',
+    properties: {
+      since: dateTime,
+      until: dateTime,
+      first_event: dateTimeOrNull,
+      covers_period: { type: 'boolean' },
+      truncated: { type: 'boolean' },
+      unused_count: count,
+      clients: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: {
+            client_id: str,
+            name: str,
+            created_at: dateTime,
+            younger_than_period: { type: 'boolean' },
+            tokens: count,
+            refusals: count,
+            idle: { type: 'boolean' },
+            unused_audiences: strings,
+            unused_scopes: strings,
+            command: str,
+            manifest_changes: strings,
+          },
+          required: [
+            'client_id',
+            'name',
+            'created_at',
+            'younger_than_period',
+            'tokens',
+            'refusals',
+            'idle',
+            'unused_audiences',
+            'unused_scopes',
+            'command',
+            'manifest_changes',
+          ],
+          additionalProperties: false,
+        },
+      },
+    },
+    required: [
+      'since',
+      'until',
+      'first_event',
+      'covers_period',
+      'truncated',
+      'unused_count',
+      'clients',
+    ],
+    additionalProperties: false,
+  },
   Error: {
     type: 'object',
     description: 'RFC 6749 §5.2-style error; `code` is stable (packages/server/ERRORS.md).',
@@ -296,10 +462,25 @@ export const AUDIT_QUERY_SCHEMA = {
   properties: {
     client: { type: 'string', minLength: 1 },
     since_sec: { type: 'integer', minimum: 1, maximum: 1_000_000_000 },
+    outcome: { type: 'string', enum: ['issued', 'refused'] },
     limit: { type: 'integer', minimum: 1, maximum: 10000 },
   },
   additionalProperties: false,
 } as const;
+
+/** Default period of `GET /admin/v1/audit/graph`, seconds (7 days, as `audit graph`). */
+export const GRAPH_DEFAULT_SINCE_SEC = 7 * 86_400;
+/** Default period of `GET /admin/v1/audit/unused`, seconds (30 days, as `audit unused`). */
+export const UNUSED_DEFAULT_SINCE_SEC = 30 * 86_400;
+
+/** The period query of the graph and unused-grants reports. */
+const periodParameter = (defaultSec: number) => ({
+  name: 'since_sec',
+  in: 'query',
+  required: false,
+  description: `Length of the period ending now, seconds (default ${defaultSec}).`,
+  schema: { type: 'integer', minimum: 1, maximum: 1_000_000_000 },
+});
 
 const ref = (name: keyof typeof ADMIN_SCHEMAS) => ({ $ref: `#/components/schemas/${name}` });
 const json = (name: keyof typeof ADMIN_SCHEMAS, description: string) => ({
@@ -470,6 +651,24 @@ export function buildAdminOpenApi(issuer: string): Record<string, unknown> {
               schema,
             })),
           },
+        ),
+      },
+      [`${ADMIN_API_BASE}/audit/graph`]: {
+        get: op(
+          'readServiceGraph',
+          'Who called whom in the period, from the audit table (serve --audit-store)',
+          'audit:read',
+          { 200: json('ServiceGraph', 'The service graph'), ...errors(400) },
+          { parameters: [periodParameter(GRAPH_DEFAULT_SINCE_SEC)] },
+        ),
+      },
+      [`${ADMIN_API_BASE}/audit/unused`]: {
+        get: op(
+          'readUnusedGrants',
+          'Grants no token used in the period, and clients that got no token',
+          'audit:read',
+          { 200: json('UnusedGrants', 'The least-privilege report'), ...errors(400) },
+          { parameters: [periodParameter(UNUSED_DEFAULT_SINCE_SEC)] },
         ),
       },
     },

@@ -1,4 +1,4 @@
-import type { AuditEvent, StoredAuditEvent } from './audit-event.js';
+import type { AuditEvent, AuditOutcome, StoredAuditEvent } from './audit-event.js';
 import type { AuditUsage, AuditUsageQuery } from './audit-usage.js';
 
 /** Filter of {@link AuditStore.list}. */
@@ -7,6 +7,8 @@ export interface AuditQuery {
   clientId?: string;
   /** Only events at or after this time, Unix milliseconds. */
   sinceMs?: number;
+  /** Only issued tokens, or only refused requests. */
+  outcome?: AuditOutcome;
   /** At most this many events, the most recent ones; default 100, at most 10000. */
   limit?: number;
 }

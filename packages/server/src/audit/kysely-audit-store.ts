@@ -32,6 +32,7 @@ export function createAuditStore(ctx: StoreContext): AuditStore {
       let select = db.selectFrom('m2m_audit_events').selectAll();
       if (query.clientId !== undefined) select = select.where('client_id', '=', query.clientId);
       if (query.sinceMs !== undefined) select = select.where('time_ms', '>=', query.sinceMs);
+      if (query.outcome !== undefined) select = select.where('outcome', '=', query.outcome);
       const rows = await select
         .orderBy('time_ms', 'desc')
         .orderBy('event_id', 'desc')

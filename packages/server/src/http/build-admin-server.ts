@@ -14,6 +14,7 @@ import { sendAuthServerError } from './internal/send-auth-server-error.js';
 import type { ServerContext } from './internal/server-context.js';
 import { toAuthServerError } from './internal/to-auth-server-error.js';
 import { registerAdminApiRoutes } from './routes/admin-api-routes.js';
+import { registerConsoleRoutes } from './routes/console-routes.js';
 import { registerProbeRoutes } from './routes/probe-routes.js';
 
 /** Options of {@link createAdminApp}. */
@@ -80,6 +81,7 @@ export function createAdminApp(context: ServerContext, options: AdminAppOptions)
   };
   registerProbeRoutes(app, context);
   registerAdminApiRoutes(app, context, options.store);
+  registerConsoleRoutes(app, context);
   const { metrics } = context;
   if (metrics !== undefined) {
     app.get('/metrics', async (_request, reply) => {

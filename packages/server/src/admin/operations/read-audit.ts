@@ -1,5 +1,5 @@
 import type { Store } from '../../app/store.js';
-import type { StoredAuditEvent } from '../../audit/audit-event.js';
+import type { AuditOutcome, StoredAuditEvent } from '../../audit/audit-event.js';
 import { auditEventToJson } from '../../audit/audit-event.js';
 
 /** What {@link readAudit} selects. */
@@ -8,6 +8,8 @@ export interface AuditReadQuery {
   client?: string;
   /** Only events at or after this time, Unix milliseconds. */
   sinceMs?: number;
+  /** Only issued tokens, or only refused requests. */
+  outcome?: AuditOutcome;
   /** At most this many events, the most recent ones (the store's default and cap apply). */
   limit?: number;
 }
@@ -37,6 +39,7 @@ export async function readAudit(
     ...(query.limit === undefined ? {} : { limit: query.limit }),
     ...(clientId === undefined ? {} : { clientId }),
     ...(query.sinceMs === undefined ? {} : { sinceMs: query.sinceMs }),
+    ...(query.outcome === undefined ? {} : { outcome: query.outcome }),
   });
   return {
     events,

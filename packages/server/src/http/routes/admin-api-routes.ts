@@ -8,11 +8,15 @@ import {
   ADMIN_SCOPES,
   type AdminScope,
   buildAdminOpenApi,
+  GRAPH_DEFAULT_SINCE_SEC,
+  UNUSED_DEFAULT_SINCE_SEC,
 } from '../../admin/admin-openapi.js';
 import { createClient } from '../../admin/operations/create-client.js';
 import { listClients } from '../../admin/operations/list-clients.js';
 import { listKeys } from '../../admin/operations/list-keys.js';
 import { readAudit } from '../../admin/operations/read-audit.js';
+import { readServiceGraph } from '../../admin/operations/read-service-graph.js';
+import { readUnusedGrants } from '../../admin/operations/read-unused-grants.js';
 import { revokeClient } from '../../admin/operations/revoke-client.js';
 import { revokeKey } from '../../admin/operations/revoke-key.js';
 import { rotateClientSecret } from '../../admin/operations/rotate-client-secret.js';
@@ -256,11 +260,40 @@ export function registerAdminApiRoutes(
               ? {}
               : { sinceMs: Date.now() - query.sinceSec * 1000 }),
             ...(query.limit === undefined ? {} : { limit: query.limit }),
+            ...(query.outcome === undefined ? {} : { outcome: query.outcome }),
           })
         ).json,
       };
     },
   );
+  type PeriodQuery = { Querystring: Record<string, string | string[] | undefined> };
+  app.get<PeriodQuery>(
+    `${base}/audit/graph`,
+    { onRequest: authorize('audit:read') },
+    async (request) =>
+      (await readServiceGraph(store, parsePeriod(request.query, GRAPH_DEFAULT_SINCE_SEC))).json,
+  );
+  app.get<PeriodQuery>(
+    `${base}/audit/unused`,
+    { onRequest: authorize('audit:read') },
+    async (request) =>
+      (await readUnusedGrants(store, parsePeriod(request.query, UNUSED_DEFAULT_SINCE_SEC))).json,
+  );
+}
+
+/** The `since_sec` query of the reports (the only parameter they take), or the default. */
+function parsePeriod(
+  query: Record<string, string | string[] | undefined>,
+  defaultSec: number,
+): number {
+  const { sinceSec, ...rest } = parseAuditQuery(query);
+  const other = Object.keys(rest)[0];
+  if (other !== undefined) {
+    throw new AdminApiError('ERR_ADMIN_REQUEST_INVALID', {
+      description: `unknown query parameter ${other}`,
+    });
+  }
+  return sinceSec ?? defaultSec;
 }
 
 /** The audit query, strictly: known names once each, whole numbers where numbers are due. */
@@ -268,8 +301,14 @@ function parseAuditQuery(query: Record<string, string | string[] | undefined>): 
   client?: string;
   sinceSec?: number;
   limit?: number;
+  outcome?: 'issued' | 'refused';
 } {
-  const result: { client?: string; sinceSec?: number; limit?: number } = {};
+  const result: {
+    client?: string;
+    sinceSec?: number;
+    limit?: number;
+    outcome?: 'issued' | 'refused';
+  } = {};
   for (const [name, value] of Object.entries(query)) {
     if (typeof value !== 'string') {
       throw new AdminApiError('ERR_ADMIN_REQUEST_INVALID', {
@@ -277,7 +316,14 @@ function parseAuditQuery(query: Record<string, string | string[] | undefined>): 
       });
     }
     if (name === 'client' && value !== '') result.client = value;
-    else if (name === 'since_sec' || name === 'limit') {
+    else if (name === 'outcome') {
+      if (value !== 'issued' && value !== 'refused') {
+        throw new AdminApiError('ERR_ADMIN_REQUEST_INVALID', {
+          description: 'query parameter outcome must be issued or refused',
+        });
+      }
+      result.outcome = value;
+    } else if (name === 'since_sec' || name === 'limit') {
       const max = name === 'limit' ? 10_000 : 10 ** 9;
       if (!/^\d{1,10}$/.test(value) || Number(value) < 1 || Number(value) > max) {
         throw new AdminApiError('ERR_ADMIN_REQUEST_INVALID', {
