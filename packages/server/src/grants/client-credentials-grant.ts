@@ -3,7 +3,7 @@ import type { ClientCredentials, ClientPublicKeys, ClientRecord } from '../store
 import {
   type AccessTokenSigningKey,
   type IssuedAccessToken,
-  issueAccessToken,
+  signAccessToken,
 } from '../tokens/issue-access-token.js';
 import { MAX_ACCESS_TOKEN_LENGTH } from '../tokens/max-access-token-length.js';
 import { checkParameters } from './internal/check-parameters.js';
@@ -214,7 +214,9 @@ export async function grantClientCredentials(
     refusal = await checkAssertion(presented.assertion, credentials, context, nowSec);
   } else {
     // Always compare, even for an unknown or revoked client, so all three take the same path.
-    const secretOk = await context.verifySecret(credentials, presented.clientSecret, nowSec);
+    const checked = context.verifySecret(credentials, presented.clientSecret, nowSec);
+    // Awaited only when a legacy hash made it a promise: no microtask for the usual boolean.
+    const secretOk = typeof checked === 'boolean' ? checked : await checked;
     if (credentials === undefined) refusal = 'unknown client_id';
     else if (credentials.client.revokedAt !== null) refusal = 'client revoked';
     else if (!secretOk) {
@@ -246,7 +248,7 @@ export async function grantClientCredentials(
 
   const signingKey = await context.signingKey(nowSec);
   if (signingKey === undefined) throw new AuthServerError('ERR_NO_SIGNING_KEY');
-  const token = await issueAccessToken(signingKey, {
+  const token = signAccessToken(signingKey, {
     issuer: context.issuer,
     clientId: client.clientId,
     audience: target,
