@@ -75,6 +75,10 @@ describe('npm run bench -- --quick', () => {
         }
       }
     }
+    for (const framework of ['fastify', 'express']) {
+      // The revocation feed on (a real m2m-auth server's /revocations), next to it off.
+      expect(verification.repeated[framework].oursFeed.rps, framework).toBeGreaterThan(0);
+    }
     for (const key of ['oursRs256', 'oursEdDSA']) {
       expect(token[key].serverRssMB, key).toBeGreaterThan(0);
     }
@@ -109,6 +113,8 @@ describe('npm run bench -- --quick', () => {
       'Express 5 minus on Fastify 5',
       'one token repeated (cache on), Fastify 5',
       'one token repeated (cache on), Express 5',
+      'Fastify 5: revocation feed on / off',
+      'Express 5: revocation feed on / off',
       'resident memory per cached token',
       'client: token requests',
     ]) {
