@@ -42,25 +42,30 @@ const REVOKED_CLIENTS = 5;
  *   distinctTokens, cacheMemory: { on: [figures], off: [figures] } }` (bench/micro/cache-memory.js).
  */
 export async function runVerificationRow(plan, { workDir, say, load }) {
-  const { publicKeyPem, tokens } = await makeTokens({
-    issuer: ISSUER,
-    audience: AUDIENCE,
-    scope: SCOPE,
-    count: plan.distinctTokens,
-  });
+  // The revocation feed: a real `m2m-auth serve` (same issuer as the tokens) whose store has
+  // revoked clients; the `ours-feed` verifiers poll its /revocations at the default interval.
+  // On the load core: its few polls must not count as other processes on the server core.
+  // Started while the tokens are made.
+  const startingFeed = prepareStore(workDir, 'feed', 'EdDSA', {
+    revokedClients: REVOKED_CLIENTS,
+  }).then((feedStore) =>
+    startCliServer(feedStore, join(workDir, 'feed-serve.log'), [], {
+      args: ['--issuer', ISSUER],
+      core: LOAD_CORE,
+    }),
+  );
+  // Stopped however the row ends, once it has started.
+  startingFeed.catch(() => {});
   const servers = {};
   let feedServer;
   try {
-    // The revocation feed: a real `m2m-auth serve` (same issuer as the tokens) whose store has
-    // revoked clients; the `ours-feed` verifiers poll its /revocations at the default interval.
-    // On the load core: its few polls must not count as other processes on the server core.
-    const feedStore = await prepareStore(workDir, 'feed', 'EdDSA', {
-      revokedClients: REVOKED_CLIENTS,
+    const { publicKeyPem, tokens } = await makeTokens({
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      scope: SCOPE,
+      count: plan.distinctTokens,
     });
-    feedServer = await startCliServer(feedStore, join(workDir, 'feed-serve.log'), [], {
-      args: ['--issuer', ISSUER],
-      core: LOAD_CORE,
-    });
+    feedServer = await startingFeed;
     const revocationsUri = `${feedServer.url}/revocations`;
     const configPath = join(workDir, 'verification.json');
     writeFileSync(
@@ -163,7 +168,7 @@ export async function runVerificationRow(plan, { workDir, say, load }) {
     return { passes, distinctTokens: tokens.length, cacheMemory };
   } finally {
     await Promise.all(Object.values(servers).map((server) => server.stop()));
-    await feedServer?.stop();
+    await (feedServer ?? (await startingFeed.catch(() => undefined)))?.stop();
   }
 }
 

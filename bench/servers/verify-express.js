@@ -2,6 +2,7 @@
 //   none          unprotected: the ceiling
 //   ours          @m2m-auth/verifier/express, default options (verified-token cache on)
 //   ours-nocache  the same with tokenCache: false (every request is a full verification)
+//   noop          a middleware that does nothing: what the framework's extra layer costs
 //   ours-feed     `ours` with the revocation feed on: `revocationsUri` (config) polled at the
 //                 default interval
 //   peer          express-oauth2-jwt-bearer with the same public key, iss, aud, and the scope
@@ -42,6 +43,8 @@ if (variant === 'ours' || variant === 'ours-nocache' || variant === 'ours-feed')
     }),
     requiredScopes(config.scope),
   );
+} else if (variant === 'noop') {
+  middleware.push((_req, _res, next) => next());
 } else if (variant !== 'none') {
   throw new Error(`unknown variant ${variant}`);
 }

@@ -2,6 +2,7 @@
 //   none          unprotected: the ceiling
 //   ours          @m2m-auth/verifier/fastify, default options (verified-token cache on)
 //   ours-nocache  the same with tokenCache: false (every request is a full verification)
+//   noop          a middleware that does nothing: what the framework's extra layer costs
 //   ours-feed     `ours` with the revocation feed on: `revocationsUri` (config) polled at the
 //                 default interval
 //   peer          @fastify/jwt (fast-jwt) with the same public key, iss, aud, and the scope check
@@ -44,6 +45,8 @@ if (variant === 'ours' || variant === 'ours-nocache' || variant === 'ours-feed')
       reply.code(403).send({ error: 'insufficient_scope' });
     }
   };
+} else if (variant === 'noop') {
+  preHandler = (_request, _reply, done) => done();
 } else if (variant !== 'none') {
   throw new Error(`unknown variant ${variant}`);
 }
