@@ -54,7 +54,14 @@ describe('npm run bench -- --quick', () => {
     const run = JSON.parse(readFileSync(jsonPath, 'utf8'));
     expect(run.mode).toBe('quick');
     const [token] = run.rows.tokenEndpoint.passes;
-    for (const key of ['oidcProvider', 'oursRs256', 'bareFastify', 'oursEdDSA']) {
+    for (const key of [
+      'oidcProvider',
+      'oursRs256',
+      'bareFastify',
+      'oursEdDSA',
+      'bareSignRs256',
+      'bareSignEdDSA',
+    ]) {
       expect(token[key], key).toMatchObject({
         rps: positive,
         latencyMs: { p50: positive, p99: positive },

@@ -91,6 +91,33 @@ export function evaluate(rows) {
       (p) => wallUs(p.oursEdDSA) / (wallUs(p.bareFastify) + 1e6 / p.ceiling.ed25519.perSec),
     ),
   };
+  // Context, not a target: our server against the same floor measured inside a server (the bare
+  // route signing one token per request), same pass. Runs saved before that row existed: NaN.
+  const inServer = (p, key) => p[key] ?? { serverCpuUsPerRequest: Number.NaN };
+  tokenEndpoint.rs256VsBareSign = perPass(
+    token,
+    (p) => cpuUs(p.oursRs256) / cpuUs(inServer(p, 'bareSignRs256')),
+  );
+  tokenEndpoint.eddsaVsBareSign = perPass(
+    token,
+    (p) => cpuUs(p.oursEdDSA) / cpuUs(inServer(p, 'bareSignEdDSA')),
+  );
+  tokenEndpoint.bareSignRs256VsFloor = perPass(
+    token,
+    (p) => cpuUs(inServer(p, 'bareSignRs256')) / (cpuUs(p.bareFastify) + p.ceiling.rs256.cpuUs),
+  );
+  tokenEndpoint.bareSignEdDSAVsFloor = perPass(
+    token,
+    (p) => cpuUs(inServer(p, 'bareSignEdDSA')) / (cpuUs(p.bareFastify) + p.ceiling.ed25519.cpuUs),
+  );
+  tokenEndpoint.rs256CpuBeyondBareSign = perPass(
+    token,
+    (p) => cpuUs(p.oursRs256) - cpuUs(inServer(p, 'bareSignRs256')),
+  );
+  tokenEndpoint.eddsaCpuBeyondBareSign = perPass(
+    token,
+    (p) => cpuUs(p.oursEdDSA) - cpuUs(inServer(p, 'bareSignEdDSA')),
+  );
   const t = tokenEndpoint;
   for (const [key, label, ceiling] of [
     ['rs256', 'RS256', 'RS256'],
@@ -304,7 +331,10 @@ function memoryFigures(rows) {
     ['oursEdDSA', 'm2m-auth serve, EdDSA (token endpoint load)'],
     ['oidcProvider', 'oidc-provider 9, RS256 (token endpoint load)'],
     ['bareFastify', 'bare Fastify POST route'],
+    ['bareSignRs256', 'bare Fastify POST route + one RS256 signature'],
+    ['bareSignEdDSA', 'bare Fastify POST route + one Ed25519 signature'],
   ]) {
+    if (rows.tokenEndpoint.passes.some((p) => p[key] === undefined)) continue;
     add(
       label,
       rows.tokenEndpoint.passes.map((p) => p[key]),
