@@ -3,6 +3,7 @@
 //   ours          @m2m-auth/verifier/express, default options (verified-token cache on)
 //   ours-nocache  the same with tokenCache: false (every request is a full verification)
 //   noop          a middleware that does nothing: what the framework's extra layer costs
+//   noop-auth     (Express) a middleware that only sets req.auth to a constant and calls next()
 //   ours-feed     `ours` with the revocation feed on: `revocationsUri` (config) polled at the
 //                 default interval
 //   peer          express-oauth2-jwt-bearer with the same public key, iss, aud, and the scope
@@ -45,6 +46,13 @@ if (variant === 'ours' || variant === 'ours-nocache' || variant === 'ours-feed')
   );
 } else if (variant === 'noop') {
   middleware.push((_req, _res, next) => next());
+} else if (variant === 'noop-auth') {
+  // What `requireToken` does on a cache hit besides the lookup: set req.auth, call next().
+  const auth = Object.freeze({ clientId: 'c', scopes: [config.scope], claims: {} });
+  middleware.push((req, _res, next) => {
+    req.auth = auth;
+    next();
+  });
 } else if (variant !== 'none') {
   throw new Error(`unknown variant ${variant}`);
 }
