@@ -54,7 +54,14 @@ describe('npm run bench -- --quick', () => {
     const run = JSON.parse(readFileSync(jsonPath, 'utf8'));
     expect(run.mode).toBe('quick');
     const [token] = run.rows.tokenEndpoint.passes;
-    for (const key of ['oidcProvider', 'oursRs256', 'bareFastify', 'oursEdDSA']) {
+    for (const key of [
+      'oidcProvider',
+      'oursRs256',
+      'bareFastify',
+      'oursEdDSA',
+      'bareSignRs256',
+      'bareSignEdDSA',
+    ]) {
       expect(token[key], key).toMatchObject({
         rps: positive,
         latencyMs: { p50: positive, p99: positive },
@@ -74,6 +81,10 @@ describe('npm run bench -- --quick', () => {
           ).toBeGreaterThan(0);
         }
       }
+    }
+    for (const framework of ['fastify', 'express']) {
+      // The revocation feed on (a real m2m-auth server's /revocations), next to it off.
+      expect(verification.repeated[framework].oursFeed.rps, framework).toBeGreaterThan(0);
     }
     for (const key of ['oursRs256', 'oursEdDSA']) {
       expect(token[key].serverRssMB, key).toBeGreaterThan(0);
@@ -109,6 +120,8 @@ describe('npm run bench -- --quick', () => {
       'Express 5 minus on Fastify 5',
       'one token repeated (cache on), Fastify 5',
       'one token repeated (cache on), Express 5',
+      'Fastify 5: revocation feed on / off',
+      'Express 5: revocation feed on / off',
       'resident memory per cached token',
       'client: token requests',
     ]) {

@@ -45,7 +45,7 @@ const PLANS = {
   },
   quick: {
     // A smoke check: no warm-up (a second autocannon start per server costs more than it buys).
-    durationSec: 0.6,
+    durationSec: 0.5,
     warmupSec: 0,
     rewarmSec: 0,
     passes: 1,

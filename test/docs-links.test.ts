@@ -132,7 +132,8 @@ describe('documentation links', () => {
       const text = readFileSync(join(ROOT, file), 'utf8');
       for (const [, code] of text.matchAll(/`([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)`/g)) {
         // Environment variables look alike; they are checked against `serve --help` elsewhere.
-        if (/^(M2M_AUTH_|OAUTH_|AUTH_URL$|DATABASE_URL$|CHROMIUM_PATH$)/.test(code as string)) continue;
+        if (/^(M2M_AUTH_|OAUTH_|AUTH_URL$|DATABASE_URL$|CHROMIUM_PATH$)/.test(code as string))
+          continue;
         if (!table.includes(`\`${code}\``)) unknown.push(`${file}: ${code}`);
       }
     }

@@ -40,3 +40,26 @@ export function parseArgs(argv = process.argv.slice(2)) {
   for (let i = 0; i < argv.length; i += 2) options[argv[i].replace(/^--/, '')] = argv[i + 1];
   return options;
 }
+
+/**
+ * Waits (at most 10 s) until a verifier with `revocationsUri` has fetched the feed and lists
+ * `config.revokedClients` clients, verifying `config.tokens[0]` (which starts the polling).
+ *
+ * @throws Error when the feed is not loaded by then: the feed-on figures would mean nothing.
+ */
+export async function feedLoaded(verifier, config) {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      await verifier.verify(config.tokens[0], { scopes: [config.scope] });
+    } catch {
+      // The first verification may come before the first fetch; only the status matters here.
+    }
+    const status = verifier.revocationStatus();
+    if (status?.fetchedAt !== undefined && status.revokedClients >= config.revokedClients) return;
+    if (Date.now() > deadline) {
+      throw new Error(`revocation feed not loaded: ${JSON.stringify(status)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

@@ -19,11 +19,11 @@ export const SCOPE = 'bench:read';
 
 /**
  * Creates `<dir>/<name>.db` with an active `alg` signing key and a client allowed `AUDIENCE` and
- * `SCOPE`.
+ * `SCOPE` (and `revokedClients` more clients, revoked).
  *
  * @returns `{ databaseUrl, kek, clientId, clientSecret, kid }`.
  */
-export async function prepareStore(dir, name, alg) {
+export async function prepareStore(dir, name, alg, { revokedClients = 0 } = {}) {
   const databaseUrl = `sqlite:${join(dir, `${name}.db`)}`;
   const kek = randomBytes(32).toString('base64');
   const store = await openStore({ databaseUrl, kek });
@@ -34,6 +34,15 @@ export async function prepareStore(dir, name, alg) {
       scopes: [SCOPE],
       audiences: [AUDIENCE],
     });
+    // Revoked clients stay listed in the revocation feed for a token lifetime.
+    for (let i = 0; i < revokedClients; i++) {
+      const revoked = await store.clients.create({
+        name: `bench_revoked_${name}_${i}`,
+        scopes: [SCOPE],
+        audiences: [AUDIENCE],
+      });
+      await store.clients.revoke(revoked.client.clientId);
+    }
     return { databaseUrl, kek, clientId: client.clientId, clientSecret, kid: key.kid };
   } finally {
     await store.close();
@@ -42,16 +51,22 @@ export async function prepareStore(dir, name, alg) {
 
 /**
  * Runs `m2m-auth serve --database … --port 0` on the server core, its stdout (the JSON log) into
- * `logPath`; `nodeArgs` go to node (e.g. `--cpu-prof`).
+ * `logPath`; `nodeArgs` go to node (e.g. `--cpu-prof`), `args` to `serve` (e.g. `--issuer`),
+ * `core` overrides the core.
  *
  * @returns the startPinned handle with `url`.
  */
-export async function startCliServer(prepared, logPath, nodeArgs = []) {
+export async function startCliServer(
+  prepared,
+  logPath,
+  nodeArgs = [],
+  { args = [], core = SERVER_CORE } = {},
+) {
   const handle = await startPinned({
-    core: SERVER_CORE,
+    core,
     script: CLI,
     nodeArgs,
-    args: ['serve', '--database', prepared.databaseUrl, '--port', '0'],
+    args: ['serve', '--database', prepared.databaseUrl, '--port', '0', ...args],
     env: { M2M_AUTH_KEK: prepared.kek },
     stdout: openSync(logPath, 'w'),
     readyPattern: /listening on (http:\/\/[^\s]+)/,

@@ -20,10 +20,12 @@ const { extractClientCredentials } = await import(
   dist('grants/internal/extract-client-credentials.js')
 );
 const { verifyClientSecret } = await import(dist('clients/verify-client-secret.js'));
-const { StoreCache } = await import(dist('server/internal/store-cache.js'));
+const { StoreCache } = await import(dist('http/internal/store-cache.js'));
 const { issueAccessToken } = await import(dist('tokens/issue-access-token.js'));
 const { grantClientCredentials } = await import(dist('grants/client-credentials-grant.js'));
 const { createTokenAudit } = await import(dist('http/internal/token-audit.js'));
+const { AuthFailureLimiter } = await import(dist('limits/auth-failure-limiter.js'));
+const { ServerMetrics } = await import(dist('metrics/server-metrics.js'));
 
 const args = parseArgs();
 const durationSec = Number(args.durationSec ?? 1);
@@ -129,6 +131,22 @@ try {
   items.auditLine = await cost(() => audit.issued(request, grantResult));
   items.childLogger = await cost(() => logger.child({ reqId: 'req-1' }));
   items.responseJson = await cost(() => JSON.stringify(grantResult.body));
+  // Not on `m2m-auth serve`'s default path (no admin listener, so no metrics), or only on some
+  // requests; measured for the itemization.
+  const limiter = new AuthFailureLimiter({});
+  items.rateLimiter = await cost(() => {
+    limiter.check(prepared.clientId, '127.0.0.1', Date.now());
+    limiter.recordSuccess(prepared.clientId, '127.0.0.1', Date.now());
+  });
+  const metrics = new ServerMetrics({ store, cache, auditWriter: undefined }, {});
+  const facts = {
+    clientId: prepared.clientId,
+    authMethod: 'client_secret_basic',
+    authenticated: true,
+  };
+  items.metricsWhenOn = await cost(() => metrics.tokenRequest(0.0012, undefined, facts));
+  const requestFacts = new WeakMap();
+  items.factsWeakMap = await cost(() => requestFacts.set({}, facts));
   items.wholeGrant = await cost(() =>
     grantClientCredentials(
       { params: parseFormBody(body), authorization: basic, sourceAddress: '127.0.0.1' },
@@ -146,7 +164,9 @@ try {
     items.claimsAndEncoding +
     items.auditLine +
     items.childLogger +
-    items.responseJson;
+    items.responseJson +
+    items.rateLimiter +
+    items.factsWeakMap;
   await cache.stop();
   await store.close();
   process.stdout.write(`${JSON.stringify({ alg, items })}\n`);

@@ -6,8 +6,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { waitForQuietCore } from '../lib/measure.js';
-import { AUDIENCE, SCOPE } from '../lib/our-server.js';
-import { runPinned, SERVER_CORE, startPinned } from '../lib/processes.js';
+import { AUDIENCE, prepareStore, SCOPE, startCliServer } from '../lib/our-server.js';
+import { LOAD_CORE, runPinned, SERVER_CORE, startPinned } from '../lib/processes.js';
 import { makeTokens } from '../lib/tokens.js';
 
 const script = (path) => fileURLToPath(new URL(path, import.meta.url));
@@ -26,38 +26,67 @@ export const FRAMEWORKS = [
  */
 export const MODES = [
   { key: 'distinct', label: 'distinct tokens', ours: 'ours-nocache' },
-  { key: 'repeated', label: 'one token repeated', ours: 'ours' },
+  { key: 'repeated', label: 'one token repeated', ours: 'ours', feed: true },
 ];
+
+/** Clients revoked in the feed server's store: the feed the verifiers poll is not empty. */
+const REVOKED_CLIENTS = 5;
 
 /**
  * Runs row 2.
  *
  * @param plan - `{ durationSec, warmupSec, rewarmSec, passes, microSec, connections, distinctTokens }`.
  * @param context - `{ workDir, say, load }` (`load`: the load generator).
- * @returns `{ passes: [{ distinct: { fastify: { none, peer, ours } … }, repeated: …, micro }],
+ * @returns `{ passes: [{ distinct: { fastify: { none, peer, ours } … }, repeated: { fastify:
+ *   { none, peer, ours, oursFeed } … }, micro }],
  *   distinctTokens, cacheMemory: { on: [figures], off: [figures] } }` (bench/micro/cache-memory.js).
  */
 export async function runVerificationRow(plan, { workDir, say, load }) {
-  const { publicKeyPem, tokens } = await makeTokens({
-    issuer: ISSUER,
-    audience: AUDIENCE,
-    scope: SCOPE,
-    count: plan.distinctTokens,
-  });
-  const configPath = join(workDir, 'verification.json');
-  writeFileSync(
-    configPath,
-    JSON.stringify({ publicKeyPem, issuer: ISSUER, audience: AUDIENCE, scope: SCOPE, tokens }),
+  // The revocation feed: a real `m2m-auth serve` (same issuer as the tokens) whose store has
+  // revoked clients; the `ours-feed` verifiers poll its /revocations at the default interval.
+  // On the load core: its few polls must not count as other processes on the server core.
+  // Started while the tokens are made.
+  const startingFeed = prepareStore(workDir, 'feed', 'EdDSA', {
+    revokedClients: REVOKED_CLIENTS,
+  }).then((feedStore) =>
+    startCliServer(feedStore, join(workDir, 'feed-serve.log'), [], {
+      args: ['--issuer', ISSUER],
+      core: LOAD_CORE,
+    }),
   );
-  const authorizations = tokens.map((token) => `Bearer ${token}`);
-
+  // Stopped however the row ends, once it has started.
+  startingFeed.catch(() => {});
   const servers = {};
+  let feedServer;
   try {
+    const { publicKeyPem, tokens } = await makeTokens({
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      scope: SCOPE,
+      count: plan.distinctTokens,
+    });
+    feedServer = await startingFeed;
+    const revocationsUri = `${feedServer.url}/revocations`;
+    const configPath = join(workDir, 'verification.json');
+    writeFileSync(
+      configPath,
+      JSON.stringify({
+        publicKeyPem,
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        scope: SCOPE,
+        tokens,
+        revocationsUri,
+        revokedClients: REVOKED_CLIENTS,
+      }),
+    );
+    const authorizations = tokens.map((token) => `Bearer ${token}`);
+
     // Started together (the start-ups are not measured); each is kept for stop() even when
     // another fails to start.
     const starting = [];
     for (const { key: framework } of FRAMEWORKS) {
-      for (const variant of ['none', 'peer', 'ours', 'ours-nocache']) {
+      for (const variant of ['none', 'peer', 'ours', 'ours-nocache', 'ours-feed']) {
         const name = `${framework}/${variant}`;
         starting.push(
           startPinned({
@@ -85,6 +114,8 @@ export async function runVerificationRow(plan, { workDir, say, load }) {
             ['none', 'none'],
             ['peer', 'peer'],
             ['ours', mode.ours],
+            // Next to `ours`, so that drift within a pass hits feed on and off alike.
+            ...(mode.feed ? [['oursFeed', 'ours-feed']] : []),
           ];
           // Odd passes run in reverse order, so that load drifting within a pass favours no one.
           for (const [role, variant] of pass % 2 === 0 ? roles : roles.reverse()) {
@@ -137,6 +168,7 @@ export async function runVerificationRow(plan, { workDir, say, load }) {
     return { passes, distinctTokens: tokens.length, cacheMemory };
   } finally {
     await Promise.all(Object.values(servers).map((server) => server.stop()));
+    await (feedServer ?? (await startingFeed.catch(() => undefined)))?.stop();
   }
 }
 

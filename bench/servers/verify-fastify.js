@@ -2,16 +2,19 @@
 //   none          unprotected: the ceiling
 //   ours          @m2m-auth/verifier/fastify, default options (verified-token cache on)
 //   ours-nocache  the same with tokenCache: false (every request is a full verification)
+//   noop          a middleware that does nothing: what the framework's extra layer costs
+//   ours-feed     `ours` with the revocation feed on: `revocationsUri` (config) polled at the
+//                 default interval
 //   peer          @fastify/jwt (fast-jwt) with the same public key, iss, aud, and the scope check
 //
 //   node bench/servers/verify-fastify.js --variant ours --config <file.json>
-//   config: { publicKeyPem, issuer, audience, scope }
+//   config: { publicKeyPem, issuer, audience, scope, revocationsUri? }
 import { readFileSync } from 'node:fs';
 import fastifyJwt from '@fastify/jwt';
 import { createVerifier } from '@m2m-auth/verifier';
 import { fastifyVerifier } from '@m2m-auth/verifier/fastify';
 import Fastify from 'fastify';
-import { parseArgs, reportReady } from '../lib/child.js';
+import { feedLoaded, parseArgs, reportReady } from '../lib/child.js';
 
 const { variant, config: configPath } = parseArgs();
 const config = JSON.parse(readFileSync(configPath, 'utf8'));
@@ -19,13 +22,15 @@ const app = Fastify({ logger: false });
 const body = { ok: true };
 let preHandler;
 
-if (variant === 'ours' || variant === 'ours-nocache') {
+if (variant === 'ours' || variant === 'ours-nocache' || variant === 'ours-feed') {
   const verifier = createVerifier({
     issuer: config.issuer,
     audience: config.audience,
     publicKey: config.publicKeyPem,
     ...(variant === 'ours-nocache' ? { tokenCache: false } : {}),
+    ...(variant === 'ours-feed' ? { revocationsUri: config.revocationsUri } : {}),
   });
+  if (variant === 'ours-feed') await feedLoaded(verifier, config);
   await app.register(fastifyVerifier, { verifier });
   preHandler = app.requireToken({ scopes: [config.scope] });
 } else if (variant === 'peer') {
@@ -40,6 +45,8 @@ if (variant === 'ours' || variant === 'ours-nocache') {
       reply.code(403).send({ error: 'insufficient_scope' });
     }
   };
+} else if (variant === 'noop') {
+  preHandler = (_request, _reply, done) => done();
 } else if (variant !== 'none') {
   throw new Error(`unknown variant ${variant}`);
 }

@@ -100,7 +100,9 @@ export async function authenticateClient(
     refusal = await checkAssertion(presented.assertion, credentials, context, nowSec);
   } else {
     // Always compare, even for an unknown or revoked client, so all three take the same path.
-    const secretOk = await context.verifySecret(credentials, presented.clientSecret, nowSec);
+    const checked = context.verifySecret(credentials, presented.clientSecret, nowSec);
+    // Awaited only when a legacy hash made it a promise: no microtask for the usual boolean.
+    const secretOk = typeof checked === 'boolean' ? checked : await checked;
     if (credentials === undefined) refusal = 'unknown client_id';
     else if (credentials.client.revokedAt !== null) refusal = 'client revoked';
     else if (!secretOk) {

@@ -3,7 +3,7 @@ import { AuthServerError } from '../errors/auth-server-error.js';
 import {
   type AccessTokenSigningKey,
   type IssuedAccessToken,
-  issueAccessToken,
+  signAccessToken,
 } from '../tokens/issue-access-token.js';
 import { MAX_ACCESS_TOKEN_LENGTH } from '../tokens/max-access-token-length.js';
 import {
@@ -136,7 +136,7 @@ export async function grantClientCredentials(
 
   const signingKey = await context.signingKey(nowSec);
   if (signingKey === undefined) throw new AuthServerError('ERR_NO_SIGNING_KEY');
-  const token = await issueAccessToken(signingKey, {
+  const token = signAccessToken(signingKey, {
     issuer: context.issuer,
     clientId: client.clientId,
     audience: target,

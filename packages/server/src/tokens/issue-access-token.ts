@@ -77,6 +77,18 @@ export async function issueAccessToken(
   signingKey: AccessTokenSigningKey,
   grant: AccessTokenGrant,
 ): Promise<IssuedAccessToken> {
+  return signAccessToken(signingKey, grant);
+}
+
+/**
+ * {@link issueAccessToken} without the promise: the token endpoint calls it directly, since
+ * node:crypto signs synchronously (one microtask less per token). Same arguments, result and
+ * errors (thrown, not rejected).
+ */
+export function signAccessToken(
+  signingKey: AccessTokenSigningKey,
+  grant: AccessTokenGrant,
+): IssuedAccessToken {
   const { expiresInSec } = grant;
   if (!Number.isSafeInteger(expiresInSec) || expiresInSec <= 0) {
     throw new TypeError('expiresInSec must be a positive integer number of seconds');

@@ -264,7 +264,9 @@ export function registerTokenRoute(app: FastifyInstance, context: ServerContext)
 function countAuthorizationHeaders(rawHeaders: readonly string[]): number {
   let count = 0;
   for (let i = 0; i < rawHeaders.length; i += 2) {
-    if (rawHeaders[i]?.toLowerCase() === 'authorization') count++;
+    const name = rawHeaders[i];
+    // Lower-cased only when the length fits: no new string per header name.
+    if (name?.length === 13 && name.toLowerCase() === 'authorization') count++;
   }
   return count;
 }
