@@ -748,7 +748,7 @@ async function clientPage(gen, idOrName) {
   revoke.addEventListener('click', async () => {
     const ok = await confirmAction(
       `Revoke ${client.name}?`,
-      `${client.name} gets no new token from now on (tokens it holds live out their lifetime). This cannot be undone.`,
+      `${client.name} gets no new token from now on, and the tokens it holds are refused by every receiver that polls the revocation feed (the others accept them until they expire). This cannot be undone.`,
       'Revoke client',
     );
     if (!ok) return;

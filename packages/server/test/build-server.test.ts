@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { buildServer, type Store, startServer } from '@m2m-auth/server';
+import { buildServer, openStore, type Store, startServer } from '@m2m-auth/server';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { basicAuth, readResponse, requestClientCredentials } from './helpers/auth-server.js';
@@ -232,5 +232,24 @@ describe('startServer and /healthz', () => {
     await expect(startServer({ store, prot: 0, hots: '0.0.0.0' } as never)).rejects.toThrow(
       /startServer: unknown option "prot"/,
     );
+  });
+
+  it('refuses a misspelt option of openStore and a misspelt client field, writing nothing', async () => {
+    await expect(openStore({ databseUrl: 'sqlite::memory:' } as never)).rejects.toThrow(
+      /openStore: unknown option "databseUrl"/,
+    );
+    await expect(openStore(undefined as never)).rejects.toThrow(TypeError);
+    await expect(
+      openStore({ databaseUrl: 'sqlite::memory:', migrat: false } as never),
+    ).rejects.toThrow(/openStore: unknown option "migrat"/);
+    const before = (await store.clients.list()).length;
+    await expect(
+      store.clients.create({ name: 'typo-scope', audiences: ['x'], scope: ['s'] } as never),
+    ).rejects.toThrow(/clients\.create: unknown option "scope"/);
+    expect((await store.clients.list()).length).toBe(before);
+    const created = await store.clients.create({ name: 'typo-patch', audiences: ['x'] });
+    await expect(
+      store.clients.update(created.client.clientId, { scope: ['s'] } as never),
+    ).rejects.toThrow(/clients\.update: unknown option "scope"/);
   });
 });

@@ -40,7 +40,7 @@ describe('commands that only read', () => {
       expect(result.code).toBe(1);
       expect(result.stdout).toBe('');
       expect(result.stderr).toBe(
-        `m2m-auth: error: there is no SQLite database at ${dir}/data/m2m-auth.db (DATABASE_URL is not set, so the default sqlite:./data/m2m-auth.db in ${dir}); this command creates no database: run it where the database is, or set DATABASE_URL (or --database) to it\n`,
+        `m2m-auth: error: there is no SQLite database at ${dir}/data/m2m-auth.db (DATABASE_URL is not set, so the default sqlite:./data/m2m-auth.db in ${dir}); this command creates no database: run it where the database is, or set DATABASE_URL (or --database) to it [ERR_DATABASE_NOT_FOUND]\n`,
       );
       expect(existsSync(join(dir, 'data'))).toBe(false);
     },

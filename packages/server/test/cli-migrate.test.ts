@@ -41,7 +41,7 @@ describe('m2m-auth migrate', () => {
       code: 1,
       stdout: '',
       stderr:
-        'm2m-auth: error: unsupported database URL scheme "mysql:"; use sqlite:<path> or postgres://…\n',
+        'm2m-auth: error: unsupported database URL scheme "mysql:"; use sqlite:<path> or postgres://… [ERR_INVALID_DATABASE_URL]\n',
     });
   });
 });

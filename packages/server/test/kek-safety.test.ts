@@ -120,7 +120,7 @@ describe('a forgotten M2M_AUTH_KEK', () => {
     const forgotten = await cli(dir, file, undefined, 'keys', 'rotate', '--propagation', '3');
     expect(forgotten.code).toBe(1);
     expect(forgotten.stderr).toBe(
-      `m2m-auth: error: the signing keys in ${file} are encrypted, but M2M_AUTH_KEK is not set and the key file ${file}.kek does not exist; set M2M_AUTH_KEK to the key they were encrypted with, or put their key file back at ${file}.kek (nothing was written)\n`,
+      `m2m-auth: error: the signing keys in ${file} are encrypted, but M2M_AUTH_KEK is not set and the key file ${file}.kek does not exist; set M2M_AUTH_KEK to the key they were encrypted with, or put their key file back at ${file}.kek (nothing was written) [ERR_KEK_REQUIRED]\n`,
     );
     expect(existsSync(`${file}.kek`)).toBe(false);
     expect(dumpSqlite(file)).toBe(before);
@@ -129,7 +129,7 @@ describe('a forgotten M2M_AUTH_KEK', () => {
     const wrong = await cli(dir, file, randomKek(), 'keys', 'rotate', '--propagation', '3');
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toBe(
-      `m2m-auth: error: M2M_AUTH_KEK does not decrypt the active signing key ${first} already stored; set M2M_AUTH_KEK to the key the stored keys were encrypted with (or unset it if they were encrypted under the key file ${file}.kek), or revoke that key (nothing was written)\n`,
+      `m2m-auth: error: M2M_AUTH_KEK does not decrypt the active signing key ${first} already stored; set M2M_AUTH_KEK to the key the stored keys were encrypted with (or unset it if they were encrypted under the key file ${file}.kek), or revoke that key (nothing was written) [ERR_KEK_MISMATCH]\n`,
     );
     expect(dumpSqlite(file)).toBe(before);
     // Nor does any other key-writing command write with it.

@@ -170,7 +170,7 @@ describe('m2m-auth provision refuses a bad manifest and changes nothing', () => 
     );
     const run = await ws.provision();
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain('services.yaml is invalid (2 problems):\n');
+    expect(run.stderr).toContain('services.yaml is invalid (2 problems) [ERR_MANIFEST_INVALID]:\n');
     const problemLines = run.stderr.split('\n').filter((l) => l.startsWith('  '));
     expect(problemLines.map((l) => l.trim().split(': ')[0])).toEqual([
       expect.stringMatching(/services\.yaml:7:\d+$/),

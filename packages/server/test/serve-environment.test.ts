@@ -107,7 +107,7 @@ describe('m2m-auth serve and the environment', { timeout: 90_000 }, () => {
     const result = await cli(['serve', '--port', '0'], { M2M_AUTH_AUDIT_STORE: 'yes please' });
     expect(result.code).toBe(1);
     expect(result.stderr.trim()).toBe(
-      'm2m-auth: error: M2M_AUTH_AUDIT_STORE must be true or false, not "yes please"',
+      'm2m-auth: error: M2M_AUTH_AUDIT_STORE must be true or false, not "yes please" [ERR_CLI_USAGE]',
     );
   });
 
@@ -122,7 +122,7 @@ describe('m2m-auth serve and the environment', { timeout: 90_000 }, () => {
     const result = await cli(['serve', '--port', String(taken)]);
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(
-      `m2m-auth: error: cannot listen on 127.0.0.1:${taken}: the port is already in use (EADDRINUSE)\n`,
+      `m2m-auth: error: cannot listen on 127.0.0.1:${taken}: the port is already in use (EADDRINUSE) [ERR_CLI_USAGE]\n`,
     );
   });
 

@@ -6,6 +6,7 @@ import { createClientStore } from '../clients/kysely-client-store.js';
 import { createTrustStore } from '../clients/kysely-trust-store.js';
 import { readMaxClientTokenTtlSec } from '../clients/max-client-token-ttl.js';
 import { readClientsRevokedSince } from '../clients/read-revoked-clients.js';
+import { rejectUnknownOptions } from '../internal/reject-unknown-options.js';
 import {
   createKeyEncryptionKeySource,
   explicitKeyEncryptionKey,
@@ -61,6 +62,20 @@ export interface OpenStoreOptions {
   mustExist?: boolean;
 }
 
+/** Every option {@link openStore} takes: another name is a misspelling and a TypeError. */
+const OPEN_STORE_OPTION_NAMES = [
+  'databaseUrl',
+  'kek',
+  'env',
+  'warn',
+  'now',
+  'busyTimeoutMs',
+  'pool',
+  'onPoolError',
+  'migrate',
+  'mustExist',
+] as const satisfies readonly (keyof OpenStoreOptions)[];
+
 /**
  * Opens the store — clients and signing keys — on SQLite or PostgreSQL, and brings the schema up
  * to date (safe when several processes open it at once). Close it with `store.close()`.
@@ -68,6 +83,7 @@ export interface OpenStoreOptions {
  * @throws {StoreError} `ERR_INVALID_DATABASE_URL`, `ERR_INVALID_KEK` (a malformed `M2M_AUTH_KEK` fails
  *   here, not at first use), `ERR_DATABASE_NOT_FOUND` (with `mustExist`), `ERR_DATABASE_ERROR` (cannot
  *   open or connect), `ERR_MIGRATION_FAILED`
+ * @throws TypeError for a missing `databaseUrl` or an option name it does not take (a misspelling)
  * @example
  * ```ts
  * const store = await openStore({ databaseUrl: 'sqlite:./data/m2m-auth.db' });
@@ -79,6 +95,13 @@ export interface OpenStoreOptions {
  * ```
  */
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError('openStore: options must be an object with a databaseUrl');
+  }
+  rejectUnknownOptions('openStore', options, OPEN_STORE_OPTION_NAMES);
+  if (typeof options.databaseUrl !== 'string') {
+    throw new TypeError('openStore: databaseUrl must be a string (sqlite:<file> or postgres://…)');
+  }
   const location = parseDatabaseUrl(options.databaseUrl);
   const env = options.env ?? process.env;
   const warn =

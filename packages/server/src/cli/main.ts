@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerAdminCommand } from './commands/admin.js';
 import { registerAuditCommand } from './commands/audit.js';
@@ -31,7 +32,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     return CLI_EXIT_CODES.OK;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode; // commander printed the message
-    return reportCliError(err);
+    return reportCliError(err, { json: program.opts()['json'] === true });
   }
 }
 
@@ -39,6 +40,7 @@ function buildProgram(): Command {
   const program = new Command('m2m-auth')
     .description('OAuth 2.0 client_credentials authorization server for microservices')
     .option('--database <url>', `database URL (env DATABASE_URL; default ${DEFAULT_DATABASE_URL})`)
+    .version(packageVersion(), '-V, --version', 'print the m2m-auth version')
     .option('--json', 'print JSON instead of text')
     .showSuggestionAfterError(true)
     .exitOverride();
@@ -84,4 +86,10 @@ function* allCommands(command: Command): Generator<Command> {
     yield sub;
     yield* allCommands(sub);
   }
+}
+
+/** The version of the installed `@m2m-auth/server` (its package.json, beside `dist/`). */
+function packageVersion(): string {
+  const manifest = new URL('../../package.json', import.meta.url);
+  return (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version;
 }

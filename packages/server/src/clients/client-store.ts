@@ -116,7 +116,12 @@ export interface ClientImportOutcome {
 
 /** Client registry operations. `idOrName` accepts a client_id or a client name. */
 export interface ClientStore {
-  /** Creates a client with a generated secret (≥ 256 bits, URL-safe), returned once; only its hash is stored. */
+  /**
+   * Creates a client with a generated secret (≥ 256 bits, URL-safe), returned once; only its hash
+   * is stored.
+   *
+   * @throws TypeError for a field `NewClient` does not have (a misspelling such as `scope`).
+   */
   create(input: NewClient): Promise<{ client: ClientRecord; clientSecret: string }>;
   list(): Promise<ClientRecord[]>;
   find(idOrName: string): Promise<ClientRecord | undefined>;
@@ -132,6 +137,11 @@ export interface ClientStore {
    * revision, so that any client_id — known, revoked or unknown — is looked up the same way.
    */
   listCredentials(): Promise<ClientCredentials[]>;
+  /**
+   * Changes the fields `patch` names; the others stay.
+   *
+   * @throws TypeError for a field `ClientPatch` does not have.
+   */
   update(idOrName: string, patch: ClientPatch): Promise<ClientRecord>;
   /** Revokes at once and deletes the client's secret hashes; revoking a revoked client changes nothing. */
   revoke(idOrName: string): Promise<ClientRecord>;

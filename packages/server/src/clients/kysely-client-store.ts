@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { rejectUnknownOptions } from '../internal/reject-unknown-options.js';
 import { isUniqueViolation } from '../store/internal/constraint-error.js';
 import type { StoreContext } from '../store/internal/context.js';
 import type { ClientsTable, Trx } from '../store/internal/database.js';
@@ -39,6 +40,21 @@ import {
  * The client registry (RFC 6749 §2) over the store's database; the same queries on SQLite and
  * PostgreSQL. Every change runs in one serialized transaction that also bumps the store revision.
  */
+/** The fields of a new client: another name is a misspelling (`scope`), refused, not ignored. */
+const NEW_CLIENT_FIELDS = [
+  'name',
+  'scopes',
+  'audiences',
+  'tokenTtlSec',
+] as const satisfies readonly (keyof NewClient)[];
+/** The fields a client update may change. */
+const CLIENT_PATCH_FIELDS = [
+  'scopes',
+  'audiences',
+  'tokenTtlSec',
+  'tokenFormat',
+] as const satisfies readonly (keyof ClientPatch)[];
+
 export function createClientStore(ctx: StoreContext): ClientStore {
   const { db } = ctx;
 
@@ -73,6 +89,7 @@ export function createClientStore(ctx: StoreContext): ClientStore {
 
   return {
     async create(input: NewClient) {
+      rejectUnknownOptions('clients.create', input, NEW_CLIENT_FIELDS);
       const clientSecret = generateClientSecret();
       const secretHash = hashClientSecret(clientSecret);
       const client = await insertClient(ctx, input, async (trx, row, now) => {
@@ -82,6 +99,7 @@ export function createClientStore(ctx: StoreContext): ClientStore {
     },
 
     async createWithPublicKeys(input: NewClient, keys: NewClientPublicKeys) {
+      rejectUnknownOptions('clients.createWithPublicKeys', input, NEW_CLIENT_FIELDS);
       const publicKeys = await normalizeClientPublicKeys(keys);
       return insertClient(ctx, input, async (trx, row, now) => {
         await trx
@@ -179,6 +197,7 @@ export function createClientStore(ctx: StoreContext): ClientStore {
     },
 
     async update(idOrName: string, patch: ClientPatch) {
+      rejectUnknownOptions('clients.update', patch, CLIENT_PATCH_FIELDS);
       const changes: Partial<ClientsTable> = {};
       if (patch.scopes !== undefined) changes.scopes = JSON.stringify(validateScopes(patch.scopes));
       if (patch.audiences !== undefined) {

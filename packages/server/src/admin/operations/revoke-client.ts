@@ -3,7 +3,8 @@ import type { ClientRecord } from '../../clients/client-store.js';
 import { clientToJson } from '../client-view.js';
 
 /**
- * Revokes a client: its next token request fails (tokens it holds live out their lifetime).
+ * Revokes a client: its next token request fails, and the tokens it holds are listed in the
+ * revocation feed (refused by receivers that poll it; the others accept them until they expire).
  * Revoking a revoked client changes nothing. Shared by `m2m-auth client revoke` and
  * `POST /admin/v1/clients/{client}/revoke`.
  *

@@ -1,6 +1,8 @@
+import { isIP } from 'node:net';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_AUDIT_STORE_OPTIONS } from '../../audit/audit-writer.js';
 import { DEFAULT_CLIENT_ASSERTION_SETTINGS } from '../../grants/verify-client-assertion.js';
+import { validateIssuer } from '../../http/build-server.js';
 import {
   DEFAULT_JWKS_MAX_AGE_SEC,
   DEFAULT_POSTGRES_REVISION_CHECK_INTERVAL_MS,
@@ -299,6 +301,7 @@ export function registerServeCommand(program: Command): void {
       if (opts.adminPort === undefined && opts.metricsClientId === true) {
         throw new CliError('ERR_CLI_USAGE', '--metrics-client-id applies to --admin-port');
       }
+      checkListenOptions(opts);
       const say = (line: string) => {
         // Human lines go to stderr so stdout stays pure JSON log lines for log collectors.
         if (!json) process.stderr.write(`m2m-auth: ${line}\n`);
@@ -395,7 +398,9 @@ export function registerServeCommand(program: Command): void {
       say(`listening on ${server.url} (issuer ${server.issuer}); stop with Ctrl-C`);
       if (server.adminUrl !== undefined) {
         server.app.log.info({ adminUrl: server.adminUrl }, 'm2m-auth admin listener');
-        say(`admin endpoints (/livez, /readyz, /metrics, /admin/v1) on ${server.adminUrl}`);
+        say(
+          `admin endpoints (/livez, /readyz, /metrics, /admin/v1, the console at /console/) on ${server.adminUrl}`,
+        );
       }
       await shutdownOnSignal(server, {
         shutdownTimeoutMs: opts.shutdownTimeout,
@@ -507,4 +512,70 @@ function parseMilliseconds(value: string): number {
     throw new InvalidArgumentError('expected a whole number of milliseconds, e.g. 1000');
   }
   return Number(value.trim());
+}
+
+/** A host name (RFC 1123 labels) that is not a dotted run of digits, which would be a bad IPv4. */
+const HOST_NAME =
+  /^(?![\d.]+$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+/**
+ * Refuses listen options that would fail later with a message naming something else: a host that
+ * is neither an IP address nor a host name, an issuer that is not an http(s) URL without query or
+ * fragment, a trusted proxy that is not an address, and the admin listener on the public
+ * listener's port.
+ *
+ * @throws {CliError} `ERR_CLI_USAGE`, naming the option.
+ */
+function checkListenOptions(
+  opts: Pick<ServeOptions, 'host' | 'port' | 'issuer' | 'adminPort' | 'adminHost' | 'trustProxy'>,
+): void {
+  for (const entry of opts.trustProxy ?? []) {
+    if (!isProxyAddress(entry)) {
+      throw new CliError(
+        'ERR_CLI_USAGE',
+        `--trust-proxy ${JSON.stringify(entry)} is not an IP address, a CIDR (10.0.0.0/8) or one of loopback, linklocal, uniquelocal`,
+      );
+    }
+  }
+  for (const [flag, host] of [
+    ['--host', opts.host],
+    ['--admin-host', opts.adminHost],
+  ] as const) {
+    if (host !== undefined && isIP(host) === 0 && !HOST_NAME.test(host)) {
+      throw new CliError(
+        'ERR_CLI_USAGE',
+        `${flag} ${JSON.stringify(host)} is neither an IP address nor a host name`,
+      );
+    }
+  }
+  if (opts.issuer !== undefined) {
+    try {
+      validateIssuer(opts.issuer);
+    } catch (err) {
+      throw new CliError('ERR_CLI_USAGE', `--issuer: ${(err as Error).message}`);
+    }
+  }
+  if (
+    opts.adminPort !== undefined &&
+    opts.adminPort !== 0 &&
+    opts.adminPort === opts.port &&
+    (opts.adminHost ?? '127.0.0.1') === opts.host
+  ) {
+    throw new CliError(
+      'ERR_CLI_USAGE',
+      `--admin-port ${opts.adminPort} is also --port: the admin listener needs a port of its own`,
+    );
+  }
+}
+
+/** What Fastify's `trustProxy` (proxy-addr) accepts: an IP, a CIDR or netmask, or a named range. */
+function isProxyAddress(entry: string): boolean {
+  if (entry === 'loopback' || entry === 'linklocal' || entry === 'uniquelocal') return true;
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  if (family === 4 && isIP(prefix) === 4) return true; // a netmask: 10.0.0.0/255.0.0.0
+  if (!/^\d{1,3}$/.test(prefix)) return false;
+  return Number(prefix) <= (family === 4 ? 32 : 128);
 }
