@@ -1,14 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { AuthServerError } from '../../errors/auth-server-error.js';
-import type { TokenRequestFacts } from '../../grants/client-credentials-grant.js';
-import { checkParameters } from '../../grants/internal/check-parameters.js';
-import { readParam } from '../../grants/internal/read-param.js';
-import {
-  authenticateEndpointClient,
-  createClientAuthentication,
-} from '../internal/authenticate-client.js';
-import { auditEndpointRefusal, tokenDigest } from '../internal/endpoint-audit.js';
+import { tokenDigest } from '../internal/endpoint-audit.js';
 import { inspectAccessToken } from '../internal/inspect-access-token.js';
+import { registerClientEndpoint } from '../internal/register-client-endpoint.js';
 import type { ServerContext } from '../internal/server-context.js';
 
 /** Path of the token introspection endpoint (RFC 7662 §2). */
@@ -33,33 +27,10 @@ export const INTROSPECT_SCOPE = 'm2m-auth:introspect';
  * `Cache-Control: no-store`: a cached "active" would outlive a revocation.
  */
 export function registerIntrospectionRoute(app: FastifyInstance, context: ServerContext): void {
-  const authentication = createClientAuthentication(context, app.log);
-  const facts = new WeakMap<object, TokenRequestFacts>();
-  const path = context.basePath + INTROSPECTION_PATH;
-  app.post(
-    path,
-    {
-      // Every refusal, body parsing included, is audited with what was learned before it.
-      onError: async (request, _reply, error) =>
-        auditEndpointRefusal(context, request, error, facts.get(request), 'introspection_refused'),
-    },
-    async (request, reply) => {
-      reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
-      const learned: TokenRequestFacts = {};
-      facts.set(request, learned);
-      const params = (request.body as Record<string, unknown> | undefined) ?? {};
-      checkParameters(params);
-      const token = readParam(params, 'token');
-      // token_type_hint (§2.1) may be ignored: this server issues one kind of token.
-      readParam(params, 'token_type_hint');
-      const { client, method } = await authenticateEndpointClient(
-        request,
-        params,
-        context,
-        authentication,
-        learned,
-      );
-      learned.clientId = client.clientId;
+  registerClientEndpoint(app, context, {
+    path: INTROSPECTION_PATH,
+    refusedOutcome: 'introspection_refused',
+    async handle({ caller: { client, method }, token }, request) {
       if (!client.scopes.includes(INTROSPECT_SCOPE)) {
         throw new AuthServerError('ERR_INTROSPECTION_NOT_ALLOWED', { cause: client.clientId });
       }
@@ -82,19 +53,6 @@ export function registerIntrospectionRoute(app: FastifyInstance, context: Server
       );
       if (inspected.state !== 'active') return { active: false };
       return { active: true, ...inspected.claims, token_type: 'Bearer' };
-    },
-  );
-  registerPostOnly(app, path);
-}
-
-/** Answers other methods on a POST-only endpoint with 405 and `Allow: POST`. */
-export function registerPostOnly(app: FastifyInstance, path: string): void {
-  app.route({
-    method: ['GET', 'PUT', 'DELETE', 'PATCH'],
-    url: path,
-    handler: async (_request, reply) => {
-      reply.header('allow', 'POST');
-      throw new AuthServerError('ERR_METHOD_NOT_ALLOWED');
     },
   });
 }

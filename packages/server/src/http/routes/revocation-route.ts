@@ -1,16 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { AuthServerError } from '../../errors/auth-server-error.js';
-import type { TokenRequestFacts } from '../../grants/client-credentials-grant.js';
-import { checkParameters } from '../../grants/internal/check-parameters.js';
-import { readParam } from '../../grants/internal/read-param.js';
-import {
-  authenticateEndpointClient,
-  createClientAuthentication,
-} from '../internal/authenticate-client.js';
-import { auditEndpointRefusal, tokenDigest } from '../internal/endpoint-audit.js';
+import { tokenDigest } from '../internal/endpoint-audit.js';
 import { inspectAccessToken } from '../internal/inspect-access-token.js';
+import { registerClientEndpoint } from '../internal/register-client-endpoint.js';
 import type { ServerContext } from '../internal/server-context.js';
-import { registerPostOnly } from './introspection-route.js';
 
 /** Path of the token revocation endpoint (RFC 7009 §2). */
 export const REVOCATION_PATH = '/oauth/revoke';
@@ -27,32 +20,10 @@ export const REVOCATION_PATH = '/oauth/revoke';
  * revoked) answers 200 as §2.2 requires, since there is nothing left to revoke.
  */
 export function registerRevocationRoute(app: FastifyInstance, context: ServerContext): void {
-  const authentication = createClientAuthentication(context, app.log);
-  const facts = new WeakMap<object, TokenRequestFacts>();
-  const path = context.basePath + REVOCATION_PATH;
-  app.post(
-    path,
-    {
-      // Every refusal, body parsing included, is audited with what was learned before it.
-      onError: async (request, _reply, error) =>
-        auditEndpointRefusal(context, request, error, facts.get(request), 'revocation_refused'),
-    },
-    async (request, reply) => {
-      reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
-      const learned: TokenRequestFacts = {};
-      facts.set(request, learned);
-      const params = (request.body as Record<string, unknown> | undefined) ?? {};
-      checkParameters(params);
-      const token = readParam(params, 'token');
-      readParam(params, 'token_type_hint');
-      const { client, method } = await authenticateEndpointClient(
-        request,
-        params,
-        context,
-        authentication,
-        learned,
-      );
-      learned.clientId = client.clientId;
+  registerClientEndpoint(app, context, {
+    path: REVOCATION_PATH,
+    refusedOutcome: 'revocation_refused',
+    async handle({ caller: { client, method }, token }, request, reply) {
       if (token === undefined) throw new AuthServerError('ERR_TOKEN_PARAMETER_MISSING');
       const inspected = await inspectAccessToken(context, token, false);
       const jti = typeof inspected.claims?.jti === 'string' ? inspected.claims.jti : null;
@@ -95,6 +66,5 @@ export function registerRevocationRoute(app: FastifyInstance, context: ServerCon
       );
       return reply.code(200).send();
     },
-  );
-  registerPostOnly(app, path);
+  });
 }
