@@ -1,3 +1,4 @@
+import { ACCESS_TOKEN_FORMATS } from '../clients/client-rules.js';
 /**
  * The admin API's OpenAPI 3.1 document: the one description of its paths, scopes, bodies and
  * answers. The routes validate bodies and queries with the same schemas, and the tests validate
@@ -51,7 +52,7 @@ const clientProperties = {
   revoked_at: secondsOrNull,
   token_format: {
     type: 'string',
-    enum: ['rfc9068', 'passport'],
+    enum: [...ACCESS_TOKEN_FORMATS],
     description:
       'Shape of the tokens issued to the client: rfc9068, or passport (Laravel Passport claims).',
   },
