@@ -84,7 +84,7 @@ describe.skipIf(dialectUnavailable('postgres'))(
       const generate = await runCliProcess(['keys', 'generate'], { cwd, env });
       expect(generate.code).toBe(1);
       expect(generate.stderr).toBe(
-        'm2m-auth: error: M2M_AUTH_KEK is required with PostgreSQL (32 bytes, base64; generate one with: openssl rand -base64 32)\n',
+        'm2m-auth: error: M2M_AUTH_KEK is required with PostgreSQL (32 bytes, base64; generate one with: openssl rand -base64 32) [ERR_KEK_REQUIRED]\n',
       );
 
       const serve = await runCliProcess(['serve', '--port', '0'], { cwd, env });
