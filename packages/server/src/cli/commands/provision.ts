@@ -54,7 +54,10 @@ export function registerProvisionCommand(program: Command): void {
         'none is active; write <env-dir>/<service>.env (mode 0600) and <env-dir>/oauth-public.key. ' +
         'A manifest error changes nothing. Secrets are stored hashed: an existing client whose .env ' +
         `is missing is reported (exit ${EXIT_INCOMPLETE}), not given a new secret, unless ` +
-        '--rotate-secret names it or --rotate-secrets is given.',
+        '--rotate-secret names it or --rotate-secrets is given. A calling service whose client ' +
+        'was revoked is refused (nothing changes) unless --replace-revoked names it. Checks that ' +
+        'need no database run first; a dry run with no database plans against an empty one and ' +
+        'creates none.',
     )
     .argument('<manifest>', 'manifest file (YAML or JSON)')
     .option('--env-dir <dir>', 'folder of the .env files', DEFAULT_ENV_DIR)
@@ -78,7 +81,7 @@ export function registerProvisionCommand(program: Command): void {
     )
     .option(
       '--replace-revoked <service>',
-      'give this service, whose client was revoked, a new client with the same name, audiences and scopes (new client_id and secret); the revoked one is kept renamed, its tokens still refused (repeatable)',
+      'give this service, whose client was revoked, a new client of the same name, audiences and scopes (new client_id and secret); the revoked one is kept, renamed <service>.revoked-<time>, its tokens still refused (repeatable)',
       collectServiceName,
     )
     .option(
