@@ -3,6 +3,7 @@
  * new client under the same name (the name is also its audience). `provision --replace-revoked`
  * keeps the revoked client under another name and creates the new one, in one transaction.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openStore, startServer } from '@m2m-auth/server';
 import { StoreError } from '@m2m-auth/server/errors';
@@ -197,6 +198,35 @@ describe('provision after a client was revoked', () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('disk says no');
     expect(await clients()).toEqual(before);
+  });
+});
+
+describe('provision --replace-revoked with client_auth: private_key_jwt', () => {
+  it('registers a new key pair on the new client; the revoked one keeps its key', async () => {
+    ws.writeManifest(
+      readFileSync(ws.manifest, 'utf8').replace(
+        /^# client_auth: private_key_jwt$/m,
+        'client_auth: private_key_jwt',
+      ),
+    );
+    expect((await ws.provision()).code).toBe(0);
+    const oldId = ws.readEnv('ms_lab')['OAUTH_CLIENT_ID'] as string;
+    const oldKey = readFileSync(join(ws.envDir, 'ms_lab.key'), 'utf8');
+    await revoke('ms_lab');
+
+    const { code, report } = await ws.provisionJson('--replace-revoked', 'ms_lab');
+    expect(code).toBe(0);
+    expect(report.storeChanges).toBe(1);
+    const env = ws.readEnv('ms_lab');
+    expect(env['OAUTH_CLIENT_ID']).not.toBe(oldId);
+    expect(env['OAUTH_CLIENT_SECRET']).toBeUndefined();
+    expect(readFileSync(join(ws.envDir, 'ms_lab.key'), 'utf8')).not.toBe(oldKey);
+    await ws.withStore(async (store) => {
+      const fresh = await store.clients.getCredentials(env['OAUTH_CLIENT_ID'] as string);
+      expect(fresh?.client.name).toBe('ms_lab');
+      expect(fresh?.publicKeys?.alg).toBe('ES256');
+      expect((await store.clients.find(oldId))?.revokedAt).not.toBeNull();
+    });
   });
 });
 
