@@ -139,9 +139,11 @@ function setChange(
  *
  * @param manifest - A manifest from `parseManifest`.
  * @param state - The store's clients, whether a key is active, the credentials in the `.env` files.
- * @param options - `prune`, `rotateSecrets`.
- * @throws {ProvisionError} `ERR_PROVISION_CONFLICT` when a calling service's client was revoked (a
- *   revoked client stays revoked), or `rotateSecrets` names a service that calls nothing.
+ * @param options - `prune`, `rotateSecrets`, `replaceRevoked`.
+ * @throws {ProvisionError} `ERR_PROVISION_CONFLICT` when a calling service's client was revoked and
+ *   `replaceRevoked` does not name it (a revoked client stays revoked; the message names the flag),
+ *   when `replaceRevoked` names a client that is not revoked, or when `rotateSecrets` /
+ *   `replaceRevoked` name a service that calls nothing.
  * @example
  * ```ts
  * const plan = computeProvisionPlan(manifest, { clients: await store.clients.list(), hasActiveKey: true, envCredentials: new Map() });
