@@ -22,6 +22,7 @@ export type {
   ClientRecord,
   ClientSecretHash,
   ClientStore,
+  CreateClientOptions,
   ImportedClient,
   NewClient,
   NewClientPublicKeys,

@@ -253,3 +253,38 @@ describe('the hospital manifest', () => {
     }
   });
 });
+
+describe('the service-name rule as the manifest header states it', () => {
+  it('says what the schema enforces: the first a letter or digit', async () => {
+    const header = readFileSync(HOSPITAL_MANIFEST, 'utf8');
+    expect(header).toContain('the first a letter or digit');
+    expect(header).not.toContain('a letter, then');
+
+    // A leading digit is accepted (as by `client create`); a leading "_" is refused.
+    const ws = createProvisionWorkspace(HOSPITAL_MANIFEST);
+    try {
+      ws.writeManifest(
+        lines(
+          'auth_url: http://127.0.0.1:8080',
+          'services:',
+          '  2fa-gateway:',
+          '    scopes: [codes:check]',
+          '  ms_admin:',
+          '    calls: { 2fa-gateway: [codes:check] }',
+        ),
+      );
+      const ok = await ws.provisionJson('--dry-run');
+      expect(ok.code).toBe(0);
+      expect(ok.report.clients.map((c) => c.audiences)).toEqual([['2fa-gateway']]);
+
+      ws.writeManifest(
+        lines('auth_url: http://127.0.0.1:8080', 'services:', '  _gateway:', '    scopes: [x]'),
+      );
+      const bad = await ws.provision('--dry-run');
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toContain('must start with a letter or digit');
+    } finally {
+      ws.remove();
+    }
+  });
+});

@@ -114,15 +114,33 @@ export interface ClientImportOutcome {
   changed: string[];
 }
 
+/** Options of {@link ClientStore.create} and {@link ClientStore.createWithPublicKeys}. */
+export interface CreateClientOptions {
+  /**
+   * client_id of a revoked client that holds the new client's name. In the same transaction as the
+   * creation, that client is renamed to a free name, `<name>.revoked-<revoked_at>` (shortened to
+   * fit 64 characters, `-2`, `-3`… appended if taken), so the name can be given to the new client:
+   * the revoked client keeps its client_id, revocation time and audit rows, so its tokens stay
+   * refused and the revocation feed still lists it. A failure changes nothing.
+   */
+  replacingRevoked?: string;
+}
+
 /** Client registry operations. `idOrName` accepts a client_id or a client name. */
 export interface ClientStore {
   /**
-   * Creates a client with a generated secret (≥ 256 bits, URL-safe), returned once; only its hash
-   * is stored.
+   * Creates a client with a generated secret (≥ 256 bits, URL-safe), returned once; only its hash is stored.
+   * With `replacingRevoked`, see {@link CreateClientOptions}.
    *
+   * @throws {StoreError} `ERR_INVALID_CLIENT_NAME`, `ERR_INVALID_SCOPE`, `ERR_INVALID_AUDIENCE`,
+   *   `ERR_INVALID_DURATION`, `ERR_CLIENT_NAME_TAKEN` (also when `replacingRevoked` is not a revoked
+   *   client holding the name), `ERR_CLIENT_NOT_FOUND` (`replacingRevoked` is no client).
    * @throws TypeError for a field `NewClient` does not have (a misspelling such as `scope`).
    */
-  create(input: NewClient): Promise<{ client: ClientRecord; clientSecret: string }>;
+  create(
+    input: NewClient,
+    options?: CreateClientOptions,
+  ): Promise<{ client: ClientRecord; clientSecret: string }>;
   list(): Promise<ClientRecord[]>;
   find(idOrName: string): Promise<ClientRecord | undefined>;
   /**
@@ -181,7 +199,11 @@ export interface ClientStore {
    *
    * @throws {StoreError} those of `create`, `ERR_INVALID_PUBLIC_KEY`, `ERR_INVALID_JWKS_URI`.
    */
-  createWithPublicKeys(input: NewClient, keys: NewClientPublicKeys): Promise<ClientRecord>;
+  createWithPublicKeys(
+    input: NewClient,
+    keys: NewClientPublicKeys,
+    options?: CreateClientOptions,
+  ): Promise<ClientRecord>;
   /**
    * Replaces a client's public keys (give two during a key change, then the new one alone). A
    * client that had secrets becomes a `private_key_jwt` client: its secret hashes are deleted.

@@ -16,6 +16,7 @@ import type {
   ClientRecord,
   ClientSecretHash,
   ClientStore,
+  CreateClientOptions,
   ImportedClient,
   NewClient,
   NewClientPublicKeys,
@@ -88,25 +89,39 @@ export function createClientStore(ctx: StoreContext): ClientStore {
   }
 
   return {
-    async create(input: NewClient) {
+    async create(input: NewClient, options?: CreateClientOptions) {
       rejectUnknownOptions('clients.create', input, NEW_CLIENT_FIELDS);
       const clientSecret = generateClientSecret();
       const secretHash = hashClientSecret(clientSecret);
-      const client = await insertClient(ctx, input, async (trx, row, now) => {
-        await insertSecret(trx, row.client_id, secretHash, now);
-      });
+      const client = await insertClient(
+        ctx,
+        input,
+        async (trx, row, now) => {
+          await insertSecret(trx, row.client_id, secretHash, now);
+        },
+        options,
+      );
       return { client, clientSecret };
     },
 
-    async createWithPublicKeys(input: NewClient, keys: NewClientPublicKeys) {
+    async createWithPublicKeys(
+      input: NewClient,
+      keys: NewClientPublicKeys,
+      options?: CreateClientOptions,
+    ) {
       rejectUnknownOptions('clients.createWithPublicKeys', input, NEW_CLIENT_FIELDS);
       const publicKeys = await normalizeClientPublicKeys(keys);
-      return insertClient(ctx, input, async (trx, row, now) => {
-        await trx
-          .insertInto('m2m_client_keys')
-          .values(keysRow(row.client_id, publicKeys, now))
-          .execute();
-      });
+      return insertClient(
+        ctx,
+        input,
+        async (trx, row, now) => {
+          await trx
+            .insertInto('m2m_client_keys')
+            .values(keysRow(row.client_id, publicKeys, now))
+            .execute();
+        },
+        options,
+      );
     },
 
     async setPublicKeys(idOrName: string, keys: NewClientPublicKeys) {
@@ -416,12 +431,14 @@ export function createClientStore(ctx: StoreContext): ClientStore {
 
 /**
  * Inserts a client row and, in the same transaction, its credential (secret hash, keys or a
- * federated subject), refusing a taken name.
+ * federated subject), refusing a taken name unless `options.replacingRevoked` is the revoked
+ * client holding it (that one is then renamed, see {@link CreateClientOptions}).
  */
 export async function insertClient(
   ctx: StoreContext,
   input: NewClient,
   addCredential: (trx: Trx, row: ClientsTable, now: number) => Promise<void>,
+  options: CreateClientOptions = {},
 ): Promise<ClientRecord> {
   const name = validateClientName(input.name);
   const scopes = validateScopes(input.scopes ?? []);
@@ -441,6 +458,9 @@ export async function insertClient(
   };
   try {
     await writeTransaction(ctx, async (trx, changed) => {
+      if (options.replacingRevoked !== undefined) {
+        await retireRevokedClient(trx, options.replacingRevoked, name, now);
+      }
       const taken = await trx
         .selectFrom('m2m_clients')
         .select('client_id')
@@ -456,6 +476,56 @@ export async function insertClient(
     throw err;
   }
   return toRecord(row);
+}
+
+/** Longest client name (`CLIENT_NAME_PATTERN`). */
+const MAX_CLIENT_NAME_LENGTH = 64;
+
+/**
+ * Renames the revoked client `clientId`, which must hold `name`, to a free name so that `name`
+ * can be given to a new client. Its client_id, `revoked_at`, secrets (none) and audit rows are left
+ * as they are: every token it was issued stays refused, and the revocation feed keeps listing it.
+ */
+async function retireRevokedClient(
+  trx: Trx,
+  clientId: string,
+  name: string,
+  now: number,
+): Promise<void> {
+  const row = await trx
+    .selectFrom('m2m_clients')
+    .selectAll()
+    .where('client_id', '=', clientId)
+    .executeTakeFirst();
+  if (row === undefined) {
+    throw new StoreError('ERR_CLIENT_NOT_FOUND', `no client with id ${JSON.stringify(clientId)}`);
+  }
+  if (row.name !== name || row.revoked_at === null) {
+    // Only a revoked client holding the very name may give it up; anything else stays a clash.
+    throw new StoreError(
+      'ERR_CLIENT_NAME_TAKEN',
+      row.revoked_at === null
+        ? `a client named ${row.name} already exists and is not revoked, so it cannot be replaced`
+        : `client ${clientId} is named ${row.name}, not ${name}`,
+    );
+  }
+  const suffix = `.revoked-${Number(row.revoked_at)}`;
+  for (let n = 1; ; n++) {
+    const tail = n === 1 ? suffix : `${suffix}-${n}`;
+    const candidate = name.slice(0, MAX_CLIENT_NAME_LENGTH - tail.length) + tail;
+    const holder = await trx
+      .selectFrom('m2m_clients')
+      .select('client_id')
+      .where('name', '=', candidate)
+      .executeTakeFirst();
+    if (holder !== undefined) continue;
+    await trx
+      .updateTable('m2m_clients')
+      .set({ name: candidate, updated_at: now })
+      .where('client_id', '=', clientId)
+      .execute();
+    return;
+  }
 }
 
 /** Stores a client's new secret hash, valid until a later rotation gives it an end. */

@@ -32,8 +32,8 @@ export interface AppliedPlan {
 }
 
 /**
- * Makes the store changes of a plan, one by one: the signing key, then creations, updates, secret
- * rotations and revocations. Never throws: a failure is returned with everything obtained before it,
+ * Makes the store changes of a plan, one by one: the signing key, then creations (a replacement of
+ * a revoked client is one of them, in one transaction), updates, secret rotations and revocations. Never throws: a failure is returned with everything obtained before it,
  * so the caller can still write the new secrets somewhere (they exist nowhere else).
  *
  * @param store - The store the plan was computed on.
@@ -72,6 +72,8 @@ export async function applyProvisionPlan(
     }
     for (const client of plan.clients) {
       const ttl = client.tokenTtlSec === undefined ? {} : { tokenTtlSec: client.tokenTtlSec };
+      // Renaming the revoked client and creating its successor is one transaction in the store.
+      const replacing = client.replaces === undefined ? {} : { replacingRevoked: client.replaces };
       if (
         client.clientAuth === 'private_key_jwt' &&
         (client.action === 'create' || client.rotateSecret)
@@ -86,7 +88,11 @@ export async function applyProvisionPlan(
         let clientId: string;
         if (client.action === 'create') {
           clientId = (
-            await store.clients.createWithPublicKeys(fields, { publicKeys: [pair.publicPem] })
+            await store.clients.createWithPublicKeys(
+              fields,
+              { publicKeys: [pair.publicPem] },
+              replacing,
+            )
           ).clientId;
         } else {
           if (client.action === 'update') {
@@ -110,12 +116,15 @@ export async function applyProvisionPlan(
         continue;
       }
       if (client.action === 'create') {
-        const created = await store.clients.create({
-          name: client.name,
-          scopes: client.scopes,
-          audiences: client.audiences,
-          ...ttl,
-        });
+        const created = await store.clients.create(
+          {
+            name: client.name,
+            scopes: client.scopes,
+            audiences: client.audiences,
+            ...ttl,
+          },
+          replacing,
+        );
         result.newCredentials.set(client.name, {
           clientId: created.client.clientId,
           clientSecret: created.clientSecret,

@@ -33,6 +33,11 @@ export interface PlannedClient {
   secret: SecretSource;
   /** How the client authenticates; a new credential of a private_key_jwt client is a key pair. */
   clientAuth: 'client_secret' | 'private_key_jwt';
+  /**
+   * For a `create` under `replaceRevoked`: the client_id of the revoked client that holds the name
+   * and is renamed, in the same transaction, to make room for the new one.
+   */
+  replaces?: string;
 }
 
 /** An active client that the manifest does not describe. */
@@ -75,6 +80,43 @@ export interface PlanOptions {
   prune?: boolean;
   /** Rotate the secrets of existing clients: all (`true`) or those named; default false. */
   rotateSecrets?: boolean | readonly string[];
+  /**
+   * Calling services whose client was revoked (e.g. after a compromise) and gets a new one with the
+   * same name, audiences and scopes: new client_id, new secret. The revoked client is kept under
+   * another name (see `CreateClientOptions.replacingRevoked`). Default none.
+   */
+  replaceRevoked?: readonly string[];
+}
+
+/**
+ * The checks of {@link PlanOptions} that need only the manifest: `rotateSecrets` and
+ * `replaceRevoked` must name calling services of it. Run before the store is opened.
+ *
+ * @throws {ProvisionError} `ERR_PROVISION_CONFLICT` naming the services that are not calling services.
+ */
+export function checkPlanOptions(manifest: Manifest, options: PlanOptions = {}): void {
+  const callerNames = new Set(
+    manifest.services.filter((s) => s.calls.length > 0).map((s) => s.name),
+  );
+  const strangers = (names: readonly string[]) => names.filter((n) => !callerNames.has(n));
+  const them = (list: string[]) => (list.length === 1 ? 'it has' : 'they have');
+  const rotate = options.rotateSecrets ?? false;
+  if (Array.isArray(rotate)) {
+    const unknown = strangers(rotate);
+    if (unknown.length > 0) {
+      throw new ProvisionError(
+        'ERR_PROVISION_CONFLICT',
+        `cannot rotate the secret of ${unknown.join(', ')}: not a calling service of ${manifest.source}, so ${them(unknown)} no client`,
+      );
+    }
+  }
+  const unknown = strangers(options.replaceRevoked ?? []);
+  if (unknown.length > 0) {
+    throw new ProvisionError(
+      'ERR_PROVISION_CONFLICT',
+      `cannot replace the client of ${unknown.join(', ')}: not a calling service of ${manifest.source}, so ${them(unknown)} no client`,
+    );
+  }
 }
 
 const sorted = (values: Iterable<string>): string[] => [...new Set(values)].sort();
@@ -97,9 +139,11 @@ function setChange(
  *
  * @param manifest - A manifest from `parseManifest`.
  * @param state - The store's clients, whether a key is active, the credentials in the `.env` files.
- * @param options - `prune`, `rotateSecrets`.
- * @throws {ProvisionError} `ERR_PROVISION_CONFLICT` when a calling service's client was revoked (a
- *   revoked client stays revoked), or `rotateSecrets` names a service that calls nothing.
+ * @param options - `prune`, `rotateSecrets`, `replaceRevoked`.
+ * @throws {ProvisionError} `ERR_PROVISION_CONFLICT` when a calling service's client was revoked and
+ *   `replaceRevoked` does not name it (a revoked client stays revoked; the message names the flag),
+ *   when `replaceRevoked` names a client that is not revoked, or when `rotateSecrets` /
+ *   `replaceRevoked` name a service that calls nothing.
  * @example
  * ```ts
  * const plan = computeProvisionPlan(manifest, { clients: await store.clients.list(), hasActiveKey: true, envCredentials: new Map() });
@@ -115,25 +159,35 @@ export function computeProvisionPlan(
   const callers = manifest.services.filter((s) => s.calls.length > 0);
   const callerNames = new Set(callers.map((s) => s.name));
 
+  checkPlanOptions(manifest, options);
   const rotate = options.rotateSecrets ?? false;
-  if (Array.isArray(rotate)) {
-    const strangers = rotate.filter((name) => !callerNames.has(name));
-    if (strangers.length > 0) {
-      throw new ProvisionError(
-        'ERR_PROVISION_CONFLICT',
-        `cannot rotate the secret of ${strangers.join(', ')}: not a calling service of ${manifest.source}, so ${strangers.length === 1 ? 'it has' : 'they have'} no client`,
-      );
-    }
-  }
   const rotates = (name: string): boolean =>
     rotate === true || (Array.isArray(rotate) && rotate.includes(name));
 
-  const revokedCallers = callers.filter((s) => byName.get(s.name)?.revokedAt != null);
-  if (revokedCallers.length > 0) {
-    const names = revokedCallers.map((s) => s.name).join(', ');
+  const replace = new Set(options.replaceRevoked ?? []);
+  const notRevoked = [...replace].filter((name) => byName.get(name)?.revokedAt == null);
+  if (notRevoked.length > 0) {
+    // Replacing is for a client already revoked: an active one is revoked first, on purpose.
+    const describe = (name: string) => {
+      const client = byName.get(name);
+      return client === undefined
+        ? `${name} has no client yet (provisioning creates one without --replace-revoked)`
+        : `${name}'s client ${client.clientId} is not revoked (revoke it first: m2m-auth client revoke ${name})`;
+    };
     throw new ProvisionError(
       'ERR_PROVISION_CONFLICT',
-      `client ${names} ${revokedCallers.length === 1 ? 'is' : 'are'} revoked and cannot be reactivated; rename the service in ${manifest.source} to provision a new client`,
+      `--replace-revoked replaces only a revoked client: ${notRevoked.map(describe).join('; ')}`,
+    );
+  }
+  const revokedCallers = callers.filter(
+    (s) => byName.get(s.name)?.revokedAt != null && !replace.has(s.name),
+  );
+  if (revokedCallers.length > 0) {
+    const names = revokedCallers.map((s) => s.name);
+    const flags = names.map((n) => `--replace-revoked ${n}`).join(' ');
+    throw new ProvisionError(
+      'ERR_PROVISION_CONFLICT',
+      `client ${names.join(', ')} ${names.length === 1 ? 'is' : 'are'} revoked and cannot be reactivated; nothing was changed. To give ${names.length === 1 ? 'it' : 'them'} a new client with the same name, audiences and scopes (new client_id and secret; the revoked client is kept under another name, so its tokens stay refused), re-run: m2m-auth provision ${manifest.source} ${flags} (with the same --database and --env-dir)`,
     );
   }
 
@@ -141,8 +195,9 @@ export function computeProvisionPlan(
     const audiences = sorted(service.calls.map((c) => c.service));
     const scopes = sorted(service.calls.flatMap((c) => c.scopes));
     const existing = byName.get(service.name);
-    if (existing === undefined) {
+    if (existing === undefined || existing.revokedAt !== null) {
       return {
+        ...(existing === undefined ? {} : { replaces: existing.clientId }),
         name: service.name,
         action: 'create',
         clientId: undefined,

@@ -43,7 +43,10 @@ export function formatProvisionReport(report: ProvisionReport): string {
   lines.push('  clients');
   for (const c of report.clients) {
     let text: string;
-    if (c.action === 'create') {
+    if (c.action === 'create' && c.replaced !== undefined) {
+      const kept = c.replaced.renamedTo ? `, kept as ${c.replaced.renamedTo}` : '';
+      text = `+ ${pad(c.name, width)} ${would('create', 'created')} in place of revoked client ${c.replaced.clientId}${kept} (its tokens stay refused): audiences ${c.audiences.join(' ')}; scopes ${c.scopes.join(' ')}`;
+    } else if (c.action === 'create') {
       text = `+ ${pad(c.name, width)} ${would('create', 'created')}: audiences ${c.audiences.join(' ')}; scopes ${c.scopes.join(' ')}`;
     } else if (c.action === 'update') {
       text = `~ ${pad(c.name, width)} ${would('update', 'updated')}: ${c.changes.map(describeChange).join('; ')}`;

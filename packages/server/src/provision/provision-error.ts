@@ -7,7 +7,8 @@ import { M2mAuthError } from '../errors/m2m-auth-error.js';
  * - `ERR_MANIFEST_INVALID`: the manifest is well-formed but wrong (unknown service, scope not declared by
  *   the receiver, duplicate or clashing names, bad URL, unknown key…); one line per problem.
  * - `ERR_PROVISION_CONFLICT`: the manifest cannot be applied to this store (e.g. a listed service's client
- *   was revoked, `--rotate-secrets` names an unknown service).
+ *   was revoked and `replaceRevoked` does not name it, `replaceRevoked` names a client that is not
+ *   revoked, `--rotate-secrets` names an unknown service).
  * - `ERR_ENV_DIR_UNWRITABLE`: the `--env-dir` cannot be created or written.
  * - `ERR_APPLY_FAILED`: the store refused a change midway (e.g. the database went away). The changes made
  *   before it stay, and the `.env` files of the clients already created are written so that no secret

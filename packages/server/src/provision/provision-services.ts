@@ -53,6 +53,11 @@ export interface ReportedClient {
   tokenTtlSec: number | undefined;
   changes: ClientFieldChange[];
   secret: SecretOutcome;
+  /**
+   * Set when this client replaces a revoked one (`replaceRevoked`): the revoked client's client_id
+   * and the name it now has (undefined in a dry run: chosen when the change is made).
+   */
+  replaced?: { clientId: string; renamedTo: string | undefined };
 }
 
 /** What provisioning did (or, in a dry run, would do). Holds no secret, token or private key. */
@@ -83,14 +88,15 @@ export interface ProvisionReport {
  *
  * @param store - An opened store (`openStore`).
  * @param manifest - From `readManifest` / `parseManifest`.
- * @param options - `envDir` (required), `dryRun`, `prune`, `rotateSecrets`, `secretGraceSec` (seconds,
+ * @param options - `envDir` (required), `dryRun`, `prune`, `rotateSecrets`, `replaceRevoked`, `secretGraceSec` (seconds,
  *   default 0), `keyAlg` (default RS256), URL overrides `authUrl` / `issuer` / `jwksUrl`.
  * @returns The report; `complete: false` when an existing client's secret is unknown (its `.env` is
  *   missing or stale and `rotateSecrets` does not cover it), so its `.env` was not written.
  * A run that changes anything holds the store's `provision` lease throughout, so concurrent runs on
  * one database (SQLite or PostgreSQL) take turns; a dry run holds none.
  *
- * @throws {ProvisionError} `ERR_MANIFEST_INVALID` (URLs), `ERR_PROVISION_CONFLICT`, `ERR_ENV_DIR_UNWRITABLE`
+ * @throws {ProvisionError} `ERR_MANIFEST_INVALID` (URLs), `ERR_PROVISION_CONFLICT` (e.g. a calling
+ *   service's client is revoked and `replaceRevoked` does not name it), `ERR_ENV_DIR_UNWRITABLE`
  *   before any change; `ERR_APPLY_FAILED` when the store fails midway.
  * @throws {StoreError} `ERR_LEASE_BUSY` when another run held the lease for over 120 s.
  * @example
@@ -207,6 +213,11 @@ async function provisionUnderLease(
     }
   }
 
+  const renamed = new Map<string, string | undefined>();
+  for (const c of plan.clients) {
+    if (c.replaces === undefined) continue;
+    renamed.set(c.replaces, dryRun ? undefined : (await store.clients.find(c.replaces))?.name);
+  }
   const clientIds = new Map(plan.clients.map((c) => [c.name, c.clientId]));
   for (const [name, creds] of applied.newCredentials) clientIds.set(name, creds.clientId);
   const secretOutcome = (c: PlannedClient): SecretOutcome =>
@@ -237,6 +248,9 @@ async function provisionUnderLease(
       tokenTtlSec: c.tokenTtlSec,
       changes: c.changes,
       secret: secretOutcome(c),
+      ...(c.replaces === undefined
+        ? {}
+        : { replaced: { clientId: c.replaces, renamedTo: renamed.get(c.replaces) } }),
     })),
     unlisted: plan.unlisted,
     files,

@@ -1,13 +1,19 @@
 import { type Command, Option } from 'commander';
+import { checkPlanOptions } from '../../provision/compute-provision-plan.js';
 import { formatProvisionReport } from '../../provision/format-provision-report.js';
+import { checkEnvDirWritable } from '../../provision/internal/check-env-dir-writable.js';
 import { provisionServices } from '../../provision/provision-services.js';
 import { readManifest } from '../../provision/read-manifest.js';
+import { resolveEndpoints } from '../../provision/resolve-endpoints.js';
 import type { SigningAlg } from '../../tokens/token-types.js';
 import { CLI_EXIT_CODES } from '../exit-codes.js';
 import { commandAction } from '../internal/command-action.js';
 import { collectServiceName, parseSeconds } from '../internal/option-parsers.js';
 import { examples } from '../internal/output.js';
-import { addStoreOptions } from '../internal/store-options.js';
+import { addStoreOptions, newSqliteFile, withStore } from '../internal/store-options.js';
+
+/** The store a dry run plans against when the SQLite file does not exist: nothing is created. */
+const EMPTY_STORE_URL = 'sqlite::memory:';
 
 /** Folder of the `.env` files when `--env-dir` is not given. */
 export const DEFAULT_ENV_DIR = './env';
@@ -27,6 +33,7 @@ interface ProvisionCommandOptions {
   prune?: boolean;
   rotateSecrets?: boolean;
   rotateSecret?: string[];
+  replaceRevoked?: string[];
   secretGraceSec?: number;
   alg: SigningAlg;
   publicKeyPath?: string;
@@ -47,7 +54,10 @@ export function registerProvisionCommand(program: Command): void {
         'none is active; write <env-dir>/<service>.env (mode 0600) and <env-dir>/oauth-public.key. ' +
         'A manifest error changes nothing. Secrets are stored hashed: an existing client whose .env ' +
         `is missing is reported (exit ${EXIT_INCOMPLETE}), not given a new secret, unless ` +
-        '--rotate-secret names it or --rotate-secrets is given.',
+        '--rotate-secret names it or --rotate-secrets is given. A calling service whose client ' +
+        'was revoked is refused (nothing changes) unless --replace-revoked names it. Checks that ' +
+        'need no database run first; a dry run with no database plans against an empty one and ' +
+        'creates none.',
     )
     .argument('<manifest>', 'manifest file (YAML or JSON)')
     .option('--env-dir <dir>', 'folder of the .env files', DEFAULT_ENV_DIR)
@@ -70,6 +80,11 @@ export function registerProvisionCommand(program: Command): void {
       collectServiceName,
     )
     .option(
+      '--replace-revoked <service>',
+      'give this service, whose client was revoked, a new client of the same name, audiences and scopes (new client_id and secret); the revoked one is kept, renamed <service>.revoked-<time>, its tokens still refused (repeatable)',
+      collectServiceName,
+    )
+    .option(
       '--secret-grace-sec <sec>',
       'seconds a rotated secret stays accepted (default 0: at once rejected)',
       parseSeconds,
@@ -86,26 +101,43 @@ export function registerProvisionCommand(program: Command): void {
         'm2m-auth provision examples/hospital/services.yaml --dry-run',
         'm2m-auth provision examples/hospital/services.yaml --env-dir ./env --auth-url http://127.0.0.1:8080',
         'm2m-auth provision services.yaml --prune --rotate-secret ms_admin --json',
+        'm2m-auth provision services.yaml --env-dir ./env --replace-revoked ms_lab',
       ),
     )
     .action(
       commandAction(
-        async ({ out, cmd, withStore }, manifestPath: string, opts: ProvisionCommandOptions) => {
-          // Read and validate the manifest before opening the store: a bad manifest touches nothing.
+        async ({ out, cmd, options }, manifestPath: string, opts: ProvisionCommandOptions) => {
+          const dryRun = opts.dryRun === true;
+          const provisionOptions = {
+            envDir: opts.envDir,
+            authUrl: opts.authUrl,
+            issuer: opts.issuer,
+            jwksUrl: opts.jwksUrl,
+            dryRun,
+            prune: opts.prune === true,
+            rotateSecrets: opts.rotateSecrets ? true : (opts.rotateSecret ?? false),
+            replaceRevoked: opts.replaceRevoked ?? [],
+            secretGraceSec: opts.secretGraceSec ?? 0,
+            keyAlg: opts.alg,
+            ...(opts.publicKeyPath === undefined ? {} : { publicKeyPath: opts.publicKeyPath }),
+          };
+          // Everything that can be refused without the store is checked before it is opened, so
+          // that a refused run leaves no new database behind.
           const manifest = await readManifest(manifestPath);
-          const report = await withStore((store) =>
-            provisionServices(store, manifest, {
-              envDir: opts.envDir,
-              authUrl: opts.authUrl,
-              issuer: opts.issuer,
-              jwksUrl: opts.jwksUrl,
-              dryRun: opts.dryRun === true,
-              prune: opts.prune === true,
-              rotateSecrets: opts.rotateSecrets ? true : (opts.rotateSecret ?? false),
-              secretGraceSec: opts.secretGraceSec ?? 0,
-              keyAlg: opts.alg,
-              ...(opts.publicKeyPath === undefined ? {} : { publicKeyPath: opts.publicKeyPath }),
-            }),
+          resolveEndpoints(manifest, provisionOptions);
+          checkPlanOptions(manifest, provisionOptions);
+          if (!dryRun) await checkEnvDirWritable(opts.envDir);
+          // A dry run creates nothing: with no database yet, it plans against an empty one in memory.
+          const missing = dryRun ? newSqliteFile(options.databaseUrl) : undefined;
+          if (missing !== undefined) {
+            process.stderr.write(
+              `m2m-auth: no database at ${missing} yet: planning against an empty store (dry run: no database is created)\n`,
+            );
+          }
+          const storeOptions =
+            missing === undefined ? options : { ...options, databaseUrl: EMPTY_STORE_URL };
+          const report = await withStore(storeOptions, (store) =>
+            provisionServices(store, manifest, provisionOptions),
           );
           out.data(report);
           out.text(formatProvisionReport(report).trimEnd());
