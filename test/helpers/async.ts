@@ -1,6 +1,7 @@
 /**
  * Waiting helpers shared by the tests of every package (import them relatively, e.g.
- * `../../../test/helpers/async.js`): one `rejection` and one `until`, instead of a copy per file.
+ * `../../../test/helpers/async.js`): one `rejection`, one `until` and one `eventually`, instead
+ * of a copy per file.
  * Bounded in time, never timing thresholds: a limit only turns a hang into a readable failure.
  */
 import { expect } from 'vitest';
@@ -47,6 +48,34 @@ export async function until(
   const deadline = performance.now() + limitMs;
   while (!(await check())) {
     if (performance.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((resolve) =>
+      intervalMs === 0 ? setImmediate(resolve) : setTimeout(resolve, intervalMs),
+    );
+  }
+}
+
+/**
+ * Resolves with what `check` resolves to once it stops throwing (an `expect` that fails, a
+ * request that is refused), calling it every `intervalMs`; after `limitMs` of real time throws
+ * `timed out after <limitMs> ms waiting until <what>: <the last error>`.
+ */
+export async function eventually<T>(
+  what: string,
+  check: () => T | Promise<T>,
+  options: UntilOptions = {},
+): Promise<T> {
+  const { limitMs = 10_000, intervalMs = 100 } = options;
+  const deadline = performance.now() + limitMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (err) {
+      if (performance.now() > deadline) {
+        throw new Error(`timed out after ${limitMs} ms waiting until ${what}: ${String(err)}`, {
+          cause: err,
+        });
+      }
+    }
     await new Promise((resolve) =>
       intervalMs === 0 ? setImmediate(resolve) : setTimeout(resolve, intervalMs),
     );

@@ -8,6 +8,12 @@ export {
   auditEventToJson,
   type StoredAuditEvent,
 } from './audit/audit-event.js';
+export {
+  type AuditFollowBatch,
+  AuditFollower,
+  type AuditFollowerOptions,
+  FOLLOW_LOOKBACK_MS,
+} from './audit/audit-follower.js';
 export type { AuditQuery, AuditStore } from './audit/audit-store.js';
 export {
   type AuditUsage,
@@ -16,7 +22,12 @@ export {
   MAX_USAGE_GROUPS,
   type RefusedUsageGroup,
 } from './audit/audit-usage.js';
-export { type AuditStoreOptions, DEFAULT_AUDIT_STORE_OPTIONS } from './audit/audit-writer.js';
+export {
+  type AuditStoreOptions,
+  AuditWriter,
+  type AuditWriterLogger,
+  DEFAULT_AUDIT_STORE_OPTIONS,
+} from './audit/audit-writer.js';
 export {
   buildServiceGraph,
   type ServiceGraph,

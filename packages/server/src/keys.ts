@@ -7,6 +7,29 @@ export { exportPublicKeyPem } from './keys/export-public-key-pem.js';
 export { generateSigningKeyPair } from './keys/generate-signing-key-pair.js';
 export { importSigningKey } from './keys/import-signing-key.js';
 export type { KeyEncryptionKey } from './keys/key-encryption-key.js';
+// The lifecycle rules as pure functions (no I/O, no timers): what the store, the rotation schedule
+// and the request path's cache all decide by, for an embedder planning rotations the same way.
+export {
+  activeSince,
+  DEFAULT_PROPAGATION_SEC,
+  type DueTransitions,
+  dueTransitions,
+  isGuardedRotationDue,
+  isPublished,
+  isTransitionDue,
+  type KeyTimes,
+  MAX_PROPAGATION_SEC,
+  nextPublishedChangeAt,
+  nextTransitionAt,
+  oldestNext,
+  type PropagationPolicy,
+  type PropagationPolicyInput,
+  pendingRotationError,
+  propagationPolicy,
+  RETIRED_KEY_MARGIN_SEC,
+  retiredKeyRemoveAt,
+  scheduledRotationDue,
+} from './keys/key-lifecycle.js';
 export type {
   KeyLifecycleChange,
   KeyState,

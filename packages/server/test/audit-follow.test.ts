@@ -5,10 +5,9 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { openStore, type Store } from '@m2m-auth/server';
-import type { AuditEvent } from '@m2m-auth/server/audit';
+import { type AuditEvent, AuditFollower, FOLLOW_LOOKBACK_MS } from '@m2m-auth/server/audit';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AuditFollower, FOLLOW_LOOKBACK_MS } from '../src/audit/audit-follower.js';
 import { CLI_BIN } from './helpers/run-cli.js';
 import { createTestDatabase, randomKek, type TestDatabase } from './helpers/test-database.js';
 

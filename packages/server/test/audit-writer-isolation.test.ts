@@ -4,11 +4,10 @@
  * holding up the events around it or those that come later. Driven directly, on the real stores:
  * the token endpoint refuses control characters before they reach an audit event at all.
  */
+
+import { openStore, type Store } from '@m2m-auth/server';
+import { type AuditEvent, AuditWriter } from '@m2m-auth/server/audit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openStore } from '../src/app/open-store.js';
-import type { Store } from '../src/app/store.js';
-import type { AuditEvent } from '../src/audit/audit-event.js';
-import { AuditWriter } from '../src/audit/audit-writer.js';
 import {
   createTestDatabase,
   dialectUnavailable,

@@ -5,6 +5,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { until } from '../../../test/helpers/async.js';
 import { basicAuth } from './helpers/auth-server.js';
 import { runCliProcess } from './helpers/run-cli.js';
 import { type ServeProcess, startServeProcess } from './helpers/serve-process.js';
@@ -36,11 +37,6 @@ async function serve(...args: string[]): Promise<ServeProcess & { origin: URL }>
   return { ...served, origin: new URL(served.url) };
 }
 
-/** Resolves once `predicate` holds for the text `read()` returns, checking as data arrives. */
-async function until(read: () => string, predicate: (text: string) => boolean): Promise<void> {
-  while (!predicate(read())) await new Promise((resolve) => setTimeout(resolve, 20));
-}
-
 /**
  * Starts a token request and resolves once the server has dispatched it (its `100 Continue`),
  * with a function that sends the rest of the body and a promise of everything received.
@@ -66,10 +62,9 @@ async function startRequest(
       `Content-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n` +
       'Expect: 100-continue\r\nConnection: close\r\n\r\n',
   );
-  await until(
-    () => data,
-    (text) => text.includes('100 Continue'),
-  );
+  await until('the server sends 100 Continue', () => data.includes('100 Continue'), {
+    intervalMs: 20,
+  });
   return { finish: () => socket.write(body), received };
 }
 
@@ -87,7 +82,13 @@ describe('graceful shutdown of m2m-auth serve', { timeout: 90_000 }, () => {
     );
 
     served.child.kill('SIGTERM');
-    await until(served.stdout, (text) => text.includes('shutting down'));
+    await until(
+      'the server says it is shutting down',
+      () => served.stdout().includes('shutting down'),
+      {
+        intervalMs: 20,
+      },
+    );
     // New connections are no longer accepted...
     await expect(fetch(`${served.url}/healthz`)).rejects.toThrow();
     // ...but the request already received is answered.

@@ -17,6 +17,7 @@ import type { StoreError } from '@m2m-auth/server/errors';
 import Database from 'better-sqlite3';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
+import { until } from '../../../test/helpers/async.js';
 import { decodeJwt } from './helpers/auth-server.js';
 import { dumpSqlite, runCliProcess } from './helpers/run-cli.js';
 import { requestToken, type ServeProcess, startServeProcess } from './helpers/serve-process.js';
@@ -86,15 +87,6 @@ async function createCaller(dir: string, file: string, kek: string | undefined) 
   return { clientId: json.client_id, clientSecret: json.client_secret };
 }
 
-/** Polls `check` every 100 ms until it holds; fails after `limitMs`. */
-async function until(what: string, limitMs: number, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + limitMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 async function tokenKid(url: string, caller: { clientId: string; clientSecret: string }) {
   const response = await requestToken(url, caller, { scope: 'doctors:read' });
   expect(response.status).toBe(200);
@@ -150,9 +142,13 @@ describe('a forgotten M2M_AUTH_KEK', () => {
     const server = await serve(dir, file, kek);
     // Before the activation time the first key signs (unless starting took longer than the delay).
     expect([first, second]).toContain((await tokenKid(server.url, caller)).kid);
-    await until('the next key signs', 20_000, async () => {
-      return (await tokenKid(server.url, caller)).kid === second;
-    });
+    await until(
+      'the next key signs',
+      async () => {
+        return (await tokenKid(server.url, caller)).kid === second;
+      },
+      { limitMs: 20_000 },
+    );
     expect(await (await fetch(`${server.url}/healthz`)).json()).toEqual({ status: 'ok' });
     expect(server.stdout()).not.toContain('activation refused');
   });
@@ -252,10 +248,16 @@ describe('a server never activates a key it cannot decrypt', () => {
 
     const server = await serve(dir, file, kek, '--rotate-every', '30d', '--admin-port', '0');
     const { kid: signing } = await tokenKid(server.url, caller);
-    await until('the server refuses the activation', 20_000, async () => {
-      const health = await fetch(`${server.url}/healthz`);
-      return health.status === 200 && ((await health.json()) as { status: string }).status !== 'ok';
-    });
+    await until(
+      'the server refuses the activation',
+      async () => {
+        const health = await fetch(`${server.url}/healthz`);
+        return (
+          health.status === 200 && ((await health.json()) as { status: string }).status !== 'ok'
+        );
+      },
+      { limitMs: 20_000 },
+    );
     const health = await fetch(`${server.url}/healthz`);
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({
@@ -298,10 +300,14 @@ describe('a server never activates a key it cannot decrypt', () => {
 
     // The way out: revoke the unusable key; the server is healthy again.
     expect((await cli(dir, file, kek, 'keys', 'revoke', '--', row.kid)).code).toBe(0);
-    await until('the server is healthy again', 10_000, async () => {
-      const again = await fetch(`${server.url}/healthz`);
-      return ((await again.json()) as { status: string }).status === 'ok';
-    });
+    await until(
+      'the server is healthy again',
+      async () => {
+        const again = await fetch(`${server.url}/healthz`);
+        return ((await again.json()) as { status: string }).status === 'ok';
+      },
+      { limitMs: 10_000 },
+    );
     expect((await tokenKid(server.url, caller)).kid).toBe(signing);
   });
 });

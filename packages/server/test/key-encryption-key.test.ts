@@ -1,23 +1,15 @@
 import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { openStore } from '@m2m-auth/server';
-import type { StoreError } from '@m2m-auth/server/errors';
+import { StoreError } from '@m2m-auth/server/errors';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { rejection } from '../../../test/helpers/async.js';
 import {
   createTestDatabase,
   dialectUnavailable,
   randomKek,
   type TestDatabase,
 } from './helpers/test-database.js';
-
-async function rejection(promise: Promise<unknown>): Promise<StoreError> {
-  return promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (err: unknown) => err as StoreError,
-  );
-}
 
 describe('key-encryption key on SQLite', () => {
   let database: TestDatabase;
@@ -101,7 +93,7 @@ describe('key-encryption key on SQLite', () => {
     chmodSync(`${database.file}.kek`, 0o644);
     const store = await open();
     try {
-      const err = await rejection(store.keys.active());
+      const err = await rejection(store.keys.active(), StoreError);
       expect(err.code).toBe('ERR_KEK_FILE_INSECURE');
       expect(err.message).toContain('chmod 600');
     } finally {
@@ -115,7 +107,7 @@ describe('key-encryption key on SQLite', () => {
     await first.close();
     const wrong = await open(randomKek());
     try {
-      const err = await rejection(wrong.keys.active());
+      const err = await rejection(wrong.keys.active(), StoreError);
       expect(err.code).toBe('ERR_KEK_MISMATCH');
       expect(err.message).toMatch(
         /^signing key \S+ was encrypted under another key-encryption key \(fingerprint \S+, given \S+\); set M2M_AUTH_KEK to the key it was created with$/,
@@ -147,7 +139,7 @@ describe('key-encryption key on SQLite', () => {
     raw.close();
     const store = await open(kek);
     try {
-      const err = await rejection(store.keys.active());
+      const err = await rejection(store.keys.active(), StoreError);
       expect(err.code).toBe('ERR_KEY_DECRYPTION_FAILED');
     } finally {
       await store.close();
@@ -172,7 +164,7 @@ describe('key-encryption key on SQLite', () => {
     raw.close();
     const store = await open(kek);
     try {
-      const err = await rejection(store.keys.active());
+      const err = await rejection(store.keys.active(), StoreError);
       expect(err.code).toBe('ERR_KEY_DECRYPTION_FAILED');
       expect(err.message).toContain('belongs to another kid');
     } finally {
@@ -205,6 +197,7 @@ describe('key-encryption key on SQLite', () => {
   ])('rejects a malformed M2M_AUTH_KEK at open without echoing it (%s)', async (value, message) => {
     const err = await rejection(
       openStore({ databaseUrl: database.url, env: { M2M_AUTH_KEK: value } }),
+      StoreError,
     );
     expect(err.code).toBe('ERR_INVALID_KEK');
     expect(err.message).toBe(message);
@@ -233,7 +226,7 @@ describe.skipIf(dialectUnavailable('postgres'))('key-encryption key on PostgreSQ
     const store = await openStore({ databaseUrl: database.url, env: {} });
     try {
       await store.clients.create({ name: 'ms_admin' });
-      const err = await rejection(store.keys.generate('ES256'));
+      const err = await rejection(store.keys.generate('ES256'), StoreError);
       expect(err.code).toBe('ERR_KEK_REQUIRED');
       expect(err.message).toBe(
         'M2M_AUTH_KEK is required with PostgreSQL (32 bytes, base64; generate one with: openssl rand -base64 32)',

@@ -1,6 +1,3 @@
-import { describe, expect, it } from 'vitest';
-// The pure lifecycle rules are not part of the package's `.` entry: they are read from the built
-// dist (the same module the package runs, so no second copy), until a `./keys` subpath exports them.
 import {
   DEFAULT_PROPAGATION_SEC,
   dueTransitions,
@@ -16,7 +13,8 @@ import {
   RETIRED_KEY_MARGIN_SEC,
   retiredKeyRemoveAt,
   scheduledRotationDue,
-} from '../dist/keys/key-lifecycle.js';
+} from '@m2m-auth/server/keys';
+import { describe, expect, it } from 'vitest';
 
 const T = 1_000_000;
 

@@ -10,6 +10,7 @@ import type { SigningKeyRecord } from '@m2m-auth/server/keys';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
+import { until } from '../../../test/helpers/async.js';
 import { type ServeProcess, startServeProcess } from './helpers/serve-process.js';
 import {
   createTestDatabase,
@@ -57,14 +58,6 @@ async function serve(env: NodeJS.ProcessEnv, cwd: string): Promise<ServeProcess>
   );
   children.push(served.child);
   return served;
-}
-
-/** Polls `check` every 100 ms until it returns true; fails after the scenario's deadline. */
-async function until(what: string, deadline: number, check: () => Promise<boolean>): Promise<void> {
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 /**
@@ -172,17 +165,23 @@ describe.each(TEST_DIALECTS)('m2m-auth serve --rotate-every on %s', (dialect) =>
       const list = () => opened.keys.list();
       const activatedSince = (keys: SigningKeyRecord[]) =>
         keys.filter((key) => key.kid !== first.kid && key.activatedAt !== null);
-      await until(`${ROTATIONS} rotations are done`, deadline, async () => {
-        return activatedSince(await list()).length >= ROTATIONS;
-      });
+      await until(
+        `${ROTATIONS} rotations are done`,
+        async () => activatedSince(await list()).length >= ROTATIONS,
+        { limitMs: deadline - Date.now() },
+      );
 
       const retired = (await list()).filter((key) => key.state === 'retired').map((k) => k.kid);
       expect(retired).toContain(first.kid);
       await expireRetiredKeys(database, Math.floor(Date.now() / 1000));
-      await until('the retired keys are removed', deadline, async () => {
-        const kids = new Set((await list()).map((key) => key.kid));
-        return retired.every((kid) => !kids.has(kid));
-      });
+      await until(
+        'the retired keys are removed',
+        async () => {
+          const kids = new Set((await list()).map((key) => key.kid));
+          return retired.every((kid) => !kids.has(kid));
+        },
+        { limitMs: deadline - Date.now() },
+      );
 
       for (const server of servers) server.child.kill('SIGTERM');
       expect(await Promise.all(servers.map((server) => server.exited))).toEqual([0, 0]);

@@ -1,10 +1,11 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { openStore, type Store } from '@m2m-auth/server';
-import type { StoreError } from '@m2m-auth/server/errors';
+import { StoreError } from '@m2m-auth/server/errors';
 import { exportPublicKeyPem, importSigningKey, readPrivateKeyPem } from '@m2m-auth/server/keys';
 import { importSPKI, jwtVerify, SignJWT } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { rejection } from '../../../test/helpers/async.js';
 import { createTestDatabase, randomKek, type TestDatabase } from './helpers/test-database.js';
 
 const PASSPORT_PUBLIC_KEY = readFileSync('/work/shared/fixtures/passport/oauth-public.key', 'utf8');
@@ -16,15 +17,6 @@ function passportKeyPair(modulusLength = 2048): { privatePem: string; publicPem:
     privatePem: privateKey.export({ type: 'pkcs1', format: 'pem' }).toString(),
     publicPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
   };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<StoreError> {
-  return promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (err: unknown) => err as StoreError,
-  );
 }
 
 describe('importing a Laravel Passport key pair', () => {
@@ -87,19 +79,19 @@ describe('importing a Laravel Passport key pair', () => {
   it('refuses to import the same key twice', async () => {
     const { privatePem } = passportKeyPair();
     await store.keys.import(privatePem);
-    const err = await rejection(store.keys.import(privatePem));
+    const err = await rejection(store.keys.import(privatePem), StoreError);
     expect(err.code).toBe('ERR_KEY_EXISTS');
   });
 
   it('refuses an RSA key below 2048 bits', async () => {
-    const err = await rejection(store.keys.import(passportKeyPair(1024).privatePem));
+    const err = await rejection(store.keys.import(passportKeyPair(1024).privatePem), StoreError);
     expect(err.code).toBe('ERR_KEY_TOO_WEAK');
     expect(err.message).toBe('RSA key has 1024 bits; at least 2048 are required');
     expect(await store.keys.list()).toEqual([]);
   });
 
   it("refuses Passport's public key with a message that asks for the private one", async () => {
-    const err = await rejection(store.keys.import(PASSPORT_PUBLIC_KEY));
+    const err = await rejection(store.keys.import(PASSPORT_PUBLIC_KEY), StoreError);
     expect(err.code).toBe('ERR_INVALID_PRIVATE_KEY');
     expect(err.message).toBe(
       'this is a public key or certificate; pass the private key (e.g. oauth-private.key)',
@@ -111,13 +103,19 @@ describe('importing a Laravel Passport key pair', () => {
     const encrypted = privateKey
       .export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'pw' })
       .toString();
-    expect((await rejection(store.keys.import(encrypted))).code).toBe('ERR_INVALID_PRIVATE_KEY');
+    expect((await rejection(store.keys.import(encrypted), StoreError)).code).toBe(
+      'ERR_INVALID_PRIVATE_KEY',
+    );
     const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey;
     expect(
-      (await rejection(store.keys.import(p384.export({ type: 'pkcs8', format: 'pem' }).toString())))
-        .code,
+      (
+        await rejection(
+          store.keys.import(p384.export({ type: 'pkcs8', format: 'pem' }).toString()),
+          StoreError,
+        )
+      ).code,
     ).toBe('ERR_UNSUPPORTED_ALGORITHM');
-    const garbage = await rejection(store.keys.import('hello'));
+    const garbage = await rejection(store.keys.import('hello'), StoreError);
     expect(garbage.code).toBe('ERR_INVALID_PRIVATE_KEY');
     expect(garbage.message).toBe(
       'not a PEM private key (expected PKCS#1 "BEGIN RSA PRIVATE KEY" or PKCS#8 "BEGIN PRIVATE KEY")',

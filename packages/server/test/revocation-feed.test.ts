@@ -6,9 +6,10 @@
  */
 
 import { openStore } from '@m2m-auth/server';
-import { createVerifier, type VerifierError } from '@m2m-auth/verifier';
+import { createVerifier, VerifierError } from '@m2m-auth/verifier';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, rejection } from '../../../test/helpers/async.js';
 import { basicAuth } from './helpers/auth-server.js';
 import { expectStoreError } from './helpers/expect-store-error.js';
 import {
@@ -36,27 +37,9 @@ interface Feed {
   revoked_tokens: { jti: string; revoked_at: number; exp: number }[];
 }
 
-async function until<T>(what: string, check: () => Promise<T>): Promise<T> {
-  const since = performance.now();
-  for (;;) {
-    try {
-      return await check();
-    } catch (err) {
-      if (performance.now() - since > PROPAGATION_BOUND_MS) {
-        throw new Error(`${what} not within ${PROPAGATION_BOUND_MS} ms: ${String(err)}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-}
-
-async function rejection(promise: Promise<unknown>): Promise<VerifierError> {
-  return promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (err: VerifierError) => err,
-  );
+/** Waits for `check` to stop throwing, within the propagation bound. */
+function propagated<T>(what: string, check: () => Promise<T>): Promise<T> {
+  return eventually(what, check, { limitMs: PROPAGATION_BOUND_MS, intervalMs: 50 });
 }
 
 describe.each(TEST_DIALECTS)('revocation feed on %s with two instances', (dialect) => {
@@ -132,7 +115,7 @@ describe.each(TEST_DIALECTS)('revocation feed on %s with two instances', (dialec
     it('lists a client revoked through the CLI on both instances; a verifier polling one refuses its tokens and keeps accepting others', async () => {
       const revoked = await createClient('ms_compromised');
       const other = await createClient('ms_other');
-      const [tokenA, tokenB] = await until('new clients on both instances', async () => [
+      const [tokenA, tokenB] = await propagated('new clients on both instances', async () => [
         await tokenOf(instances[0]!, revoked),
         await tokenOf(instances[1]!, other),
       ]);
@@ -154,7 +137,7 @@ describe.each(TEST_DIALECTS)('revocation feed on %s with two instances', (dialec
         const revokedAt = Math.floor(Date.now() / 1000);
         await cli('client', 'revoke', 'ms_compromised');
         for (const instance of instances) {
-          await until('client revocation in the feed', async () => {
+          await propagated('client revocation in the feed', async () => {
             const { feed, etag } = await feedOf(instance);
             expect(etag).not.toBe(before.etag);
             expect(feed.revoked_clients).toHaveLength(1);
@@ -168,8 +151,8 @@ describe.each(TEST_DIALECTS)('revocation feed on %s with two instances', (dialec
         const [first, second] = await Promise.all(instances.map(feedOf));
         expect(second!.etag).toBe(first!.etag);
 
-        await until('verifier refusal', async () => {
-          const err = await rejection(verifier.verify(tokenA!));
+        await propagated('verifier refusal', async () => {
+          const err = await rejection(verifier.verify(tokenA!), VerifierError);
           expect(err.code).toBe('ERR_TOKEN_REVOKED');
           expect(err.bearerError).toBe('invalid_token');
         });
@@ -195,13 +178,15 @@ describe.each(TEST_DIALECTS)('revocation feed on %s with two instances', (dialec
         expect(result.jti).toBe(jti);
         expect(result.feed_until).toBe(result.revoked_at + 86_400 + 60);
         for (const instance of instances) {
-          await until('token revocation in the feed', async () => {
+          await propagated('token revocation in the feed', async () => {
             const { feed } = await feedOf(instance);
             expect(feed.revoked_tokens.map((entry) => entry.jti)).toEqual([jti]);
           });
         }
-        await until('verifier refusal of the jti', async () => {
-          expect((await rejection(verifier.verify(tokenB2))).code).toBe('ERR_TOKEN_REVOKED');
+        await propagated('verifier refusal of the jti', async () => {
+          expect((await rejection(verifier.verify(tokenB2), VerifierError)).code).toBe(
+            'ERR_TOKEN_REVOKED',
+          );
         });
         expect((await verifier.verify(tokenB!)).client_id).toBe(other.clientId);
 
@@ -223,7 +208,9 @@ describe.each(TEST_DIALECTS)('revocation feed on %s with two instances', (dialec
       );
       const gateway = { clientId: created.client_id, clientSecret: created.client_secret };
       const caller = await createClient('ms_revoker');
-      const token = await until('new client on instance 0', () => tokenOf(instances[0]!, caller));
+      const token = await propagated('new client on instance 0', () =>
+        tokenOf(instances[0]!, caller),
+      );
       const introspect = async (instance: ServeProcess) => {
         const res = await fetch(`${instance.url}/oauth/introspect`, {
           method: 'POST',
@@ -237,7 +224,7 @@ describe.each(TEST_DIALECTS)('revocation feed on %s with two instances', (dialec
         return (await res.json()) as { active: boolean; client_id?: string };
       };
       for (const instance of instances) {
-        await until('gateway on every instance', async () => {
+        await propagated('gateway on every instance', async () => {
           expect(await introspect(instance)).toMatchObject({
             active: true,
             client_id: caller.clientId,
@@ -254,10 +241,10 @@ describe.each(TEST_DIALECTS)('revocation feed on %s with two instances', (dialec
       });
       expect(res.status).toBe(200);
       for (const instance of instances) {
-        await until('revocation seen by introspection', async () => {
+        await propagated('revocation seen by introspection', async () => {
           expect(await introspect(instance)).toEqual({ active: false });
         });
-        await until('revocation in the feed', async () => {
+        await propagated('revocation in the feed', async () => {
           const { feed } = await feedOf(instance);
           expect(feed.revoked_tokens.map((entry) => entry.jti)).toContain(decodeJwt(token).jti);
         });

@@ -1,12 +1,12 @@
 import { openStore } from '@m2m-auth/server';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { sqliteRevisionReader } from '../src/store/internal/sqlite-revision-reader.js';
 import { createTestDatabase, randomKek, type TestDatabase } from './helpers/test-database.js';
 
 // The token endpoint reads the store revision before every request on SQLite through a statement
-// prepared once (issue 9). These pin down what that shortcut must keep: committed values only,
-// and another connection's commit seen by the very next read.
+// prepared once. These pin down, through the public store, what that shortcut must keep: committed
+// values only, another connection's commit seen by the very next read, and a committed value while
+// a write of the same store holds its connection in a transaction.
 describe('the SQLite revision read', () => {
   let database: TestDatabase | undefined;
   afterEach(async () => {
@@ -14,28 +14,26 @@ describe('the SQLite revision read', () => {
     database = undefined;
   });
 
-  it('reads the committed revision, and steps aside while its connection is in a transaction', () => {
-    const db = new Database(':memory:');
+  it('reads committed revisions only, and refuses a store without its revision row', async () => {
+    database = await createTestDatabase('sqlite');
+    const store = await openStore({ databaseUrl: database.url, kek: randomKek() });
+    // Another connection to the same file, writing the revision row by hand.
+    const db = new Database(database.url.slice('sqlite:'.length));
     try {
-      db.exec('create table m2m_store_state (id integer primary key, revision integer not null)');
-      db.exec('insert into m2m_store_state (id, revision) values (1, 7)');
-      const read = sqliteRevisionReader(db, {
-        sql: 'select revision from m2m_store_state where id = ?',
-        parameters: [1],
-      });
-      expect(read()).toBe(7);
+      const before = await store.revision();
       db.exec('begin immediate');
-      db.exec('update m2m_store_state set revision = 8 where id = 1');
+      db.prepare('update m2m_store_state set revision = ? where id = 1').run(before + 100);
       // An uncommitted revision that may still be rolled back is never reported.
-      expect(read()).toBeUndefined();
+      expect(await store.revision()).toBe(before);
       db.exec('rollback');
-      expect(read()).toBe(7);
-      db.exec('update m2m_store_state set revision = 9 where id = 1');
-      expect(read()).toBe(9);
+      expect(await store.revision()).toBe(before);
+      db.prepare('update m2m_store_state set revision = ? where id = 1').run(before + 2);
+      expect(await store.revision()).toBe(before + 2);
       db.exec('delete from m2m_store_state');
-      expect(read()).toBeUndefined();
+      await expect(store.revision()).rejects.toThrow();
     } finally {
       db.close();
+      await store.close();
     }
   });
 
