@@ -1,28 +1,12 @@
-import { execFile } from 'node:child_process';
 import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createProvisionWorkspace, type ProvisionWorkspace } from './helpers/provision-fixture.js';
-
-const BIN = join(import.meta.dirname, '..', 'bin', 'm2m-auth.js');
+import { type CliResult, runCliProcess } from './helpers/run-cli.js';
 
 /** Runs the installed `m2m-auth` executable (compiled dist/) as a separate process. */
-async function m2mAuth(
-  args: string[],
-  cwd: string,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], {
-      cwd,
-      env: { PATH: process.env['PATH'] ?? '' },
-      timeout: 20_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
+function m2mAuth(args: string[], cwd: string): Promise<CliResult> {
+  return runCliProcess(args, { cwd, onlyPath: true });
 }
 
 let ws: ProvisionWorkspace;

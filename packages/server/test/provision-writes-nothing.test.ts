@@ -3,30 +3,15 @@
  * no database (and no env folder) behind. Run as users do, with the real executable in a folder
  * that holds only the manifest.
  */
-import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createProvisionWorkspace, type ProvisionWorkspace } from './helpers/provision-fixture.js';
-import { CLI_BIN } from './helpers/run-cli.js';
+import { type CliResult, runCliProcess } from './helpers/run-cli.js';
 
 /** Runs the `m2m-auth` executable in `cwd` with no DATABASE_URL set. */
-async function m2mAuth(
-  args: string[],
-  cwd: string,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI_BIN, ...args], {
-      cwd,
-      env: { PATH: process.env['PATH'] ?? '' },
-      timeout: 20_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
+function m2mAuth(args: string[], cwd: string): Promise<CliResult> {
+  return runCliProcess(args, { cwd, onlyPath: true });
 }
 
 let ws: ProvisionWorkspace;

@@ -20,12 +20,14 @@ export interface CliResult {
 /**
  * @param args CLI arguments
  * @param options cwd; env added to a copy of process.env without DATABASE_URL and M2M_AUTH_KEK
+ *   (with `onlyPath`, to an environment holding only PATH, as a fresh shell in that folder would)
  */
 export function runCliProcess(
   args: readonly string[],
-  options: { cwd: string; env?: Record<string, string> },
+  options: { cwd: string; env?: Record<string, string>; onlyPath?: boolean },
 ): Promise<CliResult> {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
+  const base = options.onlyPath === true ? { PATH: process.env['PATH'] ?? '' } : process.env;
+  const env: NodeJS.ProcessEnv = { ...base, ...options.env };
   if (options.env?.['DATABASE_URL'] === undefined) delete env['DATABASE_URL'];
   if (options.env?.['M2M_AUTH_KEK'] === undefined) delete env['M2M_AUTH_KEK'];
   return new Promise((resolve) => {
