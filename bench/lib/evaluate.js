@@ -12,6 +12,20 @@ const cpuRate = (figure) =>
   figure.serverCpuUsPerRequest === undefined ? Number.NaN : 1e6 / figure.serverCpuUsPerRequest;
 /** Server CPU µs per request, NaN when /proc could not give it. */
 const cpuUs = (figure) => figure.serverCpuUsPerRequest ?? Number.NaN;
+/**
+ * Two loads of one server in the same pass as one figure: CPU µs per request over all their
+ * requests, and their mean requests/s. `b` absent (runs saved before the second pair): `a`.
+ */
+const pooled = (a, b) => {
+  if (b === undefined) return a;
+  const requests = (a.ok ?? 0) + (b.ok ?? 0);
+  const cpu = cpuUs(a) * (a.ok ?? 0) + cpuUs(b) * (b.ok ?? 0);
+  return {
+    rps: (a.rps + b.rps) / 2,
+    ok: requests,
+    serverCpuUsPerRequest: requests > 0 ? cpu / requests : Number.NaN,
+  };
+};
 /** Wall-clock µs per request at the measured rate. */
 const wallUs = (figure) => 1e6 / figure.rps;
 
@@ -154,12 +168,15 @@ export function evaluate(rows) {
       if (mode.feed) {
         // The revocation feed on over off, same route, same pass: what the feed costs per request.
         // Runs saved before the feed row existed (--render) have no oursFeed: NaN, shown as "—".
-        const feed = (p) => of(p).oursFeed ?? { rps: Number.NaN };
+        // Each is measured twice per pass (off, on, on, off) when the run has the second pair;
+        // the two loads are pooled: requests over CPU time, mean requests/s.
+        const feed = (p) => pooled(of(p).oursFeed ?? { rps: Number.NaN }, of(p).oursFeedB);
+        const off = (p) => pooled(of(p).ours, of(p).oursB);
         Object.assign(verification[mode.key][framework], {
-          feedAddedUs: perPass(verify, (p) => addedUs(feed(p).rps, of(p).ours.rps)),
-          feedVsOff: perPass(verify, (p) => feed(p).rps / of(p).ours.rps),
-          feedCpuAddedUs: perPass(verify, (p) => cpuAdded(feed(p), of(p).ours)),
-          feedCpuVsOff: perPass(verify, (p) => cpuRate(feed(p)) / cpuRate(of(p).ours)),
+          feedAddedUs: perPass(verify, (p) => addedUs(feed(p).rps, off(p).rps)),
+          feedVsOff: perPass(verify, (p) => feed(p).rps / off(p).rps),
+          feedCpuAddedUs: perPass(verify, (p) => cpuAdded(feed(p), off(p))),
+          feedCpuVsOff: perPass(verify, (p) => cpuRate(feed(p)) / cpuRate(off(p))),
           feedVsNone: perPass(verify, (p) => feed(p).rps / of(p).none.rps),
           feedOverNoneUs: perPass(verify, (p) => addedUs(feed(p).rps, of(p).none.rps)),
         });

@@ -114,8 +114,17 @@ export async function runVerificationRow(plan, { workDir, say, load }) {
             ['none', 'none'],
             ['peer', 'peer'],
             ['ours', mode.ours],
-            // Next to `ours`, so that drift within a pass hits feed on and off alike.
-            ...(mode.feed ? [['oursFeed', 'ours-feed']] : []),
+            // Next to `ours`, so that drift within a pass hits feed on and off alike; then the pair
+            // again in the opposite order (off, on, on, off), which cancels a drift along the pass
+            // and doubles the samples of a comparison whose goal (2 %) is smaller than one load's
+            // noise.
+            ...(mode.feed
+              ? [
+                  ['oursFeed', 'ours-feed'],
+                  ['oursFeedB', 'ours-feed'],
+                  ['oursB', mode.ours],
+                ]
+              : []),
           ];
           // Odd passes run in reverse order, so that load drifting within a pass favours no one.
           for (const [role, variant] of pass % 2 === 0 ? roles : roles.reverse()) {
