@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { parseEnv } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basicAuth } from './helpers/auth-server.js';
-import { HOSPITAL_MANIFEST } from './helpers/provision-fixture.js';
+import { HOSPITAL_DEMO_CALLS, HOSPITAL_MANIFEST } from './helpers/provision-fixture.js';
 import { runCliProcess } from './helpers/run-cli.js';
 import { startServeProcess } from './helpers/serve-process.js';
 import {
@@ -19,23 +19,6 @@ import {
   TEST_DIALECTS,
   type TestDatabase,
 } from './helpers/test-database.js';
-
-/** The calls of the demo: who asks a token for which audience and scope, how often, and the answer. */
-const CALLS: readonly [
-  client: string,
-  audience: string,
-  scope: string,
-  times: number,
-  status: number,
-][] = [
-  ['ms_admin', 'ms_doctor', 'doctors:read', 2, 200],
-  ['ms_admin', 'ms_college', 'colleges:read', 2, 200],
-  ['ms_admin', 'ms_pharmacy', 'prescriptions:read', 2, 200],
-  ['ms_admin', 'ms_lab', 'lab-results:read', 2, 200],
-  ['ms_appointment', 'ms_doctor', 'doctors:schedule', 1, 200],
-  // ms_appointment was not granted doctors:read: the request is refused with invalid_scope.
-  ['ms_appointment', 'ms_doctor', 'doctors:read', 1, 400],
-];
 
 describe.each(TEST_DIALECTS)('the hospital platform in audit graph on %s', (dialect) => {
   let database: TestDatabase;
@@ -65,7 +48,7 @@ describe.each(TEST_DIALECTS)('the hospital platform in audit graph on %s', (dial
       cwd: dir,
     });
     try {
-      for (const [client, audience, scope, times, status] of CALLS) {
+      for (const [client, audience, scope, times, status] of HOSPITAL_DEMO_CALLS) {
         for (let i = 0; i < times; i += 1) {
           const res = await fetch(`${served.url}/oauth/token`, {
             method: 'POST',
@@ -109,7 +92,7 @@ describe.each(TEST_DIALECTS)('the hospital platform in audit graph on %s', (dial
           from: 'ms_admin',
           to,
           tokens: 2,
-          scopes: [{ scope: CALLS.find((c) => c[1] === to)?.[2], tokens: 2 }],
+          scopes: [{ scope: HOSPITAL_DEMO_CALLS.find((c) => c[1] === to)?.[2], tokens: 2 }],
           refusals: [],
         })),
         {

@@ -20,27 +20,10 @@ import {
   isLoopbackUrl,
   launchChromium,
 } from './helpers/chromium.js';
-import { HOSPITAL_MANIFEST } from './helpers/provision-fixture.js';
+import { HOSPITAL_DEMO_CALLS, HOSPITAL_MANIFEST } from './helpers/provision-fixture.js';
 import { runCliProcess } from './helpers/run-cli.js';
 import { runCliJson, type ServeProcess, startServeProcess } from './helpers/serve-process.js';
 import { createTestDatabase, randomKek, type TestDatabase } from './helpers/test-database.js';
-
-/** The demo's token requests: client, audience, scope, how often, the expected status. */
-const CALLS: readonly [
-  client: string,
-  audience: string,
-  scope: string,
-  times: number,
-  status: number,
-][] = [
-  ['ms_admin', 'ms_doctor', 'doctors:read', 2, 200],
-  ['ms_admin', 'ms_college', 'colleges:read', 2, 200],
-  ['ms_admin', 'ms_pharmacy', 'prescriptions:read', 2, 200],
-  ['ms_admin', 'ms_lab', 'lab-results:read', 2, 200],
-  ['ms_appointment', 'ms_doctor', 'doctors:schedule', 1, 200],
-  // Not granted: refused with invalid_scope, an edge with a refusal.
-  ['ms_appointment', 'ms_doctor', 'doctors:read', 1, 400],
-];
 
 const SCREENSHOTS = process.env['M2M_AUTH_SCREENSHOTS'];
 
@@ -167,7 +150,7 @@ describe.skipIf(chromiumSkipped())('the console in headless Chromium', { timeout
       if (match?.[1]) adminUrl = match[1];
       else await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    for (const [client, audience, scope, times, status] of CALLS) {
+    for (const [client, audience, scope, times, status] of HOSPITAL_DEMO_CALLS) {
       for (let i = 0; i < times; i++) {
         const res = await tokenRequest(services.get(client) as Credentials, audience, scope);
         await res.arrayBuffer();

@@ -23,6 +23,26 @@ export const HOSPITAL_MANIFEST = join(
   'services.yaml',
 );
 
+/**
+ * The hospital demo's token requests, as the tests replay them against the manifest above: client,
+ * audience, scope, how often, and the expected status.
+ */
+export const HOSPITAL_DEMO_CALLS: readonly [
+  client: string,
+  audience: string,
+  scope: string,
+  times: number,
+  status: number,
+][] = [
+  ['ms_admin', 'ms_doctor', 'doctors:read', 2, 200],
+  ['ms_admin', 'ms_college', 'colleges:read', 2, 200],
+  ['ms_admin', 'ms_pharmacy', 'prescriptions:read', 2, 200],
+  ['ms_admin', 'ms_lab', 'lab-results:read', 2, 200],
+  ['ms_appointment', 'ms_doctor', 'doctors:schedule', 1, 200],
+  // ms_appointment was not granted doctors:read: refused with invalid_scope, an edge with a refusal.
+  ['ms_appointment', 'ms_doctor', 'doctors:read', 1, 400],
+];
+
 /** What one CLI run printed and returned. */
 export interface CliRun {
   code: number;
