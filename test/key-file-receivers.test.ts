@@ -6,33 +6,21 @@
  * the path the operator gives, and a receiver whose file misses the token's kid says so.
  * Real processes (the compiled CLI), real files, the real verifier.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
 import { createVerifier, type VerifierError } from '@m2m-auth/verifier';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCliProcess } from '../packages/server/test/helpers/run-cli.js';
 import {
   requestToken,
-  type ServeProcess,
+  scratchArea,
   startServeProcess,
 } from '../packages/server/test/helpers/serve-process.js';
 import { until } from './helpers/async.js';
 
 const ISSUER = 'https://auth.test';
-const dirs: string[] = [];
-const servers: ServeProcess[] = [];
-afterEach(async () => {
-  for (const server of servers.splice(0)) await server.stop();
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'm2m-auth-key-files-'));
-  dirs.push(dir);
-  return dir;
-}
+const { tempDir, servers } = scratchArea('m2m-auth-key-files-');
 
 function kidOf(token: string): string {
   const header = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8'));

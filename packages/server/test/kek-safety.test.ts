@@ -8,8 +8,7 @@
  * key issues tokens.
  */
 import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { openStore } from '@m2m-auth/server';
@@ -20,7 +19,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { until } from '../../../test/helpers/async.js';
 import { decodeJwt } from './helpers/auth-server.js';
 import { dumpSqlite, runCliProcess } from './helpers/run-cli.js';
-import { requestToken, type ServeProcess, startServeProcess } from './helpers/serve-process.js';
+import { requestToken, scratchArea, startServeProcess } from './helpers/serve-process.js';
 import {
   createTestDatabase,
   dialectUnavailable,
@@ -28,19 +27,7 @@ import {
   type TestDatabase,
 } from './helpers/test-database.js';
 
-const dirs: string[] = [];
-const servers: ServeProcess[] = [];
-
-afterEach(async () => {
-  for (const server of servers.splice(0)) await server.stop();
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'm2m-auth-kek-'));
-  dirs.push(dir);
-  return dir;
-}
+const { tempDir, servers } = scratchArea('m2m-auth-kek-');
 
 /** Runs the CLI on `file`; `kek` undefined runs it without M2M_AUTH_KEK. */
 function cli(dir: string, file: string, kek: string | undefined, ...args: string[]) {

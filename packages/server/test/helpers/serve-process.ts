@@ -4,6 +4,10 @@
  * database that goes away.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach } from 'vitest';
 import { basicAuth } from './auth-server.js';
 import { CLI_BIN } from './run-cli.js';
 
@@ -127,4 +131,26 @@ export function requestToken(
     body,
     signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
   });
+}
+
+/**
+ * Temporary folders and serve processes of one test file: after each test the processes are
+ * stopped, then the folders removed. Call it at the top level of a test file (it registers an
+ * `afterEach`); push every started server onto `servers`.
+ */
+export function scratchArea(prefix: string): { tempDir(): string; servers: ServeProcess[] } {
+  const dirs: string[] = [];
+  const servers: ServeProcess[] = [];
+  afterEach(async () => {
+    for (const server of servers.splice(0)) await server.stop();
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    servers,
+    tempDir() {
+      const dir = mkdtempSync(join(tmpdir(), prefix));
+      dirs.push(dir);
+      return dir;
+    },
+  };
 }
